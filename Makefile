@@ -1,0 +1,72 @@
+# Mitreden: `make run` serves the demo, `make test` runs the whole suite.
+# Both install what they need first; running them again only redoes what changed.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := webapp
+
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+VENDOR := static/vendor/htmx.min.js
+
+.PHONY: run test bench install static translations check-prereqs check-browser migrate demo clean
+
+run: install static translations migrate demo
+	@echo "Mitreden runs on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	$(BIN)/flask run --host "$(HOST)" --port "$(PORT)"
+
+test: install static translations check-browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install static translations
+	$(BIN)/python bench/chapter.py
+
+install: check-prereqs $(VENV)/.installed node_modules/.installed
+
+static: $(VENDOR)
+
+translations: $(MO_FILES)
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+demo: install
+	$(BIN)/flask demo load --if-empty
+
+check-prereqs:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	  || { echo "Missing prerequisite: Python 3.11 or newer as '$(PYTHON)' (Debian: apt-get install python3 python3-venv)"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null \
+	  || { echo "Missing prerequisite: Python's venv module (Debian: apt-get install python3-venv)"; exit 1; }
+	@command -v npm >/dev/null \
+	  || { echo "Missing prerequisite: npm, to fetch htmx from the npm registry (Debian: apt-get install npm)"; exit 1; }
+
+check-browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || { echo "Missing prerequisite for the browser tests: apt-get install chromium chromium-driver"; exit 1; }
+	@command -v java >/dev/null \
+	  || { echo "Missing prerequisite for HTML validation: apt-get install default-jre-headless"; exit 1; }
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+$(VENDOR): node_modules/.installed
+	@mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy --statistics -i $< -o $@
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor $(MO_FILES)

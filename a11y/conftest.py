@@ -1,0 +1,105 @@
+"""A real server and Debian's headless chromium, with JavaScript on and off.
+
+The server is the app (same test database as tests/) served by werkzeug on a free
+port in a thread, started once and always stopped. Each browser gets a fresh profile.
+
+"JavaScript off" comes two ways. For scans, :func:`open_page` loads the page with
+script execution disabled (DevTools' emulation), so it renders exactly as without
+JavaScript, then re-enables scripting only so that axe itself can run over that DOM
+(axe needs timers, which a browser with JavaScript switched off never fires). For
+walking through the site, :func:`make_browser` can switch JavaScript off in the
+browser's settings, as a reader would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from werkzeug.serving import make_server
+
+from tests.support import app, client, database_url, session  # noqa: F401  (shared fixtures)
+
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,900",
+)
+
+
+@pytest.fixture(scope="session")
+def server_url(app):  # noqa: F811
+    """The app served on 127.0.0.1 at a free port for the whole run."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def make_browser(javascript: bool, language: str = "de-DE,de") -> webdriver.Chrome:
+    """Debian's chromium, headless, with a fresh profile; page JavaScript on or off.
+
+    ``language`` is what the browser asks for (Accept-Language): a German reader by default.
+    """
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        raise RuntimeError("apt-get install chromium chromium-driver (the a11y suite needs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="mitreden-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    prefs = {"intl.accept_languages": language}
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
+    browser = webdriver.Chrome(options=options, service=Service(chromedriver))
+    browser.profile_dir = profile  # type: ignore[attr-defined]
+    browser.set_page_load_timeout(30)
+    browser.set_script_timeout(60)
+    return browser
+
+
+def open_page(browser, url: str) -> None:
+    """Load ``url``; in a browser marked ``javascript = False`` the page's scripts do not run."""
+    if browser.javascript:
+        browser.get(url)
+        return
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(url)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+@pytest.fixture(scope="session", params=[True, False], ids=["js-on", "js-off"])
+def browser(request):
+    """One browser per JavaScript setting for scans (load pages with :func:`open_page`)."""
+    instance = make_browser(javascript=True)
+    instance.javascript = request.param  # type: ignore[attr-defined]
+    yield instance
+    instance.quit()
+    shutil.rmtree(instance.profile_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def js_browser():
+    """A browser with JavaScript on, for keyboard and layout checks."""
+    instance = make_browser(javascript=True)
+    yield instance
+    instance.quit()
+    shutil.rmtree(instance.profile_dir, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items):
+    """Everything in a11y/ except the HTML validation drives a browser."""
+    for item in items:
+        if "a11y" in str(item.fspath) and "test_valid_html" not in str(item.fspath):
+            item.add_marker(pytest.mark.browser)

@@ -1,0 +1,58 @@
+"""Three language modes: complete catalogs, locale formats, and authors' texts per mode."""
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from tests.support import soup
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = ["de", "de@simple"]
+
+
+def source_msgids() -> set[str]:
+    """Every interface string in the code and templates, as pybabel extracts them."""
+    method_map = [("webapp/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    ids = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, keywords=keywords, options_map={"templates/**.html": {}}
+    ):
+        ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+@pytest.mark.parametrize("locale", CATALOGS)
+def test_catalog_is_complete_and_current(locale):
+    """A missing entry would show English inside a German page (simple falls back to English)."""
+    with open(ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    entries = {m.id: m for m in catalog if m.id}
+    missing = source_msgids() - set(entries)
+    assert not missing, f"run `flask translate update`: {sorted(missing)}"
+    untranslated = [m.id for m in entries.values() if not m.string or m.fuzzy]
+    assert not untranslated
+
+
+def test_simple_german_differs_from_german_where_it_should(client):
+    german = soup(client.get("/de/projects/radverkehr")).get_text()
+    simple = soup(client.get("/einfach/projects/radverkehr")).get_text()
+    assert german != simple
+
+
+@pytest.mark.parametrize(
+    ("prefix", "month"),
+    [("de", ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"]),
+     ("en", ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"])],
+)
+def test_dates_are_formatted_for_the_locale(client, prefix, month):
+    times = soup(client.get(f"/{prefix}/projects/smart-city")).select(".timeline time")
+    assert times and all(any(name in t.get_text() for name in month) for t in times)
+
+
+def test_authors_texts_come_in_each_mode(client):
+    titles = {p: soup(client.get(f"/{p}/projects/smart-city")).h1.get_text() for p in ("de", "en", "einfach")}
+    assert len(set(titles.values())) >= 2
+    assert soup(client.get("/en/projects/smart-city")).find(class_="notice--language") is None

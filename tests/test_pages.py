@@ -1,0 +1,222 @@
+"""The reading side as a reader relies on it: every page, in every mode, with its structure."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from sqlmodel import select
+
+from a11y.pages import all_urls, pages
+from tests.support import soup
+from webapp.i18n import MODES
+from webapp.models import Project
+
+
+def test_every_page_in_every_mode_answers_as_expected(client, session):
+    for url, page in all_urls(session):
+        response = client.get(url)
+        assert response.status_code == page.status, url
+        assert response.mimetype == "text/html"
+        assert "HX-Request" in response.headers.get("Vary", ""), url
+
+
+def test_every_page_has_one_h1_lang_title_landmarks_and_a_skip_link_first(client, session):
+    for url, _page in all_urls(session):
+        mode = next(m for m in MODES.values() if url.startswith(f"/{m.prefix}/"))
+        html = soup(client.get(url))
+        assert html.html["lang"] == mode.html_lang, url
+        assert len(html.find_all("h1")) == 1, url
+        assert html.title.string.strip(), url
+        assert html.find("main", id="main") and html.find("header") and html.find("footer"), url
+        first_link = html.body.find(["a", "button", "input", "select", "textarea"])
+        assert first_link["href"] == "#main" and "skip-link" in first_link["class"], url
+        levels = [int(h.name[1]) for h in html.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (url, levels)
+
+
+def test_every_link_on_every_page_leads_somewhere(client, session):
+    """Plain links are the whole navigation: each internal one must resolve (no JS needed)."""
+    seen = {}
+    for url, page in all_urls(session):
+        if page.status != 200:
+            continue
+        for anchor in soup(client.get(url)).find_all("a", href=True):
+            target = urlsplit(anchor["href"])
+            if target.scheme or target.netloc or not target.path:
+                continue
+            if target.path not in seen:
+                seen[target.path] = client.get(target.path).status_code
+            assert seen[target.path] == 200, (url, anchor["href"])
+    assert len(seen) > 50
+
+
+def test_language_switcher_links_this_page_in_every_mode(client):
+    html = soup(client.get("/en/projects/smart-city/chapters/gemeinsam"))
+    links = html.find("nav", class_="languages").find_all("a")
+    assert [(a["href"], a["lang"], a["hreflang"]) for a in links] == [
+        ("/de/projects/smart-city/chapters/gemeinsam", "de", "de"),
+        ("/en/projects/smart-city/chapters/gemeinsam", "en", "en"),
+        ("/einfach/projects/smart-city/chapters/gemeinsam", "de", "de"),
+    ]
+    assert [a.get("aria-current") for a in links] == [None, "true", None]
+    assert [a.get_text() for a in links] == ["Deutsch", "English", "Einfache Sprache"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [("de", "Zum Inhalt springen"), ("en", "Skip to content"), ("einfach", "Zum Inhalt springen")],
+)
+def test_interface_is_translated(client, prefix, expected):
+    html = soup(client.get(f"/{prefix}/projects/smart-city"))
+    assert html.find("a", class_="skip-link").get_text() == expected
+
+
+def test_root_redirects_to_the_browsers_language(client):
+    assert client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).headers["Location"] == "/en/"
+    assert client.get("/", headers={"Accept-Language": "fr"}).headers["Location"] == "/de/"
+
+
+def test_home_lists_projects_by_state_with_dates_in_words(client):
+    html = soup(client.get("/de/"))
+    sections = {s.h2.get_text(): s for s in html.find_all("section", class_="project-group")}
+    assert list(sections) == ["Laufende Projekte", "Geplante Projekte", "Abgeschlossene Projekte"]
+    running, upcoming, finished = sections.values()
+    assert "Smart-City-Strategie" in running.get_text()
+    assert "Spielplatz" in upcoming.get_text() and upcoming.find("time")
+    assert "Radverkehr" in finished.get_text() and finished.find("time")
+
+
+def test_project_page_has_timeline_background_link_and_contents(client):
+    html = soup(client.get("/de/projects/smart-city"))
+    current = html.select('.timeline [aria-current="step"]')
+    assert len(current) == 1 and "Aktuelle Phase" in current[0].get_text()
+    for time in html.select(".timeline time"):
+        assert time["datetime"][:4].isdigit() and time["datetime"][-6] in "+-"
+    assert html.find("a", string="Bitte zuerst lesen: Hintergrund")
+    assert len(html.select("ol.toc a")) >= 5
+
+
+def test_chapter_page_navigation(client, session):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapters = project.document.chapters
+    second = chapters[1]
+    html = soup(client.get(f"/de/projects/smart-city/chapters/{second.slug}"))
+    crumbs = [li.get_text(strip=True) for li in html.select("nav.breadcrumbs li")]
+    assert crumbs[0] == "Startseite" and crumbs[-1] == second.localized("de").text.title
+    assert html.select_one('nav.breadcrumbs [aria-current="page"]')
+    previous = html.select_one(".pager a[rel=prev]")
+    following = html.select_one(".pager a[rel=next]")
+    assert chapters[0].localized("de").text.title in previous.get_text()
+    assert chapters[2].localized("de").text.title in following.get_text()
+    current = html.select('ol.toc a[aria-current="page"]')
+    assert len(current) == 1 and current[0]["href"].endswith(second.slug)
+    for paragraph in second.paragraphs:
+        section = html.find(id=f"paragraph-{paragraph.id}")
+        assert section is not None
+        assert section.find("a", href=f"/de/projects/smart-city/chapters/{second.slug}/paragraphs/{paragraph.id}")
+
+
+def test_first_and_last_chapter_have_only_one_neighbour(client, session):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    first, last = project.document.chapters[0], project.document.chapters[-1]
+    html = soup(client.get(f"/de/projects/smart-city/chapters/{first.slug}"))
+    assert not html.select(".pager a[rel=prev]") and html.select(".pager a[rel=next]")
+    html = soup(client.get(f"/de/projects/smart-city/chapters/{last.slug}"))
+    assert html.select(".pager a[rel=prev]") and not html.select(".pager a[rel=next]")
+
+
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        ("smart-city", "Kommentieren ist jetzt möglich"),
+        ("radverkehr", "Kommentieren war bis zum"),
+        ("spielplaetze", "Kommentieren ist ab dem"),
+    ],
+)
+def test_discussion_area_says_what_the_phase_allows(client, session, slug, expected):
+    project = session.exec(select(Project).where(Project.slug == slug)).one()
+    chapter = project.document.chapters[0]
+    html = soup(client.get(f"/de/projects/{slug}/chapters/{chapter.slug}"))
+    discussion = html.find("section", attrs={"aria-labelledby": "discussion-heading"})
+    text = " ".join(discussion.get_text().split())
+    assert expected in text, text
+    if slug != "smart-city":
+        assert discussion.find("time") and discussion.find("a", href=lambda h: h and h.startswith("mailto:"))
+
+
+def test_missing_simple_text_falls_back_to_german_with_a_notice(client, session):
+    project = session.exec(select(Project).where(Project.slug == "radverkehr")).one()
+    last = project.document.chapters[-1]
+    html = soup(client.get(f"/einfach/projects/radverkehr/chapters/{last.slug}"))
+    assert html.find(class_="notice--language")
+    html = soup(client.get(f"/einfach/projects/radverkehr/chapters/{project.document.chapters[0].slug}"))
+    assert not html.find(class_="notice--language")
+
+
+def test_english_page_marks_german_fallback_text_with_lang(client, session):
+    """A German text inside an English page is marked so screen readers switch voice."""
+    from webapp.models import ChapterText
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = project.document.chapters[0]
+    english = next(t for t in chapter.texts if t.language == "en")
+    session.delete(english)
+    session.commit()
+    try:
+        html = soup(client.get(f"/en/projects/smart-city/chapters/{chapter.slug}"))
+        assert html.h1["lang"] == "de"
+        assert html.find(class_="notice--language")
+    finally:
+        session.add(ChapterText(chapter_id=chapter.id, language="en", title=english.title))
+        session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/xx/",
+        "/de/projects/no-such-project",
+        "/de/projects/smart-city/chapters/no-such-chapter",
+        "/de/projects/smart-city/chapters/gemeinsam/paragraphs/999999",
+        "/de/projects/%C3%A4%E2%80%AE%F0%9F%98%80",
+        "/de/projects/smart-city%00",
+        "/de/projects/" + "a" * 5000,
+        "/de/no-such-page",
+    ],
+)
+def test_unknown_addresses_get_the_localized_404_with_links_back(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    html = soup(response)
+    assert html.h1.get_text() in ("Seite nicht gefunden", "Page not found")
+    assert html.find("a", href="/de/") or html.find("a", href="/en/")
+
+
+def test_a_paragraph_of_another_chapter_is_not_found(client, session):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    first, second = project.document.chapters[:2]
+    response = client.get(f"/de/projects/smart-city/chapters/{first.slug}/paragraphs/{second.paragraphs[0].id}")
+    assert response.status_code == 404
+
+
+def test_bad_requests_are_4xx_pages_never_500(client):
+    assert client.get("/de/?" + "q=" + "x" * 100_000).status_code == 200
+    response = client.post("/de/projects/smart-city")
+    assert response.status_code in (400, 405)
+    assert client.delete("/en/").status_code == 405
+    assert soup(client.delete("/en/")).h1.get_text() == "Method not allowed"
+
+
+def test_unexpected_errors_show_the_localized_500_page_without_traceback(database_url):
+    from webapp import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40})
+
+    @app.get("/<mode:mode>/boom")
+    def boom(mode):
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/de/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Etwas ist schiefgelaufen" in body
+    assert "secret internal detail" not in body and "Traceback" not in body

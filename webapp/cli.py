@@ -1,0 +1,71 @@
+"""Command-line tasks: ``flask demo load`` and ``flask translate ...``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlmodel import Session
+
+from . import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+POT = TRANSLATIONS / "messages.pot"
+#: Interface catalogs; English is the source language and needs none.
+CATALOG_LOCALES = ("de", "de@simple")
+
+demo_cli = AppGroup("demo", help="Demo content.")
+translate_cli = AppGroup("translate", help="Interface translations (wraps pybabel).")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when projects exist already.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Place phases around this day.")
+def demo_load(if_empty: bool, today) -> None:
+    """Load the demo projects of the fictional city of Eichbrunn."""
+    from . import demo
+
+    with Session(db.engine()) as session:
+        if if_empty and not demo.is_empty(session):
+            click.echo("Demo content: the database has projects already, left as it is.")
+            return
+        projects = demo.load(session, (today.date() if today else date.today()))
+        click.echo(f"Demo content loaded: {', '.join(p.slug for p in projects)}.")
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@translate_cli.command("extract")
+def translate_extract() -> None:
+    """Collect the interface strings into translations/messages.pot."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "--project", "Mitreden", "-o", str(POT), ".")
+
+
+@translate_cli.command("update")
+def translate_update() -> None:
+    """Extract, then merge new strings into every catalog."""
+    translate_extract.callback()  # type: ignore[misc]
+    for locale in CATALOG_LOCALES:
+        _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale, "--no-fuzzy-matching",
+                 "--ignore-obsolete")
+
+
+@translate_cli.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogs to .mo files (``make`` does this too)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(translate_cli)

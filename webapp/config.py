@@ -1,0 +1,74 @@
+"""Configuration from the environment, with development defaults that need nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Where the development database and generated secret live (git-ignored).
+INSTANCE_DIR = Path(os.environ.get("MITREDEN_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app must not start with the configuration it was given."""
+
+
+def database_url() -> str:
+    """The database URL: ``DATABASE_URL`` or a SQLite file in ``instance/``."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Accept the common short form and use the psycopg 3 driver we install.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'mitreden.db'}"
+
+
+def is_production() -> bool:
+    """True when ``MITREDEN_ENV=production``: no generated secrets, no debug."""
+    return os.environ.get("MITREDEN_ENV", "development") == "production"
+
+
+def secret_key() -> str:
+    """``SECRET_KEY``, or in development one generated once into ``instance/``.
+
+    Raises:
+        ConfigError: in production mode without a real secret key.
+    """
+    key = os.environ.get("SECRET_KEY", "")
+    if is_production():
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production.")
+        return key
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load() -> dict:
+    """The app's configuration read from the environment."""
+    production = is_production()
+    return {
+        "SECRET_KEY": secret_key(),
+        "DATABASE_URL": database_url(),
+        "PRODUCTION": production,
+        "SITE_NAME": os.environ.get("SITE_NAME", "Mitreden Eichbrunn"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        # Nothing we serve needs a large body yet; comments are capped far below this.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }

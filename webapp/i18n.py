@@ -1,0 +1,115 @@
+"""Language modes: German, English and simple German, each with its own URL prefix.
+
+The mode is part of every page's address (``/de/...``, ``/en/...``, ``/einfach/...``)
+so that each version can be shared and bookmarked. The mode picks the interface
+catalog (through Flask-Babel) and the version of the authors' texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g, request, url_for
+from flask_babel import Babel
+from werkzeug.routing import BaseConverter, ValidationError
+
+
+@dataclass(frozen=True)
+class LanguageMode:
+    """One way of reading the site."""
+
+    key: str  #: stored with authors' texts: "de", "en", "simple"
+    prefix: str  #: first segment of the URL
+    locale: str  #: the Babel locale of the interface catalog
+    html_lang: str  #: value of ``lang`` attributes (simple German is German)
+    native_name: str  #: the mode's name in its own language, for the switcher
+
+
+MODES: dict[str, LanguageMode] = {
+    mode.key: mode
+    for mode in (
+        LanguageMode("de", "de", "de", "de", "Deutsch"),
+        LanguageMode("en", "en", "en", "en", "English"),
+        LanguageMode("simple", "einfach", "de@simple", "de", "Einfache Sprache"),
+    )
+}
+DEFAULT_MODE = MODES["de"]
+#: Texts missing in a mode are shown in this one instead.
+FALLBACK_KEY = "de"
+_BY_PREFIX = {mode.prefix: mode for mode in MODES.values()}
+
+
+class ModeConverter(BaseConverter):
+    """Matches only known prefixes, so an unknown one is a plain 404."""
+
+    regex = "(?:" + "|".join(_BY_PREFIX) + ")"
+
+    def to_python(self, value: str) -> LanguageMode:
+        try:
+            return _BY_PREFIX[value]
+        except KeyError:
+            raise ValidationError() from None
+
+    def to_url(self, value: LanguageMode | str) -> str:
+        return value.prefix if isinstance(value, LanguageMode) else value
+
+
+class SlugConverter(BaseConverter):
+    """Lower-case ASCII slugs; anything else (odd Unicode, NUL, huge) never reaches the database."""
+
+    regex = "[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
+
+
+def current_mode() -> LanguageMode:
+    """The mode of this request: from the URL, else a guess for pages outside any mode."""
+    mode = g.get("mode")
+    if mode is None:
+        mode = guess_mode()
+        g.mode = mode
+    return mode
+
+
+def guess_mode() -> LanguageMode:
+    """For URLs without a valid prefix (errors, ``/``): the path's prefix or the browser's choice."""
+    first = request.path.lstrip("/").split("/", 1)[0]
+    if first in _BY_PREFIX:
+        return _BY_PREFIX[first]
+    best = request.accept_languages.best_match(["de", "en"], default="de")
+    return MODES[best]
+
+
+def switcher_links() -> list[tuple[LanguageMode, str]]:
+    """This page in every mode: the same endpoint and arguments, another prefix."""
+    endpoint = request.endpoint
+    args = dict(request.view_args or {})
+    links = []
+    for mode in MODES.values():
+        if endpoint and "mode" in args:
+            args["mode"] = mode
+            href = url_for(endpoint, **args)
+        else:
+            href = url_for("projects.index", mode=mode)
+        links.append((mode, href))
+    return links
+
+
+def init_app(app: Flask) -> None:
+    """Register converters, take the mode out of URLs and put it back into ``url_for``."""
+    app.url_map.converters["mode"] = ModeConverter
+    app.url_map.converters["slug"] = SlugConverter
+
+    @app.url_value_preprocessor
+    def _take_mode(_endpoint, values):
+        if values and "mode" in values:
+            g.mode = values["mode"]
+
+    @app.url_defaults
+    def _add_mode(endpoint, values):
+        if "mode" not in values and app.url_map.is_endpoint_expecting(endpoint, "mode"):
+            values["mode"] = current_mode()
+
+    @app.context_processor
+    def _mode_context():
+        return {"mode": current_mode(), "modes": MODES, "switcher_links": switcher_links}
+
+    Babel(app, locale_selector=lambda: current_mode().locale)

@@ -1,0 +1,24 @@
+"""The static pages' view."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from ..htmx import render
+from ..i18n import LanguageMode
+from . import bp
+from .content import page_text
+
+# Placeholders authors may use for links between the static pages.
+_LINKS = {"{accessibility}": "accessibility", "{easy_read}": "easy-read",
+          "{sign_language}": "sign-language", "{privacy}": "privacy", "{imprint}": "imprint"}
+
+
+@bp.get("/<any(imprint, privacy, accessibility, \"easy-read\", \"sign-language\"):name>")
+def show(mode: LanguageMode, name: str):
+    """A static page in the reader's mode, with in-site links resolved for that mode."""
+    page = page_text(name, mode.key)
+    body = page.text.body
+    for placeholder, target in _LINKS.items():
+        body = body.replace(placeholder, url_for("pages.show", name=target))
+    return render("pages/page.html", name=name, page=page, body=body)

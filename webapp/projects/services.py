@@ -1,0 +1,58 @@
+"""Loading projects with everything their pages show, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional
+
+from flask import abort
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+
+from .. import db
+from ..documents.models import Chapter, Document
+from ..phases.models import Phase
+from ..phases.services import Timeline, timeline
+from .models import Project
+
+
+def published_by_state() -> dict[str, list[tuple[Project, Timeline]]]:
+    """Published projects grouped into ``running``, ``upcoming`` and ``finished``.
+
+    Running ones end soonest first, upcoming ones start soonest first, finished ones
+    ended most recently first.
+    """
+    projects = db.session().exec(
+        select(Project)
+        .where(Project.published == True)  # noqa: E712  (SQL comparison)
+        .options(selectinload(Project.texts), selectinload(Project.phases).selectinload(Phase.texts))
+    ).all()
+    groups: dict[str, list[tuple[Project, Timeline]]] = defaultdict(list)
+    for project in projects:
+        line = timeline(project.phases)
+        groups[line.state].append((project, line))
+    groups["running"].sort(key=lambda pair: pair[1].ends_at)
+    groups["upcoming"].sort(key=lambda pair: pair[1].starts_at)
+    groups["finished"].sort(key=lambda pair: pair[1].ends_at, reverse=True)
+    return {state: groups[state] for state in ("running", "upcoming", "finished")}
+
+
+def get_published(slug: str) -> Project:
+    """The published project ``slug`` with its texts, phases, organisation and table of contents.
+
+    Aborts with 404 when there is none.
+    """
+    project: Optional[Project] = db.session().exec(
+        select(Project)
+        .where(Project.slug == slug, Project.published == True)  # noqa: E712
+        .options(
+            selectinload(Project.texts),
+            selectinload(Project.organisation),
+            selectinload(Project.phases).selectinload(Phase.texts),
+            selectinload(Project.document).selectinload(Document.texts),
+            selectinload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),
+        )
+    ).first()
+    if project is None:
+        abort(404)
+    return project

@@ -1,0 +1,45 @@
+"""Template filters: Markdown, and dates in the reader's locale and Europe/Berlin time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_time, gettext, to_user_timezone
+from markupsafe import Markup
+
+from .markdown import render as render_markdown
+
+
+def iso_local(value: datetime) -> str:
+    """A timestamp as ISO 8601 in Berlin time with its offset, for ``<time datetime>``."""
+    return to_user_timezone(value).isoformat(timespec="minutes")
+
+
+def date_long(value: datetime) -> str:
+    """The date in the reader's locale, e.g. "2. Januar 2027" / "2 January 2027"."""
+    return format_date(value, "long")
+
+
+def datetime_long(value: datetime) -> str:
+    """Date and time in the reader's locale, e.g. "2. Januar 2027, 23:59 Uhr"."""
+    return gettext("%(date)s, %(time)s", date=format_date(value, "long"), time=format_time(value, "short"))
+
+
+def time_element(value: datetime, with_time: bool = False) -> Markup:
+    """A ``<time>`` element whose machine value carries the offset."""
+    text = datetime_long(value) if with_time else date_long(value)
+    return Markup('<time datetime="{}">{}</time>').format(iso_local(value), text)
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and trim whitespace so pages stay small."""
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        iso_local=iso_local,
+        date_long=date_long,
+        datetime_long=datetime_long,
+        time_element=time_element,
+    )
