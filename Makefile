@@ -13,7 +13,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 VENDOR := static/vendor/htmx.min.js
 
-.PHONY: run test bench install static translations check-prereqs check-browser migrate demo clean
+.PHONY: run test bench screenshots install static translations check-prereqs check-browser migrate demo clean
 
 run: install static translations migrate demo
 	@echo "Mitreden runs on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
@@ -23,7 +23,10 @@ test: install static translations check-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install static translations
-	$(BIN)/python bench/chapter.py
+	$(BIN)/python tests/benchmarks/chapter.py
+
+screenshots: install static translations check-browser
+	$(BIN)/python a11y/screenshots.py
 
 install: check-prereqs $(VENV)/.installed node_modules/.installed
 

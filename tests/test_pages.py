@@ -220,3 +220,55 @@ def test_unexpected_errors_show_the_localized_500_page_without_traceback(databas
     body = response.get_data(as_text=True)
     assert "Etwas ist schiefgelaufen" in body
     assert "secret internal detail" not in body and "Traceback" not in body
+
+
+def test_project_image_is_shown_only_with_its_alternative_text(client, session):
+    from webapp.models import ProjectText
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    project.image_path = "favicon.svg"
+    session.add(project)
+    session.commit()
+    try:
+        assert project.missing_image_alt() == ["de", "en", "simple"]
+        assert soup(client.get("/de/projects/smart-city")).find("img") is None
+        german = next(t for t in project.texts if t.language == "de")
+        german.image_alt = "Logo von Mitreden"
+        session.add(german)
+        session.commit()
+        image = soup(client.get("/de/projects/smart-city")).find("img", class_="project-image")
+        assert image["alt"] == "Logo von Mitreden" and image["src"] == "/static/favicon.svg"
+    finally:
+        project.image_path = None
+        for text in session.exec(select(ProjectText).where(ProjectText.project_id == project.id)).all():
+            text.image_alt = None
+            session.add(text)
+        session.add(project)
+        session.commit()
+
+
+def test_chapter_page_queries_do_not_grow_with_its_paragraphs(app, client, session):
+    """No query per paragraph: a long chapter costs the database what a short one does."""
+    from sqlalchemy import event
+
+    from webapp import db
+
+    project = session.exec(select(Project).where(Project.slug == "radverkehr")).one()
+    by_length = sorted(project.document.chapters, key=lambda c: len(c.paragraphs))
+    short, long = by_length[0], by_length[-1]
+    assert len(long.paragraphs) > len(short.paragraphs)
+    with app.app_context():
+        engine = db.engine()
+    counts = []
+
+    def count(*_args):
+        counts[-1] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for chapter in (short, long):
+            counts.append(0)
+            assert client.get(f"/de/projects/radverkehr/chapters/{chapter.slug}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1]

@@ -7,6 +7,7 @@ from typing import Optional
 
 from flask import abort
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from .. import db
@@ -33,11 +34,14 @@ def find_chapter(project: Project, chapter_slug: str) -> ChapterInContext:
     if index is None:
         abort(404)
     # One query for the paragraphs and one for their texts, whatever their number.
-    chapter = db.session().exec(
-        select(Chapter)
-        .where(Chapter.id == chapters[index].id)
-        .options(selectinload(Chapter.paragraphs).selectinload(Paragraph.texts))
-    ).one()
+    chapter = chapters[index]
+    paragraphs = db.session().exec(
+        select(Paragraph)
+        .where(Paragraph.chapter_id == chapter.id)
+        .order_by(Paragraph.position)
+        .options(selectinload(Paragraph.texts))
+    ).all()
+    set_committed_value(chapter, "paragraphs", list(paragraphs))
     return ChapterInContext(
         chapter=chapter,
         number=index + 1,

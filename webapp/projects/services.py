@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Optional
 
 from flask import abort
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
 from .. import db
@@ -46,11 +46,12 @@ def get_published(slug: str) -> Project:
         select(Project)
         .where(Project.slug == slug, Project.published == True)  # noqa: E712
         .options(
+            # One-to-one and many-to-one ride along in the main query; lists get one query each.
+            joinedload(Project.organisation),
+            joinedload(Project.document).selectinload(Document.texts),
+            joinedload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),
             selectinload(Project.texts),
-            selectinload(Project.organisation),
             selectinload(Project.phases).selectinload(Phase.texts),
-            selectinload(Project.document).selectinload(Document.texts),
-            selectinload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),
         )
     ).first()
     if project is None:

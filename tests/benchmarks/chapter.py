@@ -1,0 +1,107 @@
+"""``make bench``: what the chapter page costs a reader on a slow phone, and the server.
+
+Prints figures; asserts nothing (timings vary by machine). Runs on a fresh SQLite
+database with the demo (or on ``DATABASE_URL``'s database, which it wipes: use a test one).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import alembic_config, reset_postgresql  # noqa: E402
+
+REQUESTS = 200
+ROUND_TRIP = 14 * 1024  # what the first TCP round trip carries (10 segments of ~1460 bytes)
+FIRST_VISIT_BUDGET = 40 * 1024
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def main() -> None:
+    from alembic import command
+
+    os.environ.setdefault("MITREDEN_INSTANCE", tempfile.mkdtemp(prefix="mitreden-bench-"))
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        from webapp.config import database_url
+
+        url = database_url()
+        reset_postgresql(url)
+    else:
+        url = f"sqlite:///{Path(os.environ['MITREDEN_INSTANCE']) / 'bench.db'}"
+    command.upgrade(alembic_config(url), "head")
+
+    from webapp import create_app, db, demo
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40})
+    with app.app_context(), Session(db.engine()) as session:
+        demo.load(session, date.today())
+        chapter = demo_chapter(session)
+    client = app.test_client()
+    path = f"/de/projects/smart-city/chapters/{chapter}"
+
+    html = client.get(path).data
+    print(f"Chapter page {path}")
+    print(f"  HTML: {len(html):,} bytes raw, {gz(html):,} bytes gzipped "
+          f"(target under {ROUND_TRIP:,}: {'met' if gz(html) < ROUND_TRIP else 'MISSED'})")
+
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
+    total, lines = gz(html), []
+    for asset in assets:
+        body = client.get(asset.decode()).data
+        total += gz(body)
+        lines.append(f"    {asset.decode()}: {len(body):,} raw, {gz(body):,} gzipped")
+    print(f"  First visit: {1 + len(assets)} requests, {total:,} bytes gzipped in all "
+          f"(target under {FIRST_VISIT_BUDGET:,}: {'met' if total < FIRST_VISIT_BUDGET else 'MISSED'}); no web fonts")
+    print("\n".join(lines))
+
+    queries = []
+    with app.app_context():
+        engine = db.engine()
+
+    def count(*_args):
+        queries[-1] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    timings = []
+    for _ in range(REQUESTS):
+        queries.append(0)
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    event.remove(engine, "before_cursor_execute", count)
+    print(f"  Server time over {REQUESTS} requests (in process, {engine.dialect.name}): "
+          f"median {statistics.median(timings) * 1000:.1f} ms, "
+          f"p95 {sorted(timings)[int(REQUESTS * 0.95) - 1] * 1000:.1f} ms")
+    print(f"  SQL queries per request: {min(queries)}–{max(queries)}")
+
+
+def demo_chapter(session) -> str:
+    """The running project's longest chapter: the heaviest page a reader meets."""
+    from sqlmodel import select
+
+    from webapp.models import Project
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    return max(project.document.chapters, key=lambda c: sum(len(t.body) for p in c.paragraphs for t in p.texts)).slug
+
+
+if __name__ == "__main__":
+    main()
