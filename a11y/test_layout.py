@@ -73,3 +73,31 @@ def test_targets_are_at_least_44_pixels(js_browser, server_url, session):
             .map(e => location.pathname + ': ' + e.outerHTML.slice(0, 100));
         """)
     assert not small
+
+
+TEXT_SPACING = """
+const style = document.createElement('style');
+style.textContent = `* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+  word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }`;
+document.head.appendChild(style);
+"""
+CLIPPED = """
+return [...document.querySelectorAll('body *')].filter(e => {
+  const s = getComputedStyle(e);
+  return (s.overflow === 'hidden' || s.overflowY === 'hidden') && e.scrollHeight > e.clientHeight + 1
+         && !e.closest('.visually-hidden');
+}).map(e => e.outerHTML.slice(0, 120));
+"""
+
+
+def test_text_spacing_overrides_lose_no_content(narrow, server_url, session):
+    """WCAG 1.4.12: readers' own spacing (line, letter, word, paragraph) cuts nothing off."""
+    problems = []
+    for page in pages(session):
+        narrow.get(server_url + page.url("de"))
+        narrow.execute_script(TEXT_SPACING)
+        result = narrow.execute_script(OVERFLOW)
+        clipped = narrow.execute_script(CLIPPED)
+        if result["scroll"] > result["client"] or result["wide"] or clipped:
+            problems.append((page.url("de"), result, clipped))
+    assert not problems

@@ -272,3 +272,25 @@ def test_chapter_page_queries_do_not_grow_with_its_paragraphs(app, client, sessi
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]
+
+
+def test_unpublished_projects_are_not_shown(client, session):
+    project = session.exec(select(Project).where(Project.slug == "spielplaetze")).one()
+    project.published = False
+    session.add(project)
+    session.commit()
+    try:
+        assert client.get("/de/projects/spielplaetze").status_code == 404
+        assert client.get(f"/de/projects/spielplaetze/chapters/{project.document.chapters[0].slug}").status_code == 404
+        assert "/de/projects/spielplaetze" not in client.get("/de/").get_data(as_text=True)
+    finally:
+        project.published = True
+        session.add(project)
+        session.commit()
+
+
+def test_every_page_has_a_description(client, session):
+    for url, page in all_urls(session):
+        if page.status == 200:
+            meta = soup(client.get(url)).find("meta", attrs={"name": "description"})
+            assert meta and meta["content"].strip(), url
