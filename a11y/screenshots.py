@@ -10,7 +10,6 @@ import os
 import sys
 import tempfile
 import threading
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,21 +25,13 @@ SHOTS = [
 
 
 def main() -> None:
-    from alembic import command
-    from sqlmodel import Session
     from werkzeug.serving import make_server
 
     from a11y.conftest import make_browser
-    from tests.support import alembic_config
+    from tests.support import demo_app, fresh_database
 
     os.environ["MITREDEN_INSTANCE"] = tempfile.mkdtemp(prefix="mitreden-shots-")
-    url = f"sqlite:///{Path(os.environ['MITREDEN_INSTANCE']) / 'shots.db'}"
-    command.upgrade(alembic_config(url), "head")
-    from webapp import create_app, db, demo
-
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "shots-" + "x" * 40})
-    with app.app_context(), Session(db.engine()) as session:
-        demo.load(session, date.today())
+    app = demo_app(fresh_database(Path(os.environ["MITREDEN_INSTANCE"])))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     browser = make_browser(javascript=True)

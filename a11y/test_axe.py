@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from axe_selenium_python import Axe
 
 from a11y.conftest import open_page

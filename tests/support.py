@@ -39,31 +39,40 @@ def reset_postgresql(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """A freshly migrated database, PostgreSQL if ``DATABASE_URL`` says so."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
+def fresh_database(folder: Path) -> str:
+    """An empty, migrated database: ``DATABASE_URL``'s PostgreSQL (wiped), else SQLite in ``folder``."""
+    if os.environ.get("DATABASE_URL"):
         from webapp.config import database_url as normalise
 
         url = normalise()
         reset_postgresql(url)
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        url = f"sqlite:///{folder / 'mitreden.db'}"
     command.upgrade(alembic_config(url), "head")
     return url
+
+
+def demo_app(url: str, **overrides):
+    """The app on ``url`` with the demo loaded around today."""
+    from webapp import create_app, db, demo
+
+    application = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-" + "x" * 40, **overrides})
+    with application.app_context(), Session(db.engine()) as session:
+        demo.load(session, TODAY)
+    return application
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A freshly migrated database, PostgreSQL if ``DATABASE_URL`` says so."""
+    return fresh_database(tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     """The app on the test database, with the demo loaded."""
     os.environ["MITREDEN_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
-    from webapp import create_app, db, demo
-
-    application = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-" + "x" * 40})
-    with application.app_context():
-        with Session(db.engine()) as session:
-            demo.load(session, TODAY)
+    application = demo_app(database_url, TESTING=True)
     yield application
     application.extensions["db_engine"].dispose()
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import select
 
-from a11y.pages import all_urls, pages
+from a11y.pages import all_urls
 from tests.support import soup
 from webapp.i18n import MODES
 from webapp.models import Project

@@ -13,7 +13,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import event
@@ -22,7 +21,7 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.support import alembic_config, reset_postgresql  # noqa: E402
+from tests.support import demo_app, fresh_database  # noqa: E402
 
 REQUESTS = 200
 ROUND_TRIP = 14 * 1024  # what the first TCP round trip carries (10 segments of ~1460 bytes)
@@ -34,24 +33,11 @@ def gz(data: bytes) -> int:
 
 
 def main() -> None:
-    from alembic import command
-
     os.environ.setdefault("MITREDEN_INSTANCE", tempfile.mkdtemp(prefix="mitreden-bench-"))
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        from webapp.config import database_url
+    app = demo_app(fresh_database(Path(os.environ["MITREDEN_INSTANCE"])))
+    from webapp import db
 
-        url = database_url()
-        reset_postgresql(url)
-    else:
-        url = f"sqlite:///{Path(os.environ['MITREDEN_INSTANCE']) / 'bench.db'}"
-    command.upgrade(alembic_config(url), "head")
-
-    from webapp import create_app, db, demo
-
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40})
     with app.app_context(), Session(db.engine()) as session:
-        demo.load(session, date.today())
         chapter = demo_chapter(session)
     client = app.test_client()
     path = f"/de/projects/smart-city/chapters/{chapter}"
