@@ -22,7 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from werkzeug.serving import make_server
 
-from tests.support import app, client, database_url, session  # noqa: F401  (shared fixtures)
+from tests.support import _fresh_rate_limits, app, client, database_url, session  # noqa: F401  (shared fixtures)
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,3 +1,3 @@
 """Fixtures: see tests/support.py."""
 
-from tests.support import app, client, database_url, session  # noqa: F401
+from tests.support import _fresh_rate_limits, app, client, database_url, session  # noqa: F401

@@ -7,7 +7,7 @@ The database is SQLite in a temporary folder, or the PostgreSQL server named by
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -59,6 +59,8 @@ def demo_app(url: str, **overrides):
     application = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-" + "x" * 40, **overrides})
     with application.app_context(), Session(db.engine()) as session:
         demo.load(session, TODAY)
+        demo.load_accounts(session)
+        demo.load_comments(session, datetime.now(timezone.utc))
     return application
 
 
@@ -85,13 +87,97 @@ def client(app):
 
 @pytest.fixture()
 def session(app):
-    """A database session for looking things up in tests."""
-    from webapp import db
+    """A database session for looking things up in tests.
 
-    with app.app_context(), Session(db.engine()) as session:
+    No app context stays pushed: requests of the test client must each get their own ``g``.
+    """
+    with Session(app.extensions["db_engine"]) as session:
         yield session
 
 
 def soup(response) -> BeautifulSoup:
     """The response's HTML, parsed."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(response) -> str:
+    """The CSRF token of the first form (or the htmx header) in ``response``."""
+    import re
+
+    text = response.get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', text) or re.search(r'"X-CSRFToken": "([^"]+)"', text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def make_user(app, *, confirmed: bool = True, role: str = "participant", password: str = PASSWORD,
+              language: str = "de", name: str | None = None):
+    """A new account straight in the database (argon2-hashed like any other)."""
+    import secrets as _secrets
+
+    from webapp import db
+    from webapp.accounts.models import User, normalise_key
+    from webapp.accounts.passwords import hash_password
+
+    name = name or f"Tester {_secrets.token_hex(4)}"
+    email = f"{_secrets.token_hex(6)}@example.org"
+    with app.app_context(), Session(db.engine()) as session:
+        user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
+                    password_hash=hash_password(password), role=role, language=language,
+                    email_confirmed_at=datetime.now(timezone.utc) if confirmed else None)
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        session.expunge(user)
+        return user
+
+
+def login(client, user, password: str = PASSWORD):
+    """Log ``user`` in through the login form, CSRF token and all."""
+    token = csrf_token(client.get("/de/account/login"))
+    response = client.post("/de/account/login", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST ``data`` with the CSRF token taken from ``page`` (default: the session's token via ``url``'s page)."""
+    token = csrf_token(client.get(page or "/de/account/login"))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def outbox(app) -> list:
+    """The mails written so far, oldest first, as email.message objects."""
+    from email import policy
+    from email.parser import BytesParser
+
+    folder = Path(app.config["OUTBOX_DIR"])
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns) if folder.exists() else []
+    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in files]
+
+
+def mails_to(app, address: str) -> list:
+    return [m for m in outbox(app) if m["To"] == address]
+
+
+def link_in(message) -> str:
+    """The first link in a mail, as a path on this site."""
+    import re
+    from urllib.parse import urlsplit
+
+    url = re.search(r"https?://\S+", message.get_content()).group(0)
+    return urlsplit(url).path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Each test starts with empty rate-limit counters (they are per process in tests)."""
+    if "app" in request.fixturenames:
+        from webapp.extensions import limiter
+
+        limiter.reset()
+    yield

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flask import Flask, redirect, url_for
-from flask_wtf import CSRFProtect
 
 from . import config as config_module
 from . import db, errors, htmx, i18n, templating
+from .extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
 
 
 def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
@@ -43,10 +42,13 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
 
-    from . import documents, pages, projects
+    from . import accounts, comments, documents, pages, projects
 
-    for package in (projects, documents, pages):
+    accounts.init_app(app)
+    for package in (projects, documents, comments, accounts, pages):
         app.register_blueprint(package.blueprint())
 
     @app.get("/")

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from . import db
+from .clock import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -29,14 +30,22 @@ translate_cli = AppGroup("translate", help="Interface translations (wraps pybabe
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Place phases around this day.")
 def demo_load(if_empty: bool, today) -> None:
     """Load the demo projects of the fictional city of Eichbrunn."""
-    from . import demo
+    from flask import current_app
 
+    from . import demo
+    from .accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("The demo (with its public passwords) is not loaded in production mode.")
     with Session(db.engine()) as session:
         if if_empty and not demo.is_empty(session):
             click.echo("Demo content: the database has projects already, left as it is.")
-            return
-        projects = demo.load(session, (today.date() if today else date.today()))
-        click.echo(f"Demo content loaded: {', '.join(p.slug for p in projects)}.")
+        else:
+            projects = demo.load(session, (today.date() if today else date.today()))
+            demo.load_accounts(session)
+            demo.load_comments(session, utcnow())
+            click.echo(f"Demo content loaded: {', '.join(p.slug for p in projects)}.")
+    click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): " + ", ".join(email for email, _n, _r in DEMO_ACCOUNTS))
 
 
 def _pybabel(*args: str) -> None:

@@ -70,5 +70,17 @@ def load() -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         # Nothing we serve needs a large body yet; comments are capped far below this.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Rate limits count in Redis when several app instances share the load.
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "mitreden",
+        # Mail: .eml files in instance/outbox/ in development, SMTP in production.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND") or ("smtp" if production else "outbox"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Mitreden <noreply@mitreden.example.org>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true").lower() != "false",
+        "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }

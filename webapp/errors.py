@@ -6,8 +6,12 @@ with the localized 500 page.
 
 from __future__ import annotations
 
-from flask import Flask
+from functools import wraps
+
+from flask import Flask, current_app, g, request
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .htmx import render
@@ -18,6 +22,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You are not allowed to do this here.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have been moved, or the address is mistyped.")),
     405: (_l("Method not allowed"), _l("This page cannot be used in the way the browser asked for.")),
+    429: (_l("Too many requests"), _l("You have sent too many requests in a short time. Please wait a moment and try again.")),
     413: (_l("Too much data"), _l("What was sent is too large. Please shorten it and try again.")),
     414: (_l("Address too long"), _l("The address of the page is too long.")),
     431: (_l("Request too large"), _l("The request sent too much additional data.")),
@@ -32,11 +37,53 @@ def error_response(code: int):
     return render("errors/error.html", status=code, code=code, title=title, explanation=explanation)
 
 
+def _rate_limited():
+    """429 with how long to wait, for limits without a page of their own."""
+    from .extensions import limiter
+    from .ratelimits import retry_after, wait_message
+
+    limit = limiter.current_limit
+    response = error_response(429)
+    if limit is not None:
+        response = render("errors/error.html", status=429, code=429, title=MESSAGES[429][0],
+                          explanation=wait_message(limit.reset_at))
+        response.headers["Retry-After"] = retry_after(limit.reset_at)
+    return response
+
+
+def keeps_input(view):
+    """Mark a form view: when its CSRF token is missing or expired, the view itself answers.
+
+    The form then fails its own CSRF check and is shown again with everything typed and
+    the message that it expired, instead of a bare 400 page that loses the text.
+    """
+    view.keeps_input = True
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    wrapper.keeps_input = True
+    return wrapper
+
+
 def init_app(app: Flask) -> None:
     """Answer every HTTP error and every unexpected exception with a localized page."""
 
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        view = current_app.view_functions.get(request.endpoint or "")
+        if request.method == "POST" and getattr(view, "keeps_input", False) and not g.get("csrf_redispatched"):
+            g.csrf_redispatched = True
+            return view(**(request.view_args or {}))
+        return error_response(400)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if exc.response is not None:  # made already, e.g. a rate-limited form shown again
+            return exc.response
+        if isinstance(exc, RateLimitExceeded):
+            return _rate_limited()
         response = error_response(exc.code or 500)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -4,15 +4,23 @@ An htmx request gets only the named block of the page template (rendered with
 jinja2-fragments); everything else, including htmx's history-restore requests, gets
 the whole page. Every HTML response varies on ``HX-Request`` so that no cache (and no
 back button) ever serves a bare fragment as a page.
+
+Fragments may carry an announcement for the page's polite live region (swapped in out
+of band) and the element to move focus to after the swap (``mitreden:focus``, handled
+by ``static/js/app.js``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 from flask import Flask, Response, make_response, render_template
 from flask_htmx import HTMX
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
+
+from .forms import BaseForm
 
 htmx = HTMX()
 
@@ -22,13 +30,40 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def render(template: str, block: Optional[str] = None, status: int = 200, **context: Any) -> Response:
-    """Render ``block`` of ``template`` for htmx requests, the whole page otherwise."""
-    if block and wants_fragment():
+def render(template: str, block: Optional[str] = None, status: int = 200, *, announce: Optional[str] = None,
+           focus: Optional[str] = None, **context: Any) -> Response:
+    """Render ``block`` of ``template`` for htmx requests, the whole page otherwise.
+
+    Args:
+        announce: for fragments, a message for the live region.
+        focus: for fragments, a CSS selector of the element to focus after the swap.
+    """
+    # Pages with a form in error say so in their title ("Fehler: ...").
+    context.setdefault("has_errors", any(isinstance(v, BaseForm) and v.errors for v in context.values()))
+    fragment = bool(block) and wants_fragment()
+    context["fragment"] = fragment
+    if fragment:
         body = render_block(template, block, **context)
+        if announce:
+            body += str(Markup('<div id="live-region" hx-swap-oob="innerHTML">{}</div>').format(announce))
     else:
         body = render_template(template, **context)
-    return make_response(body, status)
+    response = make_response(body, status)
+    if fragment and focus:
+        response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": focus})
+    return response
+
+
+def fragment(template: str, status: int = 200, *, announce: Optional[str] = None, focus: Optional[str] = None,
+             **context: Any) -> Response:
+    """A fragment-only template, for htmx answers whose plain-HTML twin is a redirect."""
+    body = render_template(template, **context)
+    if announce:
+        body += str(Markup('<div id="live-region" hx-swap-oob="innerHTML">{}</div>').format(announce))
+    response = make_response(body, status)
+    if focus:
+        response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": focus})
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
+from .accounts.models import User
+from .comments.models import Comment, Rating
 from .documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from .phases.models import Phase, PhaseText
 from .projects.models import Organisation, Project, ProjectText
@@ -9,6 +11,6 @@ from .projects.models import Organisation, Project, ProjectText
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Chapter", "ChapterText", "Document", "DocumentText", "Organisation", "Paragraph",
+    "Chapter", "ChapterText", "Comment", "Rating", "User", "Document", "DocumentText", "Organisation", "Paragraph",
     "ParagraphText", "Phase", "PhaseText", "Project", "ProjectText", "metadata",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_date, format_time, gettext, to_user_timezone
+from flask_babel import format_date, format_number, format_time, gettext, to_user_timezone
 from markupsafe import Markup
 
+from .comments.text import render as render_comment
 from .markdown import render as render_markdown
 
 
@@ -42,4 +43,6 @@ def init_app(app: Flask) -> None:
         date_long=date_long,
         datetime_long=datetime_long,
         time_element=time_element,
+        comment_text=render_comment,
+        format_number=format_number,
     )

@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from ..accounts.models import User, normalise_key
+from ..accounts.passwords import hash_password
+from ..accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD
+from ..comments.models import Comment
 from ..documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from ..phases.models import Phase, PhaseText
 from ..projects.models import Organisation, Project, ProjectText
@@ -47,7 +51,8 @@ def load(session: Session, today: date) -> list[Project]:
     projects = []
     for name in PROJECT_FILES:
         data = _read(name)
-        project = Project(slug=data["slug"], organisation=organisations[data["organisation"]], published=True)
+        project = Project(slug=data["slug"], organisation=organisations[data["organisation"]], published=True,
+                          comment_categories=data.get("comment_categories", ""))
         project.texts = [ProjectText(language=lang, **text) for lang, text in data["text"].items()]
         project.phases = [
             Phase(
@@ -82,3 +87,39 @@ def load(session: Session, today: date) -> list[Project]:
         projects.append(project)
     session.commit()
     return projects
+
+
+def load_accounts(session: Session) -> list[User]:
+    """The confirmed demo accounts (never in production: the CLI refuses)."""
+    users = []
+    for email, name, role in DEMO_ACCOUNTS:
+        if session.exec(select(User).where(User.email_key == normalise_key(email))).first():
+            continue
+        user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
+                    password_hash=hash_password(DEMO_PASSWORD), role=role, email_confirmed_at=datetime.now(timezone.utc))
+        session.add(user)
+        users.append(user)
+    session.commit()
+    return users
+
+
+def load_comments(session: Session, now: datetime) -> int:
+    """The demo discussion from ``content/comments.toml``."""
+    users = {u.email_key: u for u in session.exec(select(User)).all()}
+    count = 0
+    for entry in _read("comments.toml")["comment"]:
+        project = session.exec(select(Project).where(Project.slug == entry["project"])).one()
+        chapter = next(c for c in project.document.chapters if c.slug == entry["chapter"])
+        paragraph = chapter.paragraphs[entry["paragraph"] - 1] if "paragraph" in entry else None
+        top = Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=paragraph.id if paragraph else None,
+                      author_id=users[entry["author"]].id, body=entry["body"].strip(), category=entry.get("category"),
+                      created_at=now - timedelta(days=entry["days_ago"]), reply_count=len(entry.get("reply", [])))
+        session.add(top)
+        session.flush()
+        for reply in entry.get("reply", []):
+            session.add(Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=top.paragraph_id,
+                                parent_id=top.id, author_id=users[reply["author"]].id, body=reply["body"].strip(),
+                                created_at=now - timedelta(days=reply["days_ago"])))
+        count += 1
+    session.commit()
+    return count

@@ -1,38 +1,90 @@
-"""Views of a document: a chapter page and a single paragraph's page."""
+"""Views of a document: a chapter page and a single paragraph's page, each with its discussion.
+
+``chapter_page`` and ``paragraph_page`` render those pages for the reading views here and
+for the comment views, which show them again with a form in error or a notice.
+"""
 
 from __future__ import annotations
 
+from typing import Optional
+
+from flask import request
+from flask_login import current_user
+
+from ..comments import rules
+from ..comments import services as comments
+from ..comments.forms import CATEGORY_LABELS, CommentForm
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..phases.services import timeline
+from ..projects.models import Project
 from ..projects.services import get_published
 from . import bp
-from .services import find_chapter, find_paragraph
+from .models import Paragraph
+from .services import ChapterInContext, find_chapter, find_paragraph
+
+
+def discussion_context(project: Project, current: ChapterInContext, paragraph: Optional[Paragraph] = None,
+                       form: Optional[CommentForm] = None) -> dict:
+    """Everything the discussion area needs, in a fixed number of queries."""
+    line = timeline(project.phases)
+    target = comments.Target(project.id, current.chapter, paragraph)
+    user = current_user
+    category = request.args.get("category") if request.args.get("category") in project.categories else None
+    page = request.args.get("page", default=1, type=int) or 1
+    decision = rules.may_comment(user, line)
+    if form is None and decision:
+        form = CommentForm(categories=project.categories)
+    endpoint, args = ("documents.paragraph", {"slug": project.slug, "chapter": current.chapter.slug,
+                                              "paragraph_id": paragraph.id}) if paragraph else \
+        ("documents.chapter", {"slug": project.slug, "chapter": current.chapter.slug})
+    return {
+        "page_endpoint": endpoint,
+        "page_args": args,
+        "rules": rules,
+        "category_labels": CATEGORY_LABELS,
+        "project": project,
+        "current": current,
+        "timeline": line,
+        "target": target,
+        "may_comment": decision,
+        "comment_form": form,
+        "discussion": comments.discussion(target, user.id if user.is_authenticated else None, request.args.get("sort", "newest"),
+                                          category, min(page, 10**6)),
+        "chapter_counts": comments.counts_by_chapter([c.id for c in project.document.chapters]),
+        "paragraph_counts": comments.counts_by_paragraph(current.chapter),
+    }
+
+
+def _block() -> str:
+    """htmx asks either for more comments (appended to the list) or for the whole discussion."""
+    return "more_comments" if request.headers.get("HX-Target") == "comment-list" else "discussion"
+
+
+def chapter_page(project: Project, current: ChapterInContext, *, form: Optional[CommentForm] = None,
+                 status: int = 200, notice: Optional[str] = None, **render_options):
+    return render("documents/chapter.html", _block(), status, notice=notice,
+                  **discussion_context(project, current, None, form), **render_options)
+
+
+def paragraph_page(project: Project, current: ChapterInContext, paragraph: Paragraph, number: int, *,
+                   form: Optional[CommentForm] = None, status: int = 200, notice: Optional[str] = None,
+                   **render_options):
+    return render("documents/paragraph.html", _block(), status, notice=notice, paragraph=paragraph,
+                  number=number, **discussion_context(project, current, paragraph, form), **render_options)
 
 
 @bp.get("/chapters/<slug:chapter>")
 def chapter(mode: LanguageMode, slug: str, chapter: str):
-    """A chapter with its paragraphs, navigation and the discussion area's state."""
+    """A chapter with its paragraphs, navigation and discussion."""
     project = get_published(slug)
-    return render(
-        "documents/chapter.html",
-        project=project,
-        timeline=timeline(project.phases),
-        current=find_chapter(project, chapter),
-    )
+    return chapter_page(project, find_chapter(project, chapter))
 
 
 @bp.get("/chapters/<slug:chapter>/paragraphs/<int:paragraph_id>")
 def paragraph(mode: LanguageMode, slug: str, chapter: str, paragraph_id: int):
-    """One paragraph, addressable on its own: its permalink and (later) its discussion."""
+    """One paragraph, addressable on its own, with its own discussion."""
     project = get_published(slug)
     current = find_chapter(project, chapter)
     found, number = find_paragraph(current, paragraph_id)
-    return render(
-        "documents/paragraph.html",
-        project=project,
-        timeline=timeline(project.phases),
-        current=current,
-        paragraph=found,
-        number=number,
-    )
+    return paragraph_page(project, current, found, number)

@@ -39,6 +39,8 @@ class Project(HasTexts, SQLModel, table=True):
     #: Path below ``static/`` of an optional image; every text row then needs ``image_alt``.
     image_path: Optional[str] = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
+    #: Comment categories offered here, comma-separated keys of ``comments.models.CATEGORIES``.
+    comment_categories: str = Field(default="", max_length=200)
 
     organisation: Organisation = Relationship(back_populates="projects")
     texts: list["ProjectText"] = Relationship(back_populates="project", cascade_delete=True)
@@ -50,6 +52,10 @@ class Project(HasTexts, SQLModel, table=True):
     document: Optional["Document"] = Relationship(
         back_populates="project", cascade_delete=True, sa_relationship_kwargs={"uselist": False}
     )
+
+    @property
+    def categories(self) -> list[str]:
+        return [key for key in self.comment_categories.split(",") if key]
 
     def missing_image_alt(self) -> list[str]:
         """Languages whose text lacks the image's alternative text (empty when all is well)."""

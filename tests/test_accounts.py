@@ -1,0 +1,221 @@
+"""Accounts as people use them: register, confirm by mail, log in and out, and look after the account."""
+
+import json
+import secrets
+
+import pytest
+
+from tests.support import (PASSWORD, csrf_token, link_in, login, mails_to, make_user, post_form, soup)
+from webapp.forms import safe_next
+
+
+def register(client, **fields):
+    data = {"username": f"Neu {secrets.token_hex(3)}", "email": f"{secrets.token_hex(5)}@example.org",
+            "password": PASSWORD, "password_repeat": PASSWORD, "accept_terms": "y", **fields}
+    token = csrf_token(client.get("/de/account/register"))
+    return data, client.post("/de/account/register", data={"csrf_token": token, **data})
+
+
+def test_register_confirm_by_mail_and_comment(app, client):
+    data, response = register(client)
+    assert response.status_code == 303
+    overview = soup(client.get(response.headers["Location"]))
+    assert "noch nicht bestätigt" in overview.get_text() or "not yet confirmed" in overview.get_text()
+    mail = mails_to(app, data["email"])[-1]
+    assert "Hallo" in mail.get_content() and mail["Content-Language"] == "de"
+    path = link_in(mail)
+    page = client.get(path)
+    assert page.status_code == 200 and soup(page).find("form", method="post")  # opening the link changes nothing
+    response = client.post(path, data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 303
+    assert "noch nicht bestätigt" not in soup(client.get("/de/account/")).get_text()
+
+
+def test_mail_goes_out_in_the_language_mode_of_registration(app, client):
+    token = csrf_token(client.get("/en/account/register"))
+    email = f"{secrets.token_hex(5)}@example.org"
+    client.post("/en/account/register", data={"csrf_token": token, "username": f"English {secrets.token_hex(3)}",
+                                              "email": email, "password": PASSWORD, "password_repeat": PASSWORD,
+                                              "accept_terms": "y"})
+    mail = mails_to(app, email)[-1]
+    assert mail["Content-Language"] == "en" and "Hello" in mail.get_content()
+    assert link_in(mail).startswith("/en/account/confirm/")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id", "message"),
+    [
+        ({"password": "kurz", "password_repeat": "kurz"}, "password", "12"),
+        ({"password": "passwordpassword", "password_repeat": "passwordpassword"}, "password", ""),
+        ({"password": "aaaaaaaaaaaaaaaa", "password_repeat": "aaaaaaaaaaaaaaaa"}, "password", ""),
+        ({"password_repeat": "something else entirely"}, "password_repeat", ""),
+        ({"email": "no-address"}, "email", ""),
+        ({"username": "x"}, "username", ""),
+        ({"username": "<script>"}, "username", ""),
+        ({"accept_terms": ""}, "accept_terms", ""),
+    ],
+)
+def test_registration_errors_are_explained_and_input_is_kept(client, fields, field_id, message):
+    data, response = register(client, **fields)
+    assert response.status_code == 422
+    html = soup(response)
+    assert html.title.get_text().startswith("Fehler:")
+    summary = html.find(id="error-summary")
+    assert summary.find("a", href=f"#{field_id}")
+    assert message in html.find(id=f"{field_id}-error").get_text()
+    assert html.find(id=field_id)["aria-describedby"].split().count(f"{field_id}-error") == 1
+    assert html.find(id=field_id).get("aria-invalid") == "true"
+    if field_id != "username":
+        assert html.find(id="username")["value"] == data["username"]
+
+
+def test_taken_username_and_address_are_refused(app, client):
+    user = make_user(app)
+    _data, response = register(client, username=user.username.upper())
+    assert response.status_code == 422 and soup(response).find(id="username-error")
+    _data, response = register(client, email=user.email.upper())
+    assert response.status_code == 422 and soup(response).find(id="email-error")
+
+
+def test_honeypot_registration_stores_nothing(app, client):
+    data, response = register(client, website="http://spam.example")
+    assert response.status_code == 303
+    assert not mails_to(app, data["email"])
+    assert login_attempt(client, data["email"], PASSWORD).status_code == 422
+
+
+def login_attempt(client, email, password, next_url=""):
+    token = csrf_token(client.get("/de/account/login"))
+    return client.post("/de/account/login", data={"email": email, "password": password, "next": next_url,
+                                                  "csrf_token": token})
+
+
+def test_login_returns_to_where_the_reader_was_and_logout_is_a_post(app, client):
+    user = make_user(app)
+    response = login_attempt(client, user.email, PASSWORD, "/de/projects/smart-city#discussion")
+    assert response.headers["Location"] == "/de/projects/smart-city#discussion"
+    assert user.username in soup(client.get("/de/")).find("header").get_text()
+    assert client.get("/de/account/logout").status_code == 405
+    token = csrf_token(client.get("/de/account/"))
+    assert client.post("/de/account/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/de/account/").status_code == 302  # to the login page
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+                                    "http:/evil", "/ok\r\nSet-Cookie: x=1"])
+def test_next_is_same_site_only(app, client, target):
+    user = make_user(app)
+    response = login_attempt(client, user.email, PASSWORD, target)
+    assert response.headers["Location"] == "/de/"
+    assert safe_next(target) is None
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(app, client):
+    user = make_user(app)
+    wrong = soup(login_attempt(client, user.email, "wrong password here"))
+    unknown = soup(login_attempt(client, "nobody@example.org", "wrong password here"))
+    assert wrong.find(id="email-error").get_text() == unknown.find(id="email-error").get_text()
+    assert wrong.find(id="email")["value"] == user.email
+
+
+def test_login_is_throttled_per_account_and_says_how_long_to_wait(app, client):
+    user = make_user(app)
+    for _ in range(5):
+        assert login_attempt(client, user.email, "wrong password here").status_code == 422
+    response = login_attempt(client, user.email, PASSWORD)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    html = soup(response)
+    assert "Minuten" in html.get_text() or "Sekunden" in html.get_text()
+    assert html.find(id="email")["value"] == user.email
+
+
+def test_forgot_password_answers_the_same_and_the_link_works_once(app, client):
+    user = make_user(app)
+    answers = []
+    for email in (user.email, "nobody@example.org"):
+        response = post_form(client, "/de/account/password/forgot", {"email": email})
+        answers.append(soup(response).h1.get_text())
+    assert answers[0] == answers[1]
+    path = link_in(mails_to(app, user.email)[-1])
+    new = "a brand new passphrase for tests"
+    response = post_form(client, path, {"password": new, "password_repeat": new}, page=path)
+    assert response.status_code == 303
+    assert login_attempt(client, user.email, new).status_code == 303
+    assert client.get(path).status_code == 400  # used
+
+
+def test_changing_the_password_ends_other_sessions(app, client):
+    user = make_user(app)
+    other = app.test_client()
+    login(other, user)
+    login(client, user)
+    new = "another fine passphrase here"
+    response = post_form(client, "/de/account/password", {"current_password": PASSWORD, "password": new,
+                                                          "password_repeat": new}, page="/de/account/password")
+    assert response.status_code == 303
+    assert client.get("/de/account/").status_code == 200
+    assert other.get("/de/account/").status_code == 302
+
+
+def test_logout_invalidates_a_copied_session_cookie(app, client):
+    user = make_user(app)
+    login(client, user)
+    cookie = client.get_cookie("session").value
+    token = csrf_token(client.get("/de/account/"))
+    client.post("/de/account/logout", data={"csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/de/account/").status_code == 302
+
+
+def test_change_email_counts_after_confirmation(app, client):
+    user = make_user(app)
+    login(client, user)
+    new = f"{secrets.token_hex(5)}@example.org"
+    response = post_form(client, "/de/account/email", {"email": new, "current_password": PASSWORD},
+                         page="/de/account/email")
+    assert response.status_code == 303
+    assert user.email in soup(client.get("/de/account/")).get_text()
+    path = link_in(mails_to(app, new)[-1])
+    client.post(path, data={"csrf_token": csrf_token(client.get(path))})
+    assert new in soup(client.get("/de/account/")).get_text()
+
+
+def test_download_own_data_as_json(app, client):
+    user = make_user(app)
+    login(client, user)
+    response = client.get("/de/account/data.json")
+    assert response.mimetype == "application/json" and "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.data)
+    assert data["account"]["email"] == user.email and data["comments"] == []
+
+
+def test_delete_account_keeps_comments_as_deleted_account(app, client):
+    user = make_user(app)
+    login(client, user)
+    page = client.get("/de/projects/smart-city/chapters/offen")
+    text = f"Mein Beitrag {secrets.token_hex(4)}"
+    client.post("/de/projects/smart-city/chapters/offen/comments",
+                data={"body": text, "csrf_token": csrf_token(page), "submission_key": secrets.token_hex(8)})
+    response = post_form(client, "/de/account/delete", {"current_password": PASSWORD}, page="/de/account/delete")
+    assert response.status_code == 303
+    html = client.get("/de/projects/smart-city/chapters/offen").get_data(as_text=True)
+    assert text in html and "Gelöschtes Konto" in html and user.username not in html
+    assert login_attempt(client, user.email, PASSWORD).status_code == 422
+
+
+def test_demo_accounts_are_refused_in_production(app, client):
+    app.config["PRODUCTION"] = True
+    try:
+        assert login_attempt(client, "participant@example.org", "mitreden-demo").status_code == 422
+    finally:
+        app.config["PRODUCTION"] = False
+    assert login_attempt(client, "participant@example.org", "mitreden-demo").status_code == 303
+
+
+def test_account_pages_need_login(client):
+    for path in ("/de/account/", "/de/account/password", "/de/account/email", "/de/account/delete",
+                 "/de/account/data.json"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/de/account/login" in response.headers["Location"]

@@ -1,0 +1,376 @@
+"""Comments as readers rely on them, without JavaScript (plain forms) and with htmx (fragments)."""
+
+import re
+import secrets
+
+import pytest
+from sqlmodel import select
+
+from tests.support import csrf_token, login, make_user, soup
+from webapp.models import Comment, Project
+
+CHAPTER = "/de/projects/smart-city/chapters/nachhaltig"
+
+
+@pytest.fixture()
+def user(app):
+    return make_user(app)
+
+
+@pytest.fixture()
+def logged_in(app, client, user):
+    login(client, user)
+    return client
+
+
+def post(client, url=CHAPTER, page=None, headers=None, **data):
+    token = csrf_token(client.get(page or url))
+    data.setdefault("submission_key", secrets.token_hex(8))
+    return client.post(url + "/comments", data={"csrf_token": token, **data}, headers=headers or {})
+
+
+def unique(text="Kommentar"):
+    return f"{text} {secrets.token_hex(4)}"
+
+
+def comment_by_body(session, body):
+    session.expire_all()
+    return session.exec(select(Comment).where(Comment.body == body)).first()
+
+
+def test_logged_out_readers_see_the_discussion_and_an_invitation_to_log_in(client):
+    html = soup(client.get("/de/projects/smart-city/chapters/gemeinsam"))
+    discussion = html.find(id="discussion")
+    assert discussion.find("article", class_="comment")  # the demo's comments are readable
+    link = discussion.find("a", string=re.compile("anmelden|log in", re.IGNORECASE))
+    assert link and "next=" in link["href"] and not discussion.find("textarea")
+
+
+def test_a_comment_on_the_chapter_is_published_and_shown_at_its_anchor(session, logged_in):
+    text = unique("Ein Vorschlag\nmit zwei Zeilen https://example.org/x")
+    response = post(logged_in, body=text, category="suggestion")
+    assert response.status_code == 303
+    comment = comment_by_body(session, text)
+    assert response.headers["Location"].endswith(f"{CHAPTER}#comment-{comment.id}")
+    html = soup(logged_in.get(CHAPTER))
+    assert html.find(class_="flash", role="status")
+    article = html.find("article", id=f"comment-{comment.id}")
+    assert article.find("h3") and article.find("time")["datetime"]
+    assert article.find("br") and article.find("a", href="https://example.org/x")["rel"] == ["nofollow", "ugc", "noopener"]
+    assert "Vorschlag" in article.get_text()
+
+
+def test_a_comment_on_a_paragraph_is_counted_in_the_chapter_and_contents(app, session, logged_in):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
+    paragraph = chapter.paragraphs[1]
+    url = f"{CHAPTER}/paragraphs/{paragraph.id}"
+    before = soup(logged_in.get(CHAPTER))
+    count_before = int(re.search(r"\d+", before.find(id=f"paragraph-{paragraph.id}").find(class_="paragraph__count").get_text()).group())
+    response = logged_in.post(url + "/comments", data={"csrf_token": csrf_token(logged_in.get(url)), "body": unique(),
+                                                       "submission_key": secrets.token_hex(8)})
+    assert response.status_code == 303 and response.headers["Location"].startswith(url)
+    after = soup(logged_in.get(CHAPTER))
+    assert after.find(id=f"paragraph-{paragraph.id}").find("a")["href"].startswith(url)
+    count = int(re.search(r"\d+", after.find(id=f"paragraph-{paragraph.id}").find(class_="paragraph__count").get_text()).group())
+    assert count == count_before + 1
+    toc = after.find("a", attrs={"aria-current": "page"}).find_next(class_="toc__count")
+    assert int(re.search(r"\d+", toc.get_text()).group()) >= 1
+
+
+def test_a_paragraph_of_another_chapter_cannot_be_commented_on(session, logged_in):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    other = next(c for c in project.document.chapters if c.slug == "offen").paragraphs[0]
+    token = csrf_token(logged_in.get(CHAPTER))
+    response = logged_in.post(f"{CHAPTER}/paragraphs/{other.id}/comments", data={"csrf_token": token, "body": "x"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [("", "schreiben"), ("   \n\t  ", "schreiben"), ("x" * 4001, "4000"), ("Hallo\x00Welt\x1b", "Steuerzeichen")],
+)
+def test_invalid_text_is_explained_and_kept(logged_in, body, expected):
+    response = post(logged_in, body=body)
+    assert response.status_code == 422
+    html = soup(response)
+    assert html.title.get_text().startswith("Fehler:")
+    assert html.find(id="error-summary").find("a", href="#body")
+    error = html.find(id="body-error").get_text()
+    assert expected in error or expected in error.replace(".", "")
+    kept = html.find("textarea", id="body").get_text().strip()
+    assert kept == body.strip().replace("\x00", "\ufffd").replace("\x1b", "\ufffd")  # control characters made visible
+
+
+def test_text_with_markup_is_shown_escaped(session, logged_in):
+    text = unique('<script>alert(1)</script> <img src=x onerror=alert(1)> "quotes" & ampersands')
+    post(logged_in, body=text)
+    html = logged_in.get(CHAPTER).get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_limit_is_stated_in_the_hint_for_readers_without_javascript(logged_in):
+    hint = soup(logged_in.get(CHAPTER)).find(id="body-hint").get_text()
+    assert "4.000" in hint
+
+
+def test_double_submit_creates_one_comment(session, logged_in):
+    text = unique()
+    key = secrets.token_hex(8)
+    first = post(logged_in, body=text, submission_key=key)
+    second = post(logged_in, body=text, submission_key=key)
+    third = post(logged_in, body=text)  # same text, new form, within a minute
+    assert first.headers["Location"] == second.headers["Location"] == third.headers["Location"]
+    session.expire_all()
+    assert len(session.exec(select(Comment).where(Comment.body == text)).all()) == 1
+
+
+def test_honeypot_stores_nothing(session, logged_in):
+    text = unique()
+    assert post(logged_in, body=text, website="http://spam.example").status_code == 303
+    assert comment_by_body(session, text) is None
+
+
+def test_replies_are_one_level_deep(session, logged_in):
+    parent_text = unique()
+    post(logged_in, body=parent_text)
+    parent = comment_by_body(session, parent_text)
+    reply_url = f"/de/projects/smart-city/comments/{parent.id}/reply"
+    page = logged_in.get(reply_url)
+    assert page.status_code == 200 and soup(page).find("textarea")
+    text = unique("Antwort")
+    response = logged_in.post(reply_url, data={"csrf_token": csrf_token(page), "body": text,
+                                               "submission_key": secrets.token_hex(8)})
+    assert response.status_code == 303
+    reply = comment_by_body(session, text)
+    assert reply.parent_id == parent.id
+    html = soup(logged_in.get(CHAPTER))
+    assert html.find("article", id=f"comment-{reply.id}").find("h4")
+    session.refresh(parent)
+    assert parent.reply_count == 1
+    response = logged_in.post(f"/de/projects/smart-city/comments/{reply.id}/reply",
+                              data={"csrf_token": csrf_token(page), "body": "Antwort auf Antwort"})
+    assert response.status_code == 400
+
+
+def test_rating_is_one_per_reader_changeable_and_pressed(app, session, logged_in):
+    author = make_user(app)
+    other = app.test_client()
+    login(other, author)
+    text = unique()
+    post(other, body=text)
+    comment = comment_by_body(session, text)
+    url = f"/de/projects/smart-city/comments/{comment.id}/rating"
+
+    def rate(value):
+        return logged_in.post(url, data={"csrf_token": csrf_token(logged_in.get(CHAPTER)), "value": value})
+
+    assert rate("agree").status_code == 303
+    article = soup(logged_in.get(CHAPTER)).find("article", id=f"comment-{comment.id}")
+    assert article.find(id=f"rate-{comment.id}-agree")["aria-pressed"] == "true"
+    assert "1" in article.find(id=f"rate-{comment.id}-agree").get_text()
+    rate("disagree")
+    session.refresh(comment)
+    assert (comment.agree_count, comment.disagree_count) == (0, 1)
+    rate("disagree")  # the same choice again takes it back
+    session.refresh(comment)
+    assert (comment.agree_count, comment.disagree_count) == (0, 0)
+    assert rate("maybe").status_code == 400
+
+
+def test_edit_own_marks_edited_and_others_are_refused(app, session, logged_in):
+    text = unique()
+    post(logged_in, body=text)
+    comment = comment_by_body(session, text)
+    url = f"/de/projects/smart-city/comments/{comment.id}/edit"
+    page = logged_in.get(url)
+    assert soup(page).find("textarea").get_text().strip() == text
+    changed = unique("Geändert")
+    assert logged_in.post(url, data={"csrf_token": csrf_token(page), "body": changed}).status_code == 303
+    article = soup(logged_in.get(CHAPTER)).find("article", id=f"comment-{comment.id}")
+    assert changed in article.get_text() and ("bearbeitet" in article.get_text() or "edited" in article.get_text())
+    stranger = app.test_client()
+    login(stranger, make_user(app))
+    response = stranger.post(url, data={"csrf_token": csrf_token(stranger.get(CHAPTER)), "body": "Übernommen"})
+    assert response.status_code == 403
+    session.refresh(comment)
+    assert comment.body == changed
+
+
+def test_delete_own_leaves_a_placeholder_and_blocks_rating(app, session, logged_in):
+    text = unique()
+    post(logged_in, body=text)
+    comment = comment_by_body(session, text)
+    url = f"/de/projects/smart-city/comments/{comment.id}/delete"
+    page = logged_in.get(url)
+    assert page.status_code == 200
+    assert logged_in.post(url, data={"csrf_token": csrf_token(page)}).status_code == 303
+    article = soup(logged_in.get(CHAPTER)).find("article", id=f"comment-{comment.id}")
+    assert text not in article.get_text() and article.find(class_="comment__deleted")
+    response = logged_in.post(f"/de/projects/smart-city/comments/{comment.id}/rating",
+                              data={"csrf_token": csrf_token(page), "value": "agree"})
+    assert response.status_code == 403
+
+
+def test_closed_phase_refuses_with_403_the_same_message_and_keeps_the_text(logged_in):
+    url = "/de/projects/radverkehr/chapters/sicher-unterwegs"
+    page = soup(logged_in.get(url))
+    assert not page.find("textarea") and "Kommentieren war bis zum" in page.get_text()
+    text = unique("Zu spät")
+    response = logged_in.post(url + "/comments", data={"csrf_token": csrf_token(logged_in.get("/de/account/")),
+                                                       "body": text})
+    assert response.status_code == 403
+    html = soup(response)
+    assert html.find(id="discussion-notice").get_text() == "Die aktuell laufende Phase erlaubt keine Kommentare."
+    assert html.find("textarea", id="kept-text").get_text() == text
+
+
+def test_unconfirmed_accounts_are_told_why_and_refused(app, client):
+    login(client, make_user(app, confirmed=False))
+    html = soup(client.get(CHAPTER))
+    assert "bestätigen" in html.find(id="discussion").get_text() and not html.find("textarea", id="body")
+    response = client.post(CHAPTER + "/comments", data={"csrf_token": csrf_token(client.get("/de/account/")),
+                                                        "body": "Hallo"})
+    assert response.status_code == 403
+
+
+def test_an_expired_form_keeps_the_text_and_says_so(logged_in):
+    text = unique()
+    response = logged_in.post(CHAPTER + "/comments", data={"csrf_token": "expired-or-forged", "body": text})
+    assert response.status_code == 422
+    html = soup(response)
+    assert "abgelaufen" in html.find(id="error-summary").get_text()
+    assert html.find("textarea", id="body").get_text().strip() == text
+
+
+def test_a_logged_out_post_keeps_the_text(client):
+    text = unique()
+    response = client.post(CHAPTER + "/comments", data={"body": text})
+    assert response.status_code == 403
+    assert soup(response).find("textarea", id="kept-text").get_text() == text
+
+
+def test_a_huge_body_gets_the_localized_413(logged_in):
+    response = logged_in.post(CHAPTER + "/comments", data={"body": "x" * (10 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "zu groß" in soup(response).get_text()
+
+
+def test_commenting_is_rate_limited_per_account_with_the_text_kept(logged_in):
+    for _ in range(10):
+        assert post(logged_in, body=unique()).status_code == 303
+    text = unique()
+    response = post(logged_in, body=text)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    html = soup(response)
+    assert "warten" in html.find(id="discussion-notice").get_text()
+    assert html.find("textarea", id="body").get_text().strip() == text
+
+
+def test_sorting_filtering_pagination_and_permalinks(app, session):
+    author = make_user(app)
+    client = app.test_client()
+    login(client, author)
+    url = "/de/projects/smart-city/chapters/zukunftsfaehig"
+    texts = []
+    from webapp.extensions import limiter
+    for index in range(23):
+        limiter.reset()
+        texts.append(unique(f"Nummer {index:02d}"))
+        post(client, url=url, body=texts[-1], category="question" if index % 2 else "criticism")
+    first = soup(client.get(url))
+    articles = first.select("#comment-list > li > article")
+    assert len(articles) == 20 and texts[-1] in articles[0].get_text()
+    next_link = first.select_one(".comment-pages a[rel=next]")
+    second = soup(client.get(next_link["href"]))
+    assert texts[0] in second.select("#comment-list > li > article")[-1].get_text()
+    oldest = soup(client.get(url + "?sort=oldest"))
+    assert texts[0] in oldest.select("#comment-list article")[0].get_text()
+    questions = soup(client.get(url + "?category=question"))
+    assert all("Frage" in a.get_text() for a in questions.select("#comment-list > li > article"))
+    oldest_comment = comment_by_body(session, texts[0])
+    response = client.get(f"/de/projects/smart-city/comments/{oldest_comment.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"page=2#comment-{oldest_comment.id}")
+    assert client.get(url + "?page=999999999999&sort=bogus&category=<x>").status_code == 200
+
+
+def test_htmx_gets_fragments_focus_and_announcements(session, logged_in):
+    headers = {"HX-Request": "true", "HX-Target": "discussion"}
+    text = unique()
+    response = post(logged_in, body=text, headers=headers)
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    body = response.get_data(as_text=True)
+    assert body.startswith('<section id="discussion"') and "<html" not in body
+    comment = comment_by_body(session, text)
+    assert f'"#comment-{comment.id}"' in response.headers["HX-Trigger-After-Settle"]
+    assert 'id="live-region" hx-swap-oob="innerHTML"' in body
+    error = post(logged_in, body="", headers=headers)
+    assert error.status_code == 422 and "#error-summary" in error.headers["HX-Trigger-After-Settle"]
+    assert 'id="error-summary"' in error.get_data(as_text=True)
+    restore = logged_in.get(CHAPTER, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert restore.get_data(as_text=True).startswith("<!DOCTYPE html>")
+
+
+def test_htmx_rating_swaps_only_the_buttons(app, session, logged_in):
+    other = app.test_client()
+    login(other, make_user(app))
+    text = unique()
+    post(other, body=text)
+    comment = comment_by_body(session, text)
+    response = logged_in.post(f"/de/projects/smart-city/comments/{comment.id}/rating",
+                              data={"csrf_token": csrf_token(logged_in.get(CHAPTER)), "value": "agree"},
+                              headers={"HX-Request": "true", "HX-Target": f"rating-{comment.id}"})
+    body = response.get_data(as_text=True)
+    assert body.startswith(f'<form class="rating" id="rating-{comment.id}"') and 'aria-pressed="true"' in body
+    assert f"#rate-{comment.id}-agree" in response.headers["HX-Trigger-After-Settle"]
+
+
+def test_more_comments_are_appended_by_htmx(app, logged_in):
+    url = "/de/projects/smart-city/chapters/zukunftsfaehig"
+    response = logged_in.get(url + "?page=2", headers={"HX-Request": "true", "HX-Target": "comment-list"})
+    body = response.get_data(as_text=True)
+    if "<li>" in body:
+        assert body.lstrip().startswith("<li>") and 'hx-swap-oob="true"' in body
+
+
+def test_comment_pages_need_no_query_per_comment(app, session, client):
+    """A chapter with 30 comments, replies and ratings costs the queries of one with a single comment."""
+    from sqlalchemy import event
+
+    from webapp import db
+    from webapp.models import Rating
+
+    reader = make_user(app)
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    few, many = (next(c for c in project.document.chapters if c.slug == slug) for slug in ("teilhabe", "mobil"))
+    writers = [make_user(app) for _ in range(3)]
+    single = Comment(project_id=project.id, chapter_id=few.id, author_id=writers[0].id, body="Einer")
+    session.add(single)
+    session.flush()
+    session.add(Comment(project_id=project.id, chapter_id=few.id, parent_id=single.id, author_id=writers[1].id,
+                        body="Eine Antwort"))
+    for index in range(30):
+        top = Comment(project_id=project.id, chapter_id=many.id, author_id=writers[index % 3].id, body=f"Viele {index}")
+        session.add(top)
+        session.flush()
+        session.add(Comment(project_id=project.id, chapter_id=many.id, parent_id=top.id,
+                            author_id=writers[(index + 1) % 3].id, body=f"Antwort {index}"))
+        session.add(Rating(comment_id=top.id, user_id=reader.id, value=1))
+    session.commit()
+    login(client, reader)
+    with app.app_context():
+        engine = db.engine()
+    counts = []
+
+    def count(*_args):
+        counts[-1] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for chapter in (few, many):
+            counts.append(0)
+            assert client.get(f"/de/projects/smart-city/chapters/{chapter.slug}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1]

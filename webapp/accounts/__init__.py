@@ -1,0 +1,34 @@
+"""Accounts: registration, confirmation, login, password and email changes, deletion, export."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("accounts", __name__, url_prefix="/<mode:mode>/account")
+
+
+def blueprint() -> Blueprint:
+    """The blueprint with its routes (imported here, not above, to keep model imports cycle-free)."""
+    from . import views  # noqa: F401  (routes register on import)
+
+    return bp
+
+
+def init_app(app: Flask) -> None:
+    """Tell Flask-Login how to find the user of a session and where to send the logged out."""
+    from flask_babel import lazy_gettext as _l
+
+    from .. import db
+    from ..extensions import login_manager
+    from .models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(value: str):
+        user_id, _, token = value.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session().get(User, int(user_id))
+        # A rotated token (logout, password change) ends sessions that still carry the old one.
+        return user if user is not None and token == user.session_token else None

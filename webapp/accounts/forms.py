@@ -1,0 +1,112 @@
+"""Account forms. Every message comes from our catalogs."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
+
+from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from .passwords import MAX_LENGTH, password_problem
+
+USERNAME_PATTERN = re.compile(r"^[\w][\w .\-]{1,38}[\w.]$", re.UNICODE)
+
+
+def _strip(value):
+    return normalise_text(value) if isinstance(value, str) else value
+
+
+def _email_field(label, autocomplete="email"):
+    return EmailField(
+        label,
+        filters=[_strip],
+        render_kw={"autocomplete": autocomplete, "spellcheck": "false"},
+        validators=[
+            InputRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("The email address is too long.")),
+            Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
+        ],
+    )
+
+
+class NewPasswordMixin:
+    """A new password, checked for length and commonness, and repeated."""
+
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter a password."))],
+                             render_kw={"autocomplete": "new-password"})
+    password_repeat = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(_l("Repeat the password.")), EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def context_for_password(self) -> tuple[str, ...]:
+        return ()
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "", *self.context_for_password())
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, BaseForm):
+    username = StringField(
+        _l("Username"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Enter a username.")),
+            Length(min=3, max=40, message=_l("Use 3 to 40 characters for your username.")),
+            Regexp(USERNAME_PATTERN, message=_l("Use letters, digits, spaces, dots, hyphens or underscores.")),
+            no_control_characters,
+        ],
+        render_kw={"autocomplete": "nickname", "spellcheck": "false"},
+    )
+    email = _email_field(_l("Email address"))
+    accept_terms = BooleanField(
+        _l("I accept the terms of use and have read the privacy notice."),
+        validators=[InputRequired(_l("Please accept the terms of use to register."))],
+    )
+    website = Honeypot(_l("Website"))
+
+    def context_for_password(self):
+        return (self.username.data or "", self.email.data or "")
+
+
+class LoginForm(BaseForm):
+    email = _email_field(_l("Email address"), autocomplete="username")
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password.")), Length(max=MAX_LENGTH, message=_l("The password is too long."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class ForgotPasswordForm(BaseForm):
+    email = _email_field(_l("Email address"))
+
+
+class ResetPasswordForm(NewPasswordMixin, BaseForm):
+    pass
+
+
+class ChangePasswordForm(NewPasswordMixin, BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class ChangeEmailForm(BaseForm):
+    email = _email_field(_l("New email address"))
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class DeleteAccountForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class ConfirmForm(BaseForm):
+    """A button only: state changes by POST, never by opening a link."""

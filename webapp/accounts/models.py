@@ -1,0 +1,57 @@
+"""Accounts: who may take part, and how they are known publicly (their username)."""
+
+import secrets
+import unicodedata
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlmodel import Field, SQLModel
+
+from ..clock import utcnow
+
+#: Roles, from least to most rights.
+ROLES = ("participant", "moderator", "admin")
+
+
+def normalise_key(value: str) -> str:
+    """The comparison key of a username or email: NFKC and case-folded, so look-alikes collide."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, SQLModel, table=True):
+    """A registered person. Deleting the row removes their personal data; comments stay anonymous."""
+
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40)
+    username_key: str = Field(max_length=40, unique=True)
+    email: str = Field(max_length=254)
+    email_key: str = Field(max_length=254, unique=True)
+    #: An address waiting for confirmation after a change of email.
+    pending_email: Optional[str] = Field(default=None, max_length=254)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(default="participant", max_length=20)
+    #: The language mode mails are written in (the mode they registered in).
+    language: str = Field(default="de", max_length=16)
+    email_confirmed_at: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    #: Part of the login cookie; changing it logs out every session of this account.
+    session_token: str = Field(default_factory=new_session_token, max_length=40)
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the row id and the session token, so a rotated token ends old sessions."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")

@@ -1,0 +1,186 @@
+"""Account rules: registering, confirming, logging in, changing and deleting accounts."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from .. import db, mail
+from ..clock import utcnow
+from .models import User, new_session_token, normalise_key
+from .passwords import hash_password, needs_rehash, verify_password  # noqa: F401  (views use verify_password)
+from .tokens import make_token, read_token
+
+#: The demo's accounts; they cannot log in when the app runs in production mode.
+DEMO_PASSWORD = "mitreden-demo"
+DEMO_ACCOUNTS = (
+    ("participant@example.org", "Paula Beispiel", "participant"),
+    ("moderator@example.org", "Moderation Eichbrunn", "moderator"),
+    ("admin@example.org", "Admin Eichbrunn", "admin"),
+)
+DEMO_EMAILS = frozenset(email for email, _name, _role in DEMO_ACCOUNTS)
+
+
+class AccountError(Exception):
+    """A refusal with a message for the reader; ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, field: Optional[str] = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def by_email(email: str) -> Optional[User]:
+    return db.session().exec(select(User).where(User.email_key == normalise_key(email))).first()
+
+
+def register(username: str, email: str, password: str, language: str) -> User:
+    """Create an unconfirmed account and mail the confirmation link.
+
+    Raises:
+        AccountError: when the username or address is taken.
+    """
+    from flask_babel import gettext as _
+
+    session = db.session()
+    if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
+        raise AccountError(_("This username is taken. Please choose another one."), "username")
+    if by_email(email):
+        raise AccountError(_("There is already an account with this email address. You can log in or reset your password."), "email")
+    user = User(username=username, username_key=normalise_key(username), email=email, email_key=normalise_key(email),
+                password_hash=hash_password(password), language=language)
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent registration took the name or address
+        session.rollback()
+        raise AccountError(_("This username or email address is taken."), "username") from None
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User, address: Optional[str] = None) -> None:
+    """Mail a link that confirms ``address`` (default: the account's address)."""
+    address = address or user.email
+    token = make_token("confirm", {"u": user.id, "e": normalise_key(address)})
+    link = url_for("accounts.confirm", token=token, mode=user.language, _external=True)
+    mail.send(address, "confirm", user.language, user=user, link=link)
+
+
+def confirm(token: str) -> Optional[User]:
+    """Confirm the address in ``token``: the account's own or its pending new one."""
+    payload = read_token("confirm", token)
+    if not payload:
+        return None
+    session = db.session()
+    user = session.get(User, payload.get("u"))
+    if user is None:
+        return None
+    if user.pending_email and normalise_key(user.pending_email) == payload.get("e"):
+        if by_email(user.pending_email):
+            return None
+        user.email, user.email_key, user.pending_email = user.pending_email, normalise_key(user.pending_email), None
+    elif user.email_key != payload.get("e"):
+        return None
+    user.email_confirmed_at = utcnow()  # the address in the link is proven now
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> Optional[User]:
+    """The account for these credentials, or ``None``. Demo accounts are refused in production."""
+    user = by_email(email)
+    if user is None:
+        hash_password(password)  # spend the same time as a real check: no account enumeration by timing
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if current_app.config["PRODUCTION"] and user.email_key in DEMO_EMAILS:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session().add(user)
+        db.session().commit()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Rotate the session token: every login cookie of this account stops working."""
+    user.session_token = new_session_token()
+    db.session().add(user)
+    db.session().commit()
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; the caller answers the same either way."""
+    user = by_email(email)
+    if user is None:
+        return
+    token = make_token("reset", {"u": user.id, "h": user.password_hash[-16:]})
+    link = url_for("accounts.reset_password", token=token, mode=user.language, _external=True)
+    mail.send(user.email, "reset", user.language, user=user, link=link)
+
+
+def user_for_reset(token: str) -> Optional[User]:
+    """The account of a reset link that is valid, unexpired and unused (the hash has not changed)."""
+    payload = read_token("reset", token)
+    if not payload:
+        return None
+    user = db.session().get(User, payload.get("u"))
+    if user is None or user.password_hash[-16:] != payload.get("h"):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password ends every other session; a reset also proves the address."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    db.session().add(user)
+    db.session().commit()
+
+
+def confirm_address_by_reset(user: User) -> None:
+    """A reset link reached the inbox: that proves the address as a confirmation link would."""
+    user.email_confirmed_at = utcnow()
+    db.session().add(user)
+    db.session().commit()
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    from flask_babel import gettext as _
+
+    if by_email(new_email):
+        raise AccountError(_("There is already an account with this email address."), "email")
+    user.pending_email = new_email
+    db.session().add(user)
+    db.session().commit()
+    send_confirmation(user, new_email)
+
+
+def delete_account(user: User) -> None:
+    """Remove the account and its personal data; its comments stay, shown as "deleted account"."""
+    session = db.session()
+    session.delete(user)
+    session.commit()
+
+
+def export(user: User) -> dict:
+    """Everything we hold about ``user``, for the download of their own data."""
+    from ..comments.services import comments_by_author
+
+    return {
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "pending_email": user.pending_email,
+            "role": user.role,
+            "language": user.language,
+            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
+            "created_at": user.created_at.isoformat(),
+        },
+        "comments": comments_by_author(user),
+    }

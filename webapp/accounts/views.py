@@ -1,0 +1,222 @@
+"""Account views: each parses a form, calls a service, and renders or redirects (303)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import keeps_input
+from ..extensions import limiter
+from ..forms import safe_next
+from ..htmx import render
+from ..i18n import LanguageMode
+from ..ratelimits import form_again
+from . import bp, services
+from .forms import (ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm, ForgotPasswordForm,
+                    LoginForm, RegisterForm, ResetPasswordForm)
+from .models import normalise_key
+
+
+def _form_page(template: str, form, message: str | None = None, **context) -> Response:
+    """The page of ``form``; 422 when it has errors, so htmx and tests can tell."""
+    status = 422 if form.errors else 200
+    return render(template, form=form, message=message, status=status, **context)
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
+def _login_account_key() -> str:
+    return "login:" + normalise_key(request.form.get("email", ""))[:254]
+
+
+def _login_breach(message: str) -> Response:
+    return _form_page("accounts/login.html", LoginForm(), message=message)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"],
+               on_breach=form_again(lambda message: _form_page("accounts/register.html", RegisterForm(), message)))
+@keeps_input
+def register(mode: LanguageMode):
+    """Create an account; the confirmation link goes out by mail."""
+    if current_user.is_authenticated:
+        return redirect(url_for(".overview"), 303)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        if form.website.data:  # the honeypot: answer as if all went well, store nothing
+            flash(_("Welcome! We have sent you an email. Please open the link in it to confirm your address."), "success")
+            return redirect(url_for("projects.index"), 303)
+        try:
+            user = services.register(form.username.data, form.email.data, form.password.data, mode.key)
+        except services.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("Welcome! We have sent you an email. Please open the link in it to confirm your address."), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for(".overview"), 303)
+    return _form_page("accounts/register.html", form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=_failed, on_breach=form_again(_login_breach))
+@limiter.limit("5 per 15 minutes", methods=["POST"], key_func=_login_account_key, deduct_when=_failed,
+               on_breach=form_again(_login_breach))
+@keeps_input
+def login(mode: LanguageMode):
+    """Log in and return to where the reader was (same site only)."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = safe_next(form.next.data)
+            session.clear()  # a fresh session for the logged-in reader
+            login_user(user)
+            flash(_("You are logged in."), "success")
+            return redirect(target or url_for("projects.index"), 303)
+        form.email.errors.append(_("The email address or the password is not correct."))
+    return _form_page("accounts/login.html", form)
+
+
+@bp.post("/logout")
+@login_required
+def logout(mode: LanguageMode):
+    """Log out: the account's session token changes, so no copy of the cookie stays valid."""
+    services.end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("projects.index"), 303)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(mode: LanguageMode, token: str):
+    """A confirmation link opens a page with a button; only the POST confirms."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = services.confirm(token)
+        if user is None:
+            return render("accounts/message.html", status=400, title=_("The link is not valid"),
+                          text=_("The confirmation link is invalid or has expired. Log in and ask for a new one."))
+        flash(_("Thank you! Your email address is confirmed."), "success")
+        return redirect(url_for(".overview") if current_user.is_authenticated else url_for(".login"), 303)
+    return render("accounts/confirm.html", form=form)
+
+
+@bp.post("/confirm/resend")
+@login_required
+@limiter.limit("3 per hour", key_func=lambda: f"resend:{current_user.id}")
+def resend_confirmation(mode: LanguageMode):
+    if not current_user.is_confirmed or current_user.pending_email:
+        services.send_confirmation(current_user._get_current_object(), current_user.pending_email)
+        flash(_("We have sent the email again. Please also look in your spam folder."), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for(".overview"), 303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"],
+               on_breach=form_again(lambda message: _form_page("accounts/forgot.html", ForgotPasswordForm(), message)))
+@keeps_input
+def forgot_password(mode: LanguageMode):
+    """The same answer whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return render("accounts/message.html", title=_("Check your email"),
+                      text=_("If there is an account for %(email)s, we have sent a link to reset the password. "
+                             "The link is valid for one hour.", email=form.email.data))
+    return _form_page("accounts/forgot.html", form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@keeps_input
+def reset_password(mode: LanguageMode, token: str):
+    user = services.user_for_reset(token)
+    if user is None:
+        return render("accounts/message.html", status=400, title=_("The link is not valid"),
+                      text=_("The link to reset the password is invalid, expired or used already. You can ask for a new one."),
+                      link=(url_for(".forgot_password"), _("Ask for a new link")))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        if not user.is_confirmed:
+            services.confirm_address_by_reset(user)
+        flash(_("Your password is changed. Please log in with it."), "success")
+        return redirect(url_for(".login"), 303)
+    return _form_page("accounts/reset.html", form)
+
+
+@bp.get("/")
+@login_required
+def overview(mode: LanguageMode):
+    return render("accounts/overview.html", user=current_user, form=ConfirmForm())
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def change_password(mode: LanguageMode):
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not services.verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("The current password is not correct."))
+        else:
+            services.set_password(user, form.password.data)
+            login_user(user)  # this session goes on with the new token; all others end
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
+            return redirect(url_for(".overview"), 303)
+    return _form_page("accounts/change_password.html", form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def change_email(mode: LanguageMode):
+    form = ChangeEmailForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not services.verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("The current password is not correct."))
+        else:
+            try:
+                services.request_email_change(user, form.email.data)
+            except services.AccountError as error:
+                form.email.errors.append(error.message)
+            else:
+                flash(_("We have sent a link to %(email)s. Your new address counts once you open it.", email=form.email.data), "success")
+                return redirect(url_for(".overview"), 303)
+    return _form_page("accounts/change_email.html", form)
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def delete(mode: LanguageMode):
+    form = DeleteAccountForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not services.verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("The current password is not correct."))
+        else:
+            logout_user()
+            services.delete_account(user)
+            session.clear()
+            flash(_("Your account is deleted. Your comments remain, shown as from a deleted account."), "success")
+            return redirect(url_for("projects.index"), 303)
+    return _form_page("accounts/delete.html", form)
+
+
+@bp.get("/data.json")
+@login_required
+def download_data(mode: LanguageMode):
+    """Everything we hold about the reader, as a JSON file."""
+    body = json.dumps(services.export(current_user._get_current_object()), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="mitreden-my-data.json"',
+                             "Cache-Control": "no-store"})

@@ -1,0 +1,67 @@
+"""Comment forms: the text rules are the same for comments, replies and edits."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from .models import CATEGORIES, MAX_LENGTH
+
+CATEGORY_LABELS = {
+    "question": _l("Question"),
+    "suggestion": _l("Suggestion"),
+    "criticism": _l("Criticism"),
+    "praise": _l("Praise"),
+}
+
+
+class CommentForm(BaseForm):
+    body = TextAreaField(
+        _l("Your comment"),
+        filters=[normalise_text],
+        validators=[
+            DataRequired(_l("Please write your comment.")),
+            Length(max=MAX_LENGTH, message=_l("Your comment is too long: please shorten it to %(max)d characters.")),
+            no_control_characters,
+        ],
+        render_kw={"rows": 6},
+    )
+    category = SelectField(_l("Category (optional)"), choices=[], validators=[Optional()],
+                           validate_choice=True)
+    #: One key per rendered form: sending the same form twice stores one comment.
+    submission_key = HiddenField()
+    website = Honeypot(_l("Website"))
+
+    def __init__(self, categories: list[str] = (), **kwargs):
+        super().__init__(**kwargs)
+        if categories:
+            self.category.choices = [("", _l("No category"))] + [(key, CATEGORY_LABELS[key]) for key in categories
+                                                                 if key in CATEGORIES]
+        else:
+            del self.category
+        if not self.submission_key.data:
+            self.submission_key.data = secrets.token_urlsafe(16)
+
+
+class ReplyForm(CommentForm):
+    body = TextAreaField(
+        _l("Your reply"),
+        filters=[normalise_text],
+        validators=CommentForm.body.kwargs["validators"],
+        render_kw={"rows": 4},
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(categories=(), **kwargs)
+
+
+class RatingForm(BaseForm):
+    """Agree or disagree: the pressed button's ``value`` says which."""
+
+
+class DeleteForm(BaseForm):
+    """A button only."""

@@ -1,0 +1,70 @@
+"""Comments on a chapter or one paragraph, one level of replies, and agree/disagree ratings."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from ..accounts.models import User
+from ..clock import utcnow
+
+#: Categories a project may offer; their names come from the interface catalogs.
+CATEGORIES = ("question", "suggestion", "criticism", "praise")
+MAX_LENGTH = 4000
+
+
+class Comment(SQLModel, table=True):
+    """A comment. ``paragraph_id`` is empty for comments on the whole chapter.
+
+    Counters are kept on the row so that sorting by them needs no aggregate query.
+    """
+
+    __table_args__ = (
+        # What the discussion pages filter and sort on.
+        Index("ix_comment_thread", "chapter_id", "paragraph_id", "parent_id", "created_at"),
+        Index("ix_comment_parent", "parent_id", "created_at"),
+        Index("ix_comment_author", "author_id"),
+        UniqueConstraint("author_id", "submission_key", name="uq_comment_submission"),
+        CheckConstraint("agree_count >= 0 AND disagree_count >= 0 AND reply_count >= 0", name="comment_counts"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    chapter_id: int = Field(foreign_key="chapter.id", ondelete="CASCADE")
+    paragraph_id: Optional[int] = Field(default=None, foreign_key="paragraph.id", ondelete="CASCADE")
+    parent_id: Optional[int] = Field(default=None, foreign_key="comment.id", ondelete="CASCADE")
+    #: Empty once the author deleted their account ("deleted account").
+    author_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    category: Optional[str] = Field(default=None, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: Optional[datetime] = None
+    #: Set when the author deleted the comment; the body is emptied, replies stay.
+    deleted_at: Optional[datetime] = None
+    #: The form's one-time key: a double submit of the same form stores one comment.
+    submission_key: Optional[str] = Field(default=None, max_length=64)
+    agree_count: int = 0
+    disagree_count: int = 0
+    reply_count: int = 0
+
+    author: Optional[User] = Relationship()
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Rating(SQLModel, table=True):
+    """One reader's agree (+1) or disagree (-1) on one comment."""
+
+    __table_args__ = (
+        UniqueConstraint("comment_id", "user_id"),
+        CheckConstraint("value IN (-1, 1)", name="rating_value"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    value: int
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,232 @@
+"""Comment threads: listing a page of them in a fixed number of queries, and changing them.
+
+A *target* is what a discussion hangs on: a chapter, or one paragraph of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Optional
+
+from sqlalchemy import and_, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
+
+from .. import db
+from ..clock import utcnow
+from ..documents.models import Chapter, Paragraph
+from .models import Comment, Rating
+
+PAGE_SIZE = 20
+#: How comments can be ordered; the first is the default.
+SORTS = {
+    "newest": (col(Comment.created_at).desc(), col(Comment.id).desc()),
+    "oldest": (col(Comment.created_at).asc(), col(Comment.id).asc()),
+    "agreed": (col(Comment.agree_count).desc(), col(Comment.created_at).desc(), col(Comment.id).desc()),
+    "discussed": (col(Comment.reply_count).desc(), col(Comment.created_at).desc(), col(Comment.id).desc()),
+}
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A chapter, or one paragraph of it, that comments attach to."""
+
+    project_id: int
+    chapter: Chapter
+    paragraph: Optional[Paragraph] = None
+
+    def where(self):
+        paragraph_id = self.paragraph.id if self.paragraph else None
+        return and_(Comment.chapter_id == self.chapter.id,
+                    Comment.paragraph_id == paragraph_id if paragraph_id else Comment.paragraph_id.is_(None))
+
+
+@dataclass
+class Discussion:
+    """One page of a target's comments, with their replies and the reader's own ratings."""
+
+    comments: list[Comment]
+    replies: dict[int, list[Comment]]
+    total: int
+    page: int
+    sort: str
+    category: Optional[str]
+    my_ratings: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / PAGE_SIZE))
+
+
+def discussion(target: Target, user_id: Optional[int], sort: str = "newest", category: Optional[str] = None,
+               page: int = 1) -> Discussion:
+    """A page of top-level comments with all their replies: four queries, whatever the numbers."""
+    session = db.session()
+    sort = sort if sort in SORTS else "newest"
+    condition = and_(target.where(), Comment.parent_id.is_(None))
+    if category:
+        condition = and_(condition, Comment.category == category)
+    total = session.exec(select(func.count()).select_from(Comment).where(condition)).one()
+    page = min(max(1, page), max(1, math.ceil(total / PAGE_SIZE)))
+    comments = list(session.exec(
+        select(Comment).where(condition).order_by(*SORTS[sort])
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(selectinload(Comment.author))
+    ).all())
+    replies: dict[int, list[Comment]] = {c.id: [] for c in comments}
+    if comments:
+        for reply in session.exec(
+            select(Comment).where(col(Comment.parent_id).in_(list(replies)))
+            .order_by(Comment.created_at, Comment.id).options(selectinload(Comment.author))
+        ).all():
+            replies[reply.parent_id].append(reply)
+    shown = [c.id for c in comments] + [r.id for rs in replies.values() for r in rs]
+    my_ratings = {}
+    if user_id and shown:
+        my_ratings = dict(session.exec(
+            select(Rating.comment_id, Rating.value).where(Rating.user_id == user_id, col(Rating.comment_id).in_(shown))
+        ).all())
+    return Discussion(comments, replies, total, page, sort, category, my_ratings)
+
+
+def counts_by_paragraph(chapter: Chapter) -> dict[Optional[int], int]:
+    """Visible comments and replies per paragraph of ``chapter`` (key ``None``: the chapter itself)."""
+    rows = db.session().exec(
+        select(Comment.paragraph_id, func.count()).where(Comment.chapter_id == chapter.id, Comment.deleted_at.is_(None))
+        .group_by(Comment.paragraph_id)
+    ).all()
+    return dict(rows)
+
+
+def counts_by_chapter(chapter_ids: list[int]) -> dict[int, int]:
+    """Visible comments (on the chapter and its paragraphs, replies included) per chapter."""
+    if not chapter_ids:
+        return {}
+    rows = db.session().exec(
+        select(Comment.chapter_id, func.count()).where(col(Comment.chapter_id).in_(chapter_ids), Comment.deleted_at.is_(None))
+        .group_by(Comment.chapter_id)
+    ).all()
+    return dict(rows)
+
+
+def get(comment_id: int, project_id: int) -> Optional[Comment]:
+    """The comment ``comment_id`` if it belongs to the project."""
+    comment = db.session().get(Comment, comment_id)
+    return comment if comment is not None and comment.project_id == project_id else None
+
+
+def create(target: Target, author_id: int, body: str, category: Optional[str] = None,
+           parent: Optional[Comment] = None, submission_key: Optional[str] = None) -> Comment:
+    """Store a comment (or reply) once, however often the same form is sent.
+
+    A second submit of the same form (same ``submission_key``), or the same text by the
+    same author on the same target within a minute, returns the comment stored first.
+    """
+    session = db.session()
+    if submission_key:
+        earlier = session.exec(select(Comment).where(Comment.author_id == author_id,
+                                                     Comment.submission_key == submission_key)).first()
+        if earlier is not None:
+            return earlier
+    earlier = session.exec(
+        select(Comment).where(target.where(), Comment.author_id == author_id, Comment.body == body,
+                              Comment.parent_id == (parent.id if parent else None) if parent else Comment.parent_id.is_(None),
+                              Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)
+    ).first()
+    if earlier is not None:
+        return earlier
+    comment = Comment(project_id=target.project_id, chapter_id=target.chapter.id,
+                      paragraph_id=target.paragraph.id if target.paragraph else None,
+                      parent_id=parent.id if parent else None, author_id=author_id, body=body,
+                      category=category or None, submission_key=submission_key or None)
+    session.add(comment)
+    try:
+        session.flush()
+        if parent is not None:
+            session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
+        session.commit()
+    except IntegrityError:  # the same form, sent twice at the same moment
+        session.rollback()
+        return session.exec(select(Comment).where(Comment.author_id == author_id,
+                                                  Comment.submission_key == submission_key)).one()
+    return comment
+
+
+def edit(comment: Comment, body: str, category: Optional[str]) -> None:
+    if body != comment.body or (category or None) != comment.category:
+        comment.body, comment.category, comment.edited_at = body, category or None, utcnow()
+        db.session().add(comment)
+        db.session().commit()
+
+
+def delete(comment: Comment) -> None:
+    """The author's delete: the text goes, a placeholder keeps the thread together."""
+    session = db.session()
+    comment.deleted_at, comment.body, comment.category = utcnow(), "", None
+    session.add(comment)
+    if comment.parent_id is not None:
+        session.execute(update(Comment).where(Comment.id == comment.parent_id, Comment.reply_count > 0)
+                        .values(reply_count=Comment.reply_count - 1))
+    session.commit()
+
+
+def rate(comment: Comment, user_id: int, value: int) -> Optional[int]:
+    """Agree (+1) or disagree (-1); the same choice again takes the rating back.
+
+    Returns the reader's rating afterwards (``None`` when taken back). The counters are
+    recounted from the ratings in the same transaction, so concurrent clicks stay exact.
+    """
+    session = db.session()
+    existing = session.exec(select(Rating).where(Rating.comment_id == comment.id, Rating.user_id == user_id)).first()
+    result: Optional[int] = value
+    if existing is None:
+        session.add(Rating(comment_id=comment.id, user_id=user_id, value=value))
+    elif existing.value == value:
+        session.delete(existing)
+        result = None
+    else:
+        existing.value = value
+        session.add(existing)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent click of the same reader
+        session.rollback()
+        return rate(comment, user_id, value)
+    counts = select(func.count()).select_from(Rating).where(Rating.comment_id == comment.id)
+    session.execute(update(Comment).where(Comment.id == comment.id).values(
+        agree_count=counts.where(Rating.value == 1).scalar_subquery(),
+        disagree_count=counts.where(Rating.value == -1).scalar_subquery(),
+    ))
+    session.commit()
+    session.refresh(comment)
+    return result
+
+
+def page_of(comment: Comment) -> int:
+    """The page (default order) on which a comment, or the comment a reply belongs to, is shown."""
+    session = db.session()
+    top = session.get(Comment, comment.parent_id) if comment.parent_id else comment
+    newer = session.exec(
+        select(func.count()).select_from(Comment).where(
+            Comment.chapter_id == top.chapter_id,
+            Comment.paragraph_id == top.paragraph_id if top.paragraph_id else Comment.paragraph_id.is_(None),
+            Comment.parent_id.is_(None),
+            (Comment.created_at > top.created_at) | ((Comment.created_at == top.created_at) & (Comment.id > top.id)),
+        )
+    ).one()
+    return newer // PAGE_SIZE + 1
+
+
+def comments_by_author(user) -> list[dict]:
+    """The user's comments, for the download of their own data."""
+    rows = db.session().exec(select(Comment).where(Comment.author_id == user.id).order_by(Comment.created_at)).all()
+    return [
+        {"id": c.id, "chapter_id": c.chapter_id, "paragraph_id": c.paragraph_id, "reply_to": c.parent_id,
+         "text": c.body, "category": c.category, "created_at": c.created_at.isoformat(),
+         "edited_at": c.edited_at.isoformat() if c.edited_at else None,
+         "deleted_at": c.deleted_at.isoformat() if c.deleted_at else None}
+        for c in rows
+    ]

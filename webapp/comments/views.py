@@ -1,0 +1,232 @@
+"""Comment views. Every action is a plain POST form; htmx requests get fragments instead.
+
+Without JavaScript, success redirects (303) to the comment's anchor with a flash
+message; with htmx, the discussion is swapped in place, focus moves to the comment and
+the live region announces what happened. Errors re-render the page (or the fragment)
+with the reader's text kept.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from ..documents.services import find_chapter, find_paragraph
+from ..documents.views import chapter_page, paragraph_page
+from ..errors import keeps_input
+from ..extensions import limiter
+from ..htmx import fragment, render, wants_fragment
+from ..i18n import LanguageMode
+from ..phases.services import timeline
+from ..projects.services import get_published
+from ..ratelimits import form_again
+from . import bp, rules, services
+from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
+from .models import Comment
+
+#: Per account: enough for a lively discussion, too little for a flood.
+COMMENT_LIMIT = "10 per minute;100 per day"
+
+
+def _account_key() -> str:
+    return f"comment:{current_user.id}" if current_user.is_authenticated else f"comment-ip:{request.remote_addr}"
+
+
+def _target_page(project, current, paragraph_number, **options):
+    """The chapter page, or the paragraph's page when the comment belongs to a paragraph."""
+    if paragraph_number is None:
+        return chapter_page(project, current, **options)
+    paragraph, number = paragraph_number
+    return paragraph_page(project, current, paragraph, number, **options)
+
+
+def _load(slug: str, chapter: str, paragraph_id: Optional[int]):
+    project = get_published(slug)
+    current = find_chapter(project, chapter)
+    return project, current, (find_paragraph(current, paragraph_id) if paragraph_id is not None else None)
+
+
+def _comment_url(project, comment: Comment) -> str:
+    """Where ``comment`` is shown: its chapter or paragraph page, the right page of it, its anchor."""
+    chapter = next(c.slug for c in project.document.chapters if c.id == comment.chapter_id)
+    args = {"slug": project.slug, "chapter": chapter}
+    page = services.page_of(comment)
+    if page > 1:
+        args["page"] = page
+    if comment.paragraph_id:
+        return url_for("documents.paragraph", paragraph_id=comment.paragraph_id, **args) + f"#comment-{comment.id}"
+    return url_for("documents.chapter", **args) + f"#comment-{comment.id}"
+
+
+def _breach(message: str):
+    """Rate limited: the page again, with the text and how long to wait."""
+    args = request.view_args
+    project, current, paragraph = _load(args["slug"], args["chapter"], args.get("paragraph_id"))
+    form = CommentForm(categories=project.categories)
+    form.validate()
+    return _target_page(project, current, paragraph, form=form, notice=message)
+
+
+@bp.post("/chapters/<slug:chapter>/comments", endpoint="create_on_chapter")
+@bp.post("/chapters/<slug:chapter>/paragraphs/<int:paragraph_id>/comments", endpoint="create_on_paragraph")
+@limiter.limit(COMMENT_LIMIT, key_func=_account_key, on_breach=form_again(_breach))
+@keeps_input
+def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[int] = None):
+    """Publish a comment on a chapter or one of its paragraphs."""
+    project, current, paragraph = _load(slug, chapter, paragraph_id)
+    form = CommentForm(categories=project.categories)
+    decision = rules.may_comment(current_user, timeline(project.phases))
+    if not decision:
+        form.validate()  # keep the text, drop nothing
+        return _target_page(project, current, paragraph, form=form, status=403, notice=decision.message)
+    if not form.validate_on_submit():
+        return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
+    if form.website.data:  # honeypot: look successful, store nothing
+        return redirect(request.path.rsplit("/comments", 1)[0], 303)
+    target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
+    comment = services.create(target, current_user.id, form.body.data,
+                              form.category.data if "category" in form else None,
+                              submission_key=form.submission_key.data)
+    return _published(project, current, paragraph, comment, _("Your comment has been published."))
+
+
+def _published(project, current, paragraph, comment: Comment, message: str):
+    if wants_fragment():
+        return _target_page(project, current, paragraph, announce=message, focus=f"#comment-{comment.id}")
+    flash(message, "success")
+    return redirect(_comment_url(project, comment), 303)
+
+
+def _comment_or_404(project, comment_id: int) -> Comment:
+    comment = services.get(comment_id, project.id)
+    if comment is None:
+        abort(404)
+    return comment
+
+
+def _context_of(project, comment: Comment):
+    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
+    current = find_chapter(project, chapter.slug)
+    paragraph = find_paragraph(current, comment.paragraph_id) if comment.paragraph_id else None
+    return current, paragraph
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@limiter.limit(COMMENT_LIMIT, key_func=_account_key, methods=["POST"],
+               on_breach=form_again(lambda message: _reply_page(message=message, status=429)))
+@keeps_input
+def reply(mode: LanguageMode, slug: str, comment_id: int):
+    """The reply form of one comment (its own page without JavaScript, inline with htmx)."""
+    return _reply_page()
+
+
+def _reply_page(message: Optional[str] = None, status: int = 200):
+    project = get_published(request.view_args["slug"])
+    parent = _comment_or_404(project, request.view_args["comment_id"])
+    current, paragraph = _context_of(project, parent)
+    form = ReplyForm()
+    line = timeline(project.phases)
+    decision = rules.may_reply(current_user, parent, line)
+    if request.method == "POST" and message is None:
+        if not decision:
+            form.validate()
+            return render("comments/reply.html", "reply_form", 403 if decision.reason != "reply_to_reply" else 400,
+                          project=project, current=current, parent=parent, form=form, notice=decision.message,
+                          focus=f"#reply-form-{parent.id} .notice")
+        if form.validate_on_submit():
+            if form.website.data:
+                return redirect(_comment_url(project, parent), 303)
+            target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
+            comment = services.create(target, current_user.id, form.body.data, parent=parent,
+                                      submission_key=form.submission_key.data)
+            return _published(project, current, paragraph, comment, _("Your reply has been published."))
+        status = 422
+    elif message:
+        form.validate()
+    return render("comments/reply.html", "reply_form", status, project=project, current=current, parent=parent,
+                  form=form, notice=message or (None if decision else decision.message),
+                  may_reply=decision, focus=f"#reply-form-{parent.id} textarea, #reply-form-{parent.id} .notice")
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@keeps_input
+def edit(mode: LanguageMode, slug: str, comment_id: int):
+    project = get_published(slug)
+    comment = _comment_or_404(project, comment_id)
+    current, paragraph = _context_of(project, comment)
+    decision = rules.may_change(current_user, comment, timeline(project.phases))
+    categories = project.categories if comment.parent_id is None else []
+    if request.method == "GET":
+        form = CommentForm(categories=categories, data={"body": comment.body, "category": comment.category or ""})
+    else:
+        form = CommentForm(categories=categories)
+    if not decision:
+        if request.method == "POST":
+            form.validate()
+        return render("comments/edit.html", status=403, project=project, current=current, comment=comment,
+                      form=form, notice=decision.message, allowed=False)
+    if form.validate_on_submit():
+        services.edit(comment, form.body.data, form.category.data if "category" in form else None)
+        flash(_("Your changes have been saved."), "success")
+        return redirect(_comment_url(project, comment), 303)
+    return render("comments/edit.html", status=422 if form.errors else 200, project=project, current=current,
+                  comment=comment, form=form, allowed=True)
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"])
+def delete(mode: LanguageMode, slug: str, comment_id: int):
+    project = get_published(slug)
+    comment = _comment_or_404(project, comment_id)
+    current, _paragraph = _context_of(project, comment)
+    decision = rules.may_change(current_user, comment, timeline(project.phases))
+    form = DeleteForm()
+    if decision and form.validate_on_submit():
+        services.delete(comment)
+        flash(_("Your comment has been deleted."), "success")
+        return redirect(_comment_url(project, comment), 303)
+    return render("comments/delete.html", status=200 if decision else 403, project=project, current=current,
+                  comment=comment, form=form, notice=None if decision else decision.message)
+
+
+@bp.post("/comments/<int:comment_id>/rating")
+@limiter.limit("60 per minute", key_func=_account_key)
+def rate(mode: LanguageMode, slug: str, comment_id: int):
+    """Agree or disagree; the same button again takes the rating back."""
+    project = get_published(slug)
+    comment = _comment_or_404(project, comment_id)
+    line = timeline(project.phases)
+    decision = rules.may_rate(current_user, comment, line)
+    value = {"agree": 1, "disagree": -1}.get(request.form.get("value", ""))
+    if not decision or value is None or not RatingForm().validate_on_submit():
+        status = 400 if decision and value is None else 403
+        message = decision.message if not decision else _("Please choose agree or disagree.")
+        if wants_fragment():
+            return fragment("comments/rating_fragment.html", status, comment=comment, mine=None, may_rate=decision,
+                            announce=message, project=project)
+        current, _paragraph = _context_of(project, comment)
+        return render("accounts/message.html", status=status, title=message, text=message,
+                      link=(_comment_url(project, comment), _("Back to the discussion")))
+    mine = services.rate(comment, current_user.id, value)
+    message = " ".join([
+        _("Your rating has been saved.") if mine is not None else _("Your rating has been taken back."),
+        ngettext("%(num)d person agrees,", "%(num)d people agree,", comment.agree_count),
+        ngettext("%(num)d person disagrees.", "%(num)d people disagree.", comment.disagree_count),
+    ])
+    if wants_fragment():
+        pressed = {1: "agree", -1: "disagree"}.get(mine or 0, request.form["value"])
+        return fragment("comments/rating_fragment.html", comment=comment, mine=mine, may_rate=decision,
+                        announce=message, focus=f"#rate-{comment.id}-{pressed}", project=project)
+    flash(message, "success")
+    return redirect(_comment_url(project, comment), 303)
+
+
+@bp.get("/comments/<int:comment_id>")
+def permalink(mode: LanguageMode, slug: str, comment_id: int):
+    """A comment's permanent address: the page and anchor where it is shown."""
+    project = get_published(slug)
+    comment = _comment_or_404(project, comment_id)
+    return redirect(_comment_url(project, comment), 302)

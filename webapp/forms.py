@@ -1,0 +1,63 @@
+"""What every form shares: localized messages, control-character checks, safe redirects.
+
+Every validator gets its message from our catalogs (WTForms' own translations have no
+simple German). CSRF failures are reported with our own words, see ``error_messages``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+#: Characters no one types: C0/C1 controls except tab and newline, and lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class BaseForm(FlaskForm):
+    """A form whose CSRF failure reads as "the form expired", with the input kept."""
+
+    def error_messages(self) -> list[tuple[str, str]]:
+        """(field id, message) for each field with errors, in field order."""
+        messages = []
+        for field in self:
+            if field.errors:
+                if field.name == "csrf_token":
+                    messages.append(("", str(_l("This form has expired. Please check your input and send it again."))))
+                else:
+                    messages.append((field.id, str(field.errors[0])))
+        return messages
+
+
+class Honeypot(StringField):
+    """A field people never see or fill in; a value means a bot."""
+
+
+def no_control_characters(_form, field) -> None:
+    """Refuse control characters; the text comes back with each shown as "�" so it can be found."""
+    if field.data and _CONTROL.search(field.data):
+        field.data = _CONTROL.sub("\ufffd", field.data)
+        raise ValidationError(_l("Please remove the invisible control characters from the text."))
+
+
+def normalise_text(value: Optional[str]) -> Optional[str]:
+    """Unify line breaks and Unicode composition; strip surrounding space."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def safe_next(target: Optional[str]) -> Optional[str]:
+    """``target`` if it is a path on this site, else ``None`` (no open redirects, no header injection)."""
+    if not target or len(target) > 2000 or "\\" in target or _CONTROL.search(target) or any(c in target for c in "\r\n\t"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
