@@ -69,14 +69,9 @@ def make_browser(javascript: bool, language: str = "de-DE,de") -> webdriver.Chro
 
 def open_page(browser, url: str) -> None:
     """Load ``url``; in a browser marked ``javascript = False`` the page's scripts do not run."""
-    if browser.javascript:
-        browser.get(url)
-        return
-    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
-    try:
-        browser.get(url)
-    finally:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    if not browser.javascript:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    browser.get(url)
 
 
 @pytest.fixture(scope="session", params=[True, False], ids=["js-on", "js-off"])
@@ -103,3 +98,49 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "a11y" in str(item.fspath) and "test_valid_html" not in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def many_comments(app):
+    """A closed discussion long enough for two pages, with replies and a deleted comment."""
+    from sqlmodel import Session, select
+
+    from webapp.accounts.models import User
+    from webapp.comments.models import Comment
+    from webapp.projects.models import Project
+
+    with Session(app.extensions["db_engine"]) as session:
+        project = session.exec(select(Project).where(Project.slug == "radverkehr")).one()
+        chapter = next(c for c in project.document.chapters if c.slug == "radnetz")
+        authors = session.exec(select(User)).all()
+        for index in range(24):
+            top = Comment(project_id=project.id, chapter_id=chapter.id, author_id=authors[index % len(authors)].id,
+                          body=f"Beitrag Nummer {index + 1} zum Radnetz.", agree_count=index % 4, reply_count=index % 2)
+            session.add(top)
+            session.flush()
+            if index % 2:
+                session.add(Comment(project_id=project.id, chapter_id=chapter.id, parent_id=top.id,
+                                    author_id=authors[(index + 1) % len(authors)].id, body="Eine Antwort darauf."))
+        session.add(Comment(project_id=project.id, chapter_id=chapter.id, author_id=None, body="",
+                            deleted_at=top.created_at))
+        session.commit()
+
+
+def log_in_as_participant(browser, server_url: str) -> None:
+    """Log the demo participant in through the form (JavaScript or not)."""
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, f"{server_url}/de/account/login")
+    browser.find_element(By.ID, "email").send_keys("participant@example.org")
+    browser.find_element(By.ID, "password").send_keys("mitreden-demo")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+
+
+def submit_main_form(browser) -> None:
+    """Send the page's main form (the comment form where there is one) as it is: empty."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    forms = browser.find_elements(By.CSS_SELECTOR, "#comment-form, .reply-form form, main form.form")
+    forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "error-summary"))

@@ -17,11 +17,17 @@ from webapp.projects.models import Project
 
 @dataclass(frozen=True)
 class Page:
-    """A page in one state; ``path`` follows the mode prefix."""
+    """A page in one state; ``path`` follows the mode prefix.
+
+    ``user``: seen by the logged-in demo participant. ``submit``: the state after sending
+    the page's main form empty (its error state).
+    """
 
     label: str
     path: str
     status: int = 200
+    user: bool = False
+    submit: bool = False
 
     def url(self, prefix: str) -> str:
         return f"/{prefix}{self.path}"
@@ -46,7 +52,43 @@ def pages(session: Session) -> list[Page]:
                               f"{base}/chapters/{chapter.slug}/paragraphs/{paragraph.id}"))
     found += [Page(f"page {name}", f"/{name}") for name in PAGES]
     found.append(Page("not found", "/projects/no-such-project", status=404))
+    found += [
+        Page("register", "/account/register"),
+        Page("register with errors", "/account/register", submit=True),
+        Page("login", "/account/login"),
+        Page("login with errors", "/account/login", submit=True),
+        Page("forgot password", "/account/password/forgot"),
+    ]
     return found
+
+
+def participant_pages(session: Session) -> list[Page]:
+    """What the logged-in demo participant sees: forms, their own comments, errors."""
+    from webapp.accounts.models import User
+    from webapp.comments.models import Comment
+
+    user = session.exec(select(User).where(User.email_key == "participant@example.org")).one()
+    own = session.exec(select(Comment).where(Comment.author_id == user.id, Comment.deleted_at.is_(None),
+                                             Comment.parent_id.is_(None))
+                       .order_by(Comment.id)).first()
+    project = session.exec(select(Project).where(Project.id == own.project_id)).one()
+    chapter = next(c for c in project.document.chapters if c.id == own.chapter_id)
+    base = f"/projects/{project.slug}"
+    return [
+        Page("chapter, logged in", f"{base}/chapters/{chapter.slug}", user=True),
+        Page("chapter, comment with errors", f"{base}/chapters/{chapter.slug}", user=True, submit=True),
+        Page("paragraph, logged in", f"{base}/chapters/{chapter.slug}/paragraphs/{chapter.paragraphs[0].id}", user=True),
+        Page("reply", f"{base}/comments/{own.id}/reply", user=True),
+        Page("reply with errors", f"{base}/comments/{own.id}/reply", user=True, submit=True),
+        Page("edit", f"{base}/comments/{own.id}/edit", user=True),
+        Page("delete", f"{base}/comments/{own.id}/delete", user=True),
+        Page("closed phase, logged in", "/projects/radverkehr/chapters/radnetz", user=True),
+        Page("many comments, page 2", "/projects/radverkehr/chapters/radnetz?page=2", user=True),
+        Page("account", "/account/", user=True),
+        Page("change password with errors", "/account/password", user=True, submit=True),
+        Page("change email", "/account/email", user=True),
+        Page("delete account", "/account/delete", user=True),
+    ]
 
 
 def all_urls(session: Session) -> list[tuple[str, Page]]:

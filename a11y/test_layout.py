@@ -10,7 +10,7 @@ OVERFLOW = """
 const doc = document.documentElement;
 const wide = [...document.querySelectorAll('body *')].filter(e => {
   const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > doc.clientWidth + 1 || r.left < -1);
-}).filter(e => !e.closest('.visually-hidden, .skip-link')).slice(0, 5).map(e => e.outerHTML.slice(0, 120));
+}).filter(e => !e.closest('.visually-hidden, .skip-link, .hp')).slice(0, 5).map(e => e.outerHTML.slice(0, 120));
 return {scroll: doc.scrollWidth, client: doc.clientWidth, wide};
 """
 
@@ -68,7 +68,7 @@ def test_targets_are_at_least_44_pixels(js_browser, server_url, session):
         js_browser.get(server_url + page.url("de"))
         small += js_browser.execute_script("""
           return [...document.querySelectorAll('a[href], button, input, select, textarea, summary')]
-            .filter(e => !e.closest('.prose, .chapter-text .paragraph > :not(.paragraph__link), p:not(.paragraph__link):not(.read-first):not(.next-step), .visually-hidden') && !e.classList.contains('skip-link'))
+            .filter(e => !e.closest('.prose, .chapter-text .paragraph > :not(.paragraph__link), p:not(.paragraph__link):not(.read-first):not(.next-step), .visually-hidden, .hp') && !e.classList.contains('skip-link'))
             .filter(e => { const r = e.getBoundingClientRect(); return r.width && r.height < 44; })
             .map(e => location.pathname + ': ' + e.outerHTML.slice(0, 100));
         """)
@@ -85,7 +85,7 @@ CLIPPED = """
 return [...document.querySelectorAll('body *')].filter(e => {
   const s = getComputedStyle(e);
   return (s.overflow === 'hidden' || s.overflowY === 'hidden') && e.scrollHeight > e.clientHeight + 1
-         && !e.closest('.visually-hidden');
+         && !e.closest('.visually-hidden, .hp');
 }).map(e => e.outerHTML.slice(0, 120));
 """
 

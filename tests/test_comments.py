@@ -304,7 +304,7 @@ def test_htmx_gets_fragments_focus_and_announcements(session, logged_in):
     assert body.startswith('<section id="discussion"') and "<html" not in body
     comment = comment_by_body(session, text)
     assert f'"#comment-{comment.id}"' in response.headers["HX-Trigger-After-Settle"]
-    assert 'id="live-region" hx-swap-oob="innerHTML"' in body
+    assert 'id="live-region" data-hx-swap-oob="innerHTML"' in body
     error = post(logged_in, body="", headers=headers)
     assert error.status_code == 422 and "#error-summary" in error.headers["HX-Trigger-After-Settle"]
     assert 'id="error-summary"' in error.get_data(as_text=True)
@@ -331,7 +331,7 @@ def test_more_comments_are_appended_by_htmx(app, logged_in):
     response = logged_in.get(url + "?page=2", headers={"HX-Request": "true", "HX-Target": "comment-list"})
     body = response.get_data(as_text=True)
     if "<li>" in body:
-        assert body.lstrip().startswith("<li>") and 'hx-swap-oob="true"' in body
+        assert body.lstrip().startswith("<li>") and 'data-hx-swap-oob="true"' in body
 
 
 def test_comment_pages_need_no_query_per_comment(app, session, client):
@@ -374,3 +374,26 @@ def test_comment_pages_need_no_query_per_comment(app, session, client):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]
+
+
+def test_after_publishing_with_htmx_the_form_is_empty_again(logged_in):
+    text = unique()
+    response = post(logged_in, body=text, headers={"HX-Request": "true", "HX-Target": "discussion"})
+    form = soup(response).find("form", id="comment-form")
+    assert form.find("textarea").get_text().strip() == ""
+    assert text in soup(response).find(id="comment-list").get_text()
+
+
+def test_reply_errors_with_htmx_stay_in_the_reply_form(session, logged_in):
+    text = unique()
+    post(logged_in, body=text)
+    parent = comment_by_body(session, text)
+    url = f"/de/projects/smart-city/comments/{parent.id}/reply"
+    inline = logged_in.get(url, headers={"HX-Request": "true", "HX-Target": f"reply-slot-{parent.id}"})
+    assert 'hx-post="' in inline.get_data(as_text=True)
+    assert 'hx-post="' not in soup(logged_in.get(url)).find("main").decode()  # its own page posts plainly
+    response = logged_in.post(url, data={"csrf_token": csrf_token(inline), "body": ""},
+                              headers={"HX-Request": "true", "HX-Target": "discussion"})
+    assert response.status_code == 422
+    assert response.headers["HX-Retarget"] == f"#reply-form-{parent.id}"
+    assert "#error-summary" in response.headers["HX-Trigger-After-Settle"]

@@ -31,12 +31,14 @@ def wants_fragment() -> bool:
 
 
 def render(template: str, block: Optional[str] = None, status: int = 200, *, announce: Optional[str] = None,
-           focus: Optional[str] = None, **context: Any) -> Response:
+           focus: Optional[str] = None, retarget: Optional[str] = None, **context: Any) -> Response:
     """Render ``block`` of ``template`` for htmx requests, the whole page otherwise.
 
     Args:
         announce: for fragments, a message for the live region.
         focus: for fragments, a CSS selector of the element to focus after the swap.
+        retarget: for fragments, swap into this element (outerHTML) instead of the
+            request's own target, e.g. a form in error instead of the list it would update.
     """
     # Pages with a form in error say so in their title ("Fehler: ...").
     context.setdefault("has_errors", any(isinstance(v, BaseForm) and v.errors for v in context.values()))
@@ -45,12 +47,15 @@ def render(template: str, block: Optional[str] = None, status: int = 200, *, ann
     if fragment:
         body = render_block(template, block, **context)
         if announce:
-            body += str(Markup('<div id="live-region" hx-swap-oob="innerHTML">{}</div>').format(announce))
+            body += str(Markup('<div id="live-region" data-hx-swap-oob="innerHTML">{}</div>').format(announce))
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
     if fragment and focus:
         response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": focus})
+    if fragment and retarget:
+        response.headers["HX-Retarget"] = retarget
+        response.headers["HX-Reswap"] = "outerHTML"
     return response
 
 
@@ -59,7 +64,7 @@ def fragment(template: str, status: int = 200, *, announce: Optional[str] = None
     """A fragment-only template, for htmx answers whose plain-HTML twin is a redirect."""
     body = render_template(template, **context)
     if announce:
-        body += str(Markup('<div id="live-region" hx-swap-oob="innerHTML">{}</div>').format(announce))
+        body += str(Markup('<div id="live-region" data-hx-swap-oob="innerHTML">{}</div>').format(announce))
     response = make_response(body, status)
     if focus:
         response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": focus})

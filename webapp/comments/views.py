@@ -131,12 +131,13 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
     form = ReplyForm()
     line = timeline(project.phases)
     decision = rules.may_reply(current_user, parent, line)
+    slot = f"#reply-form-{parent.id}"
     if request.method == "POST" and message is None:
         if not decision:
             form.validate()
             return render("comments/reply.html", "reply_form", 403 if decision.reason != "reply_to_reply" else 400,
                           project=project, current=current, parent=parent, form=form, notice=decision.message,
-                          focus=f"#reply-form-{parent.id} .notice")
+                          focus=f"{slot} .notice", retarget=slot)
         if form.validate_on_submit():
             if form.website.data:
                 return redirect(_comment_url(project, parent), 303)
@@ -147,9 +148,15 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
         status = 422
     elif message:
         form.validate()
+    if form.errors:
+        focus = "#error-summary"
+    elif message or not decision:
+        focus = f"{slot} .notice"
+    else:
+        focus = f"{slot} textarea"
     return render("comments/reply.html", "reply_form", status, project=project, current=current, parent=parent,
-                  form=form, notice=message or (None if decision else decision.message),
-                  may_reply=decision, focus=f"#reply-form-{parent.id} textarea, #reply-form-{parent.id} .notice")
+                  form=form, notice=message or (None if decision else decision.message), may_reply=decision,
+                  focus=focus, retarget=slot if request.method == "POST" else None)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

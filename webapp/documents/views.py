@@ -34,7 +34,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     page = request.args.get("page", default=1, type=int) or 1
     decision = rules.may_comment(user, line)
     if form is None and decision:
-        form = CommentForm(categories=project.categories)
+        form = CommentForm(formdata=None, categories=project.categories)  # empty, also after a POST
     endpoint, args = ("documents.paragraph", {"slug": project.slug, "chapter": current.chapter.slug,
                                               "paragraph_id": paragraph.id}) if paragraph else \
         ("documents.chapter", {"slug": project.slug, "chapter": current.chapter.slug})
@@ -56,22 +56,29 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     }
 
 
-def _block() -> str:
-    """htmx asks either for more comments (appended to the list) or for the whole discussion."""
-    return "more_comments" if request.headers.get("HX-Target") == "comment-list" else "discussion"
+def _render_page(template: str, context: dict, status: int, notice: Optional[str], render_options: dict):
+    """htmx asks either for more comments (appended to the list, focus on the first new one)
+    or for the whole discussion; everyone else gets the page."""
+    if request.headers.get("HX-Target") == "comment-list":
+        comments_shown = context["discussion"].comments
+        if comments_shown:
+            render_options.setdefault("focus", f"#comment-{comments_shown[0].id}")
+        return render(template, "more_comments", status, notice=notice, **context, **render_options)
+    return render(template, "discussion", status, notice=notice, **context, **render_options)
 
 
 def chapter_page(project: Project, current: ChapterInContext, *, form: Optional[CommentForm] = None,
                  status: int = 200, notice: Optional[str] = None, **render_options):
-    return render("documents/chapter.html", _block(), status, notice=notice,
-                  **discussion_context(project, current, None, form), **render_options)
+    return _render_page("documents/chapter.html", discussion_context(project, current, None, form), status, notice,
+                        render_options)
 
 
 def paragraph_page(project: Project, current: ChapterInContext, paragraph: Paragraph, number: int, *,
                    form: Optional[CommentForm] = None, status: int = 200, notice: Optional[str] = None,
                    **render_options):
-    return render("documents/paragraph.html", _block(), status, notice=notice, paragraph=paragraph,
-                  number=number, **discussion_context(project, current, paragraph, form), **render_options)
+    context = discussion_context(project, current, paragraph, form)
+    return _render_page("documents/paragraph.html", {**context, "paragraph": paragraph, "number": number}, status,
+                        notice, render_options)
 
 
 @bp.get("/chapters/<slug:chapter>")
