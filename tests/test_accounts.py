@@ -219,3 +219,9 @@ def test_account_pages_need_login(client):
                  "/de/account/data.json"):
         response = client.get(path)
         assert response.status_code == 302 and "/de/account/login" in response.headers["Location"]
+
+
+def test_registration_asks_in_the_order_people_fill_in(client):
+    names = [field["name"] for field in soup(client.get("/de/account/register")).select("main form input")
+             if field.get("type") not in ("hidden",) and field["name"] != "website"]
+    assert names == ["username", "email", "password", "password_repeat", "accept_terms"]

@@ -57,26 +57,68 @@ def main() -> None:
           f"(target under {FIRST_VISIT_BUDGET:,}: {'met' if total < FIRST_VISIT_BUDGET else 'MISSED'}); no web fonts")
     print("\n".join(lines))
 
-    queries = []
     with app.app_context():
         engine = db.engine()
+    measure(client, engine, path)
+
+    with app.app_context(), Session(db.engine()) as session:
+        added = add_comments(session, chapter, 1000, 200)
+    html = client.get(path).data
+    print(f"\nThe same chapter with {added[0]:,} comments and {added[1]:,} replies (first page of 20 shown)")
+    print(f"  HTML: {len(html):,} bytes raw, {gz(html):,} bytes gzipped")
+    measure(client, engine, path)
+
+
+def measure(client, engine, path: str) -> None:
+    """Median and p95 server time over REQUESTS requests, and the SQL queries each made."""
+    queries: list[int] = []
 
     def count(*_args):
         queries[-1] += 1
 
     event.listen(engine, "before_cursor_execute", count)
     timings = []
-    for _ in range(REQUESTS):
-        queries.append(0)
-        started = time.perf_counter()
-        response = client.get(path)
-        timings.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    event.remove(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(REQUESTS):
+            queries.append(0)
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
     print(f"  Server time over {REQUESTS} requests (in process, {engine.dialect.name}): "
           f"median {statistics.median(timings) * 1000:.1f} ms, "
           f"p95 {sorted(timings)[int(REQUESTS * 0.95) - 1] * 1000:.1f} ms")
     print(f"  SQL queries per request: {min(queries)}–{max(queries)}")
+
+
+def add_comments(session, chapter_slug: str, comments: int, replies: int) -> tuple[int, int]:
+    """``comments`` comments on the chapter and ``replies`` replies spread over the newest ones."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlmodel import select
+
+    from webapp.models import Comment, Project, User
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == chapter_slug)
+    authors = session.exec(select(User)).all()
+    start = datetime.now(timezone.utc) - timedelta(days=10)
+    tops = [Comment(project_id=project.id, chapter_id=chapter.id, author_id=authors[i % len(authors)].id,
+                    body=f"Kommentar {i}: " + "Ein Gedanke zur Strategie. " * (1 + i % 6),
+                    created_at=start + timedelta(seconds=i * 60), agree_count=i % 7, reply_count=0)
+            for i in range(comments)]
+    session.add_all(tops)
+    session.flush()
+    for i in range(replies):
+        parent = tops[-1 - (i % 40)]
+        parent.reply_count += 1
+        session.add(Comment(project_id=project.id, chapter_id=chapter.id, parent_id=parent.id,
+                            author_id=authors[(i + 1) % len(authors)].id, body=f"Antwort {i}",
+                            created_at=parent.created_at + timedelta(minutes=5 + i)))
+    session.commit()
+    return comments, replies
 
 
 def demo_chapter(session) -> str:

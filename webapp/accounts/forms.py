@@ -31,16 +31,22 @@ def _email_field(label, autocomplete="email"):
     )
 
 
-class NewPasswordMixin:
-    """A new password, checked for length and commonness, and repeated."""
+def _new_password():
+    return PasswordField(_l("Password"), validators=[InputRequired(_l("Enter a password."))],
+                         render_kw={"autocomplete": "new-password"})
 
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter a password."))],
-                             render_kw={"autocomplete": "new-password"})
-    password_repeat = PasswordField(
+
+def _password_repeat():
+    return PasswordField(
         _l("Repeat the password"),
         validators=[InputRequired(_l("Repeat the password.")), EqualTo("password", _l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class NewPasswordMixin:
+    """Checks a new password for length and commonness. Forms declare ``password`` and
+    ``password_repeat`` themselves, where they belong in the order people fill them in."""
 
     def context_for_password(self) -> tuple[str, ...]:
         return ()
@@ -64,6 +70,8 @@ class RegisterForm(NewPasswordMixin, BaseForm):
         render_kw={"autocomplete": "nickname", "spellcheck": "false"},
     )
     email = _email_field(_l("Email address"))
+    password = _new_password()
+    password_repeat = _password_repeat()
     accept_terms = BooleanField(
         _l("I accept the terms of use and have read the privacy notice."),
         validators=[InputRequired(_l("Please accept the terms of use to register."))],
@@ -89,12 +97,15 @@ class ForgotPasswordForm(BaseForm):
 
 
 class ResetPasswordForm(NewPasswordMixin, BaseForm):
-    pass
+    password = _new_password()
+    password_repeat = _password_repeat()
 
 
 class ChangePasswordForm(NewPasswordMixin, BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))],
                                      render_kw={"autocomplete": "current-password"})
+    password = _new_password()
+    password_repeat = _password_repeat()
 
 
 class ChangeEmailForm(BaseForm):

@@ -12,7 +12,7 @@ from ..localized import Localized, pick
 CONTENT_DIR = Path(__file__).parent / "content"
 
 #: Page names as they appear in URLs, in the order the footer lists them.
-PAGES = ("imprint", "privacy", "accessibility", "easy-read", "sign-language")
+PAGES = ("imprint", "privacy", "terms", "accessibility", "easy-read", "sign-language")
 
 
 @dataclass(frozen=True)

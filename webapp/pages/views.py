@@ -10,11 +10,11 @@ from . import bp
 from .content import page_text
 
 # Placeholders authors may use for links between the static pages.
-_LINKS = {"{accessibility}": "accessibility", "{easy_read}": "easy-read",
-          "{sign_language}": "sign-language", "{privacy}": "privacy", "{imprint}": "imprint"}
+_LINKS = {"{accessibility}": "accessibility", "{easy_read}": "easy-read", "{sign_language}": "sign-language",
+          "{privacy}": "privacy", "{imprint}": "imprint", "{terms}": "terms"}
 
 
-@bp.get("/<any(imprint, privacy, accessibility, \"easy-read\", \"sign-language\"):name>")
+@bp.get("/<any(imprint, privacy, terms, accessibility, \"easy-read\", \"sign-language\"):name>")
 def show(mode: LanguageMode, name: str):
     """A static page in the reader's mode, with in-site links resolved for that mode."""
     page = page_text(name, mode.key)
