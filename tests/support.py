@@ -181,3 +181,25 @@ def _fresh_rate_limits(request):
 
         limiter.reset()
     yield
+
+
+class QueryCounter:
+    """Counts the SQL statements the app's engine runs while active: ``with QueryCounter(app) as q``."""
+
+    def __init__(self, app):
+        self.engine = app.extensions["db_engine"]
+        self.count = 0
+
+    def _count(self, *_args):
+        self.count += 1
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)

@@ -6,7 +6,7 @@ import secrets
 import pytest
 from sqlmodel import select
 
-from tests.support import csrf_token, login, make_user, soup
+from tests.support import QueryCounter, csrf_token, login, make_user, soup
 from webapp.models import Comment, Project
 
 CHAPTER = "/de/projects/smart-city/chapters/nachhaltig"
@@ -336,9 +336,6 @@ def test_more_comments_are_appended_by_htmx(app, logged_in):
 
 def test_comment_pages_need_no_query_per_comment(app, session, client):
     """A chapter with 30 comments, replies and ratings costs the queries of one with a single comment."""
-    from sqlalchemy import event
-
-    from webapp import db
     from webapp.models import Rating
 
     reader = make_user(app)
@@ -359,20 +356,11 @@ def test_comment_pages_need_no_query_per_comment(app, session, client):
         session.add(Rating(comment_id=top.id, user_id=reader.id, value=1))
     session.commit()
     login(client, reader)
-    with app.app_context():
-        engine = db.engine()
     counts = []
-
-    def count(*_args):
-        counts[-1] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for chapter in (few, many):
-            counts.append(0)
+    for chapter in (few, many):
+        with QueryCounter(app) as queries:
             assert client.get(f"/de/projects/smart-city/chapters/{chapter.slug}").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        counts.append(queries.count)
     assert counts[0] == counts[1]
 
 

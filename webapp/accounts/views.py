@@ -20,6 +20,14 @@ from .forms import (ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAcco
 from .models import normalise_key
 
 
+def _current_password_ok(form, user) -> bool:
+    """Sensitive changes need the current password; a wrong one is marked on its field."""
+    if services.verify_password(user.password_hash, form.current_password.data):
+        return True
+    form.current_password.errors.append(_("The current password is not correct."))
+    return False
+
+
 def _form_page(template: str, form, message: str | None = None, **context) -> Response:
     """The page of ``form``; 422 when it has errors, so htmx and tests can tell."""
     status = 422 if form.errors else 200
@@ -163,14 +171,11 @@ def overview(mode: LanguageMode):
 def change_password(mode: LanguageMode):
     form = ChangePasswordForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit():
-        if not services.verify_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("The current password is not correct."))
-        else:
-            services.set_password(user, form.password.data)
-            login_user(user)  # this session goes on with the new token; all others end
-            flash(_("Your password is changed. You are logged out everywhere else."), "success")
-            return redirect(url_for(".overview"), 303)
+    if form.validate_on_submit() and _current_password_ok(form, user):
+        services.set_password(user, form.password.data)
+        login_user(user)  # this session goes on with the new token; all others end
+        flash(_("Your password is changed. You are logged out everywhere else."), "success")
+        return redirect(url_for(".overview"), 303)
     return _form_page("accounts/change_password.html", form)
 
 
@@ -180,17 +185,14 @@ def change_password(mode: LanguageMode):
 def change_email(mode: LanguageMode):
     form = ChangeEmailForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit():
-        if not services.verify_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("The current password is not correct."))
+    if form.validate_on_submit() and _current_password_ok(form, user):
+        try:
+            services.request_email_change(user, form.email.data)
+        except services.AccountError as error:
+            form.email.errors.append(error.message)
         else:
-            try:
-                services.request_email_change(user, form.email.data)
-            except services.AccountError as error:
-                form.email.errors.append(error.message)
-            else:
-                flash(_("We have sent a link to %(email)s. Your new address counts once you open it.", email=form.email.data), "success")
-                return redirect(url_for(".overview"), 303)
+            flash(_("We have sent a link to %(email)s. Your new address counts once you open it.", email=form.email.data), "success")
+            return redirect(url_for(".overview"), 303)
     return _form_page("accounts/change_email.html", form)
 
 
@@ -200,15 +202,12 @@ def change_email(mode: LanguageMode):
 def delete(mode: LanguageMode):
     form = DeleteAccountForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit():
-        if not services.verify_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("The current password is not correct."))
-        else:
-            logout_user()
-            services.delete_account(user)
-            session.clear()
-            flash(_("Your account is deleted. Your comments remain, shown as from a deleted account."), "success")
-            return redirect(url_for("projects.index"), 303)
+    if form.validate_on_submit() and _current_password_ok(form, user):
+        logout_user()
+        services.delete_account(user)
+        session.clear()
+        flash(_("Your account is deleted. Your comments remain, shown as from a deleted account."), "success")
+        return redirect(url_for("projects.index"), 303)
     return _form_page("accounts/delete.html", form)
 
 

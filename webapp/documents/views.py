@@ -6,6 +6,7 @@ for the comment views, which show them again with a form in error or a notice.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Optional
 
 from flask import request
@@ -15,7 +16,7 @@ from ..comments import rules
 from ..comments import services as comments
 from ..comments.forms import CATEGORY_LABELS, CommentForm
 from ..htmx import render
-from ..i18n import LanguageMode
+from ..i18n import LanguageMode, current_mode
 from ..phases.services import timeline
 from ..projects.models import Project
 from ..projects.services import get_published
@@ -25,8 +26,12 @@ from .services import ChapterInContext, find_chapter, find_paragraph
 
 
 def discussion_context(project: Project, current: ChapterInContext, paragraph: Optional[Paragraph] = None,
-                       form: Optional[CommentForm] = None) -> dict:
-    """Everything the discussion area needs, in a fixed number of queries."""
+                       form: Optional[CommentForm] = None, notice: Optional[str] = None) -> dict:
+    """Everything the discussion area needs, in a fixed number of queries.
+
+    The same values are available to the page template by name and, bundled as ``ctx``,
+    to the discussion macros (which are imported without the template's context).
+    """
     line = timeline(project.phases)
     target = comments.Target(project.id, current.chapter, paragraph)
     user = current_user
@@ -38,7 +43,11 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     endpoint, args = ("documents.paragraph", {"slug": project.slug, "chapter": current.chapter.slug,
                                               "paragraph_id": paragraph.id}) if paragraph else \
         ("documents.chapter", {"slug": project.slug, "chapter": current.chapter.slug})
-    return {
+    context = {
+        "mode": current_mode(),
+        "user": user,
+        "notice": notice,
+        "level": 3,
         "page_endpoint": endpoint,
         "page_args": args,
         "rules": rules,
@@ -54,31 +63,32 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "chapter_counts": comments.counts_by_chapter([c.id for c in project.document.chapters]),
         "paragraph_counts": comments.counts_by_paragraph(current.chapter),
     }
+    return {**context, "ctx": SimpleNamespace(**context)}
 
 
-def _render_page(template: str, context: dict, status: int, notice: Optional[str], render_options: dict):
+def _render_page(template: str, context: dict, status: int, render_options: dict):
     """htmx asks either for more comments (appended to the list, focus on the first new one)
     or for the whole discussion; everyone else gets the page."""
     if request.headers.get("HX-Target") == "comment-list":
         comments_shown = context["discussion"].comments
         if comments_shown:
             render_options.setdefault("focus", f"#comment-{comments_shown[0].id}")
-        return render(template, "more_comments", status, notice=notice, **context, **render_options)
-    return render(template, "discussion", status, notice=notice, **context, **render_options)
+        return render(template, "more_comments", status, **context, **render_options)
+    return render(template, "discussion", status, **context, **render_options)
 
 
 def chapter_page(project: Project, current: ChapterInContext, *, form: Optional[CommentForm] = None,
                  status: int = 200, notice: Optional[str] = None, **render_options):
-    return _render_page("documents/chapter.html", discussion_context(project, current, None, form), status, notice,
+    return _render_page("documents/chapter.html", discussion_context(project, current, None, form, notice), status,
                         render_options)
 
 
 def paragraph_page(project: Project, current: ChapterInContext, paragraph: Paragraph, number: int, *,
                    form: Optional[CommentForm] = None, status: int = 200, notice: Optional[str] = None,
                    **render_options):
-    context = discussion_context(project, current, paragraph, form)
+    context = discussion_context(project, current, paragraph, form, notice)
     return _render_page("documents/paragraph.html", {**context, "paragraph": paragraph, "number": number}, status,
-                        notice, render_options)
+                        render_options)
 
 
 @bp.get("/chapters/<slug:chapter>")
