@@ -225,3 +225,26 @@ def test_registration_asks_in_the_order_people_fill_in(client):
     names = [field["name"] for field in soup(client.get("/de/account/register")).select("main form input")
              if field.get("type") not in ("hidden",) and field["name"] != "website"]
     assert names == ["username", "email", "password", "password_repeat", "accept_terms"]
+
+
+def test_deleting_an_account_takes_its_ratings_out_of_the_counts(app, client, session):
+    from sqlmodel import select
+
+    from webapp.models import Comment
+
+    author, rater = make_user(app), make_user(app)
+    writer = app.test_client()
+    login(writer, author)
+    page = writer.get("/de/projects/smart-city/chapters/offen")
+    text = f"Zum Bewerten {secrets.token_hex(4)}"
+    writer.post("/de/projects/smart-city/chapters/offen/comments",
+                data={"body": text, "csrf_token": csrf_token(page), "submission_key": secrets.token_hex(8)})
+    comment = session.exec(select(Comment).where(Comment.body == text)).one()
+    login(client, rater)
+    client.post(f"/de/projects/smart-city/comments/{comment.id}/rating",
+                data={"value": "agree", "csrf_token": csrf_token(client.get("/de/account/"))})
+    session.refresh(comment)
+    assert comment.agree_count == 1
+    post_form(client, "/de/account/delete", {"current_password": PASSWORD}, page="/de/account/delete")
+    session.refresh(comment)
+    assert comment.agree_count == 0

@@ -162,9 +162,17 @@ def request_email_change(user: User, new_email: str) -> None:
 
 
 def delete_account(user: User) -> None:
-    """Remove the account and its personal data; its comments stay, shown as "deleted account"."""
+    """Remove the account and its personal data; its comments stay, shown as "deleted account".
+
+    Its ratings go with it (the database cascades), so the comments it rated are recounted.
+    """
+    from ..comments.services import rated_by, recount_ratings
+
     session = db.session()
+    rated = rated_by(user.id)
     session.delete(user)
+    session.flush()
+    recount_ratings(rated)
     session.commit()
 
 

@@ -195,14 +195,26 @@ def rate(comment: Comment, user_id: int, value: int) -> Optional[int]:
     except IntegrityError:  # a concurrent click of the same reader
         session.rollback()
         return rate(comment, user_id, value)
-    counts = select(func.count()).select_from(Rating).where(Rating.comment_id == comment.id)
-    session.execute(update(Comment).where(Comment.id == comment.id).values(
-        agree_count=counts.where(Rating.value == 1).scalar_subquery(),
-        disagree_count=counts.where(Rating.value == -1).scalar_subquery(),
-    ))
+    recount_ratings([comment.id])
     session.commit()
     session.refresh(comment)
     return result
+
+
+def recount_ratings(comment_ids: list[int]) -> None:
+    """Set the comments' agree/disagree counters from their ratings (in the caller's transaction)."""
+    if not comment_ids:
+        return
+    counts = select(func.count()).select_from(Rating).where(Rating.comment_id == Comment.id)
+    db.session().execute(update(Comment).where(col(Comment.id).in_(comment_ids)).values(
+        agree_count=counts.where(Rating.value == 1).scalar_subquery(),
+        disagree_count=counts.where(Rating.value == -1).scalar_subquery(),
+    ))
+
+
+def rated_by(user_id: int) -> list[int]:
+    """The comments ``user_id`` has rated."""
+    return list(db.session().exec(select(Rating.comment_id).where(Rating.user_id == user_id)).all())
 
 
 def page_of(comment: Comment) -> int:
