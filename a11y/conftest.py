@@ -60,6 +60,7 @@ def make_browser(javascript: bool, language: str = "de-DE,de") -> webdriver.Chro
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, e.g. CSP violations
     browser = webdriver.Chrome(options=options, service=Service(chromedriver))
     browser.profile_dir = profile  # type: ignore[attr-defined]
     browser.set_page_load_timeout(30)

@@ -12,7 +12,7 @@ from typing import Any, Optional
 from flask import Flask, redirect, url_for
 
 from . import config as config_module
-from . import db, errors, htmx, i18n, templating
+from . import db, errors, htmx, i18n, security, templating
 from .extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     app.config.update(config_module.load())
     app.config.update(overrides or {})
 
+    security.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     htmx.init_app(app)

@@ -62,6 +62,7 @@ def load() -> dict:
         "DATABASE_URL": database_url(),
         "PRODUCTION": production,
         "SITE_NAME": os.environ.get("SITE_NAME", "Mitreden Eichbrunn"),
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
