@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, busy_timeout: float = 15) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout (seconds)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -30,7 +30,7 @@ def make_engine(url: str) -> Engine:
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and close each request's session at teardown."""
-    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"], app.config.get("SQLITE_BUSY_TIMEOUT", 15))
 
     @app.teardown_appcontext
     def _close_session(_exc):

@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Flask, current_app, g, request
+from flask_login import AnonymousUserMixin
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -22,6 +24,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("You are not allowed to do this here.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have been moved, or the address is mistyped.")),
     405: (_l("Method not allowed"), _l("This page cannot be used in the way the browser asked for.")),
+    503: (_l("Temporarily unavailable"), _l("We cannot reach our database at the moment. Please try again in a minute; what you read or wrote is not lost on your side.")),
     429: (_l("Too many requests"), _l("You have sent too many requests in a short time. Please wait a moment and try again.")),
     413: (_l("Too much data"), _l("What was sent is too large. Please shorten it and try again.")),
     414: (_l("Address too long"), _l("The address of the page is too long.")),
@@ -35,6 +38,16 @@ def error_response(code: int):
     """The localized error page for ``code``."""
     title, explanation = MESSAGES.get(code, GENERIC if code < 500 else MESSAGES[500])
     return render("errors/error.html", status=code, code=code, title=title, explanation=explanation)
+
+
+def _discard_session() -> None:
+    """Drop the request's database session so nothing tries to use its broken connection."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - a broken connection may fail to close too
+            pass
 
 
 def _rate_limited():
@@ -87,6 +100,20 @@ def init_app(app: Flask) -> None:
         response = error_response(exc.code or 500)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DisconnectionError)
+    def _database_unavailable(exc: Exception):
+        """Database unreachable or locked: a localized 503 with a retry hint; the pool recovers by itself."""
+        app.logger.warning("Database unavailable: %s", exc.__class__.__name__)
+        _discard_session()
+        g._login_user = AnonymousUserMixin()  # the page must not ask the database who is logged in
+        try:
+            response = error_response(503)
+        except Exception:  # the page itself needs nothing from the database, but be safe
+            response = current_app.response_class("503 Service Unavailable", status=503, mimetype="text/plain")
+        response.headers["Retry-After"] = "30"
         return response
 
     @app.errorhandler(Exception)

@@ -1,0 +1,147 @@
+"""Faults: an unreachable or locked database gives a localized 503 with a retry hint,
+never a traceback, and the app recovers by itself when the database is back.
+
+The PostgreSQL fault is real: the app reaches its own database through a TCP proxy
+that the test owns, and the test cuts and restores that connection.
+"""
+
+import secrets
+import socket
+import sqlite3
+import threading
+
+import psycopg
+import pytest
+from alembic import command
+
+from tests.support import alembic_config, soup
+
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+class Proxy:
+    """A TCP forwarder to PostgreSQL on a fixed local port that can be cut and restored."""
+
+    def __init__(self, target=("127.0.0.1", 5432)):
+        self.target = target
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.listener = None
+        self.connections = []
+
+    def start(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(16)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self):
+        """The database host goes away: no new connections, open ones break."""
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone does not
+        except OSError:
+            pass
+        self.listener.close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            except OSError:
+                pass
+        self.connections = []
+
+
+@pytest.fixture()
+def postgres_via_proxy(tmp_path):
+    """A fresh, migrated PostgreSQL database of this test's own, reached through a Proxy."""
+    name = f"mitreden_fault_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    proxy = Proxy()
+    proxy.start()
+    command.upgrade(alembic_config(f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/{name}"), "head")
+    try:
+        yield proxy, f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/{name}"
+    finally:
+        try:
+            proxy.cut()
+        except OSError:
+            pass
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_unreachable_postgresql_gives_503_and_the_app_recovers(postgres_via_proxy):
+    from webapp import create_app
+
+    proxy, url = postgres_via_proxy
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x" * 40})
+    client = app.test_client()
+    assert client.get("/health").status_code == 200
+    assert client.get("/de/").status_code == 200
+
+    proxy.cut()
+    for path in ("/de/", "/en/projects/smart-city"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        body = response.get_data(as_text=True)
+        assert int(response.headers["Retry-After"]) > 0
+        assert "Traceback" not in body and "psycopg" not in body
+    assert soup(client.get("/de/")).h1.get_text() == "Vorübergehend nicht erreichbar"
+    assert client.get("/health").status_code == 503
+
+    proxy.start()  # the database is back
+    assert client.get("/health").status_code == 200
+    assert client.get("/de/").status_code == 200
+    app.extensions["db_engine"].dispose()
+
+
+def test_a_locked_sqlite_database_gives_503_not_a_traceback(tmp_path):
+    from tests.support import demo_app, login, make_user, csrf_token
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    command.upgrade(alembic_config(url), "head")
+    app = demo_app(url, SQLITE_BUSY_TIMEOUT=0.2)
+    client = app.test_client()
+    login(client, make_user(app))
+    token = csrf_token(client.get("/de/projects/smart-city/chapters/offen"))
+    blocker = sqlite3.connect(tmp_path / "locked.db")
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        response = client.post("/de/projects/smart-city/chapters/offen/comments",
+                               data={"csrf_token": token, "body": "Während der Sperre"})
+        assert response.status_code == 503
+        assert "Retry-After" in response.headers and "Traceback" not in response.get_data(as_text=True)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    response = client.post("/de/projects/smart-city/chapters/offen/comments",
+                           data={"csrf_token": token, "body": "Nach der Sperre"})
+    assert response.status_code == 303
