@@ -13,11 +13,18 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 VENDOR := static/vendor/htmx.min.js
 
-.PHONY: run test bench screenshots install static translations check-prereqs check-browser migrate demo clean
+.PHONY: run serve test bench screenshots install static translations check-prereqs check-browser migrate demo clean
 
 run: install static translations migrate demo
 	@echo "Mitreden runs on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(BIN)/flask run --host "$(HOST)" --port "$(PORT)"
+
+# The production server: gunicorn, WEB_CONCURRENCY workers (default 2), production mode.
+# It needs a real SECRET_KEY; demo logins are refused and there is no debug.
+serve: install static translations migrate
+	@[ -n "$$SECRET_KEY" ] || { echo "make serve runs in production mode and needs SECRET_KEY (32+ random characters), e.g. SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))') make serve"; exit 1; }
+	MITREDEN_ENV=production $(BIN)/gunicorn --workers "$${WEB_CONCURRENCY:-2}" --bind "$(HOST):$(PORT)" \
+	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" "webapp:create_app()"
 
 test: install static translations check-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
