@@ -47,7 +47,7 @@ def main() -> None:
     print(f"  HTML: {len(html):,} bytes raw, {gz(html):,} bytes gzipped "
           f"(target under {ROUND_TRIP:,}: {'met' if gz(html) < ROUND_TRIP else 'MISSED'})")
 
-    assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
+    assets = re.findall(rb'(?:href|src)="(/(?:static|assets)/[^"]+)"', html)
     total, lines = gz(html), []
     for asset in assets:
         body = client.get(asset.decode()).data
