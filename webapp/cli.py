@@ -78,3 +78,5 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
+    from .backup import backup_cli
+    app.cli.add_command(backup_cli)
