@@ -73,7 +73,9 @@ def load() -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Rate limits count in Redis when several app instances share the load.
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
-        "RATELIMIT_KEY_PREFIX": "mitreden",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "mitreden"),
+        # Per account: enough for a lively discussion, too little for a flood.
+        "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10 per minute;100 per day"),
         # Mail: .eml files in instance/outbox/ in development, SMTP in production.
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND") or ("smtp" if production else "outbox"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mitreden <noreply@mitreden.example.org>"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -28,8 +28,9 @@ from . import bp, rules, services
 from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
 from .models import Comment
 
-#: Per account: enough for a lively discussion, too little for a flood.
-COMMENT_LIMIT = "10 per minute;100 per day"
+def comment_limit() -> str:
+    """The per-account comment limit, read per request (COMMENT_RATE_LIMIT, see config.py)."""
+    return current_app.config["COMMENT_RATE_LIMIT"]
 
 
 def _account_key() -> str:
@@ -73,7 +74,7 @@ def _breach(message: str):
 
 @bp.post("/chapters/<slug:chapter>/comments", endpoint="create_on_chapter")
 @bp.post("/chapters/<slug:chapter>/paragraphs/<int:paragraph_id>/comments", endpoint="create_on_paragraph")
-@limiter.limit(COMMENT_LIMIT, key_func=_account_key, on_breach=form_again(_breach))
+@limiter.limit(comment_limit, key_func=_account_key, on_breach=form_again(_breach))
 @keeps_input
 def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[int] = None):
     """Publish a comment on a chapter or one of its paragraphs."""
@@ -116,7 +117,7 @@ def _context_of(project, comment: Comment):
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
-@limiter.limit(COMMENT_LIMIT, key_func=_account_key, methods=["POST"],
+@limiter.limit(comment_limit, key_func=_account_key, methods=["POST"],
                on_breach=form_again(lambda message: _reply_page(message=message, status=429)))
 @keeps_input
 def reply(mode: LanguageMode, slug: str, comment_id: int):
