@@ -32,6 +32,8 @@ test: install static translations check-browser
 
 bench: install static translations
 	$(BIN)/python tests/benchmarks/chapter.py
+	@command -v wrk >/dev/null || { echo "The load figures need wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python tests/benchmarks/load.py
 
 screenshots: install static translations check-browser
 	$(BIN)/python a11y/screenshots.py

@@ -105,7 +105,7 @@ def test_unreachable_postgresql_gives_503_and_the_app_recovers(postgres_via_prox
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x" * 40})
     client = app.test_client()
     assert client.get("/health").status_code == 200
-    assert client.get("/de/").status_code == 200
+    assert client.get("/de/imprint").status_code == 200  # (pages read before may be served from the page cache)
 
     proxy.cut()
     for path in ("/de/", "/en/projects/smart-city"):

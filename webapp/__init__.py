@@ -12,7 +12,7 @@ from typing import Any, Optional
 from flask import Flask, redirect, url_for
 
 from . import config as config_module
-from . import assets, db, errors, health, htmx, i18n, security, templating
+from . import assets, db, errors, health, htmx, i18n, pagecache, security, templating
 from .extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     htmx.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
+    pagecache.init_app(app)
     errors.init_app(app)
     health.init_app(app)
     csrf.init_app(app)

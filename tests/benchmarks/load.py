@@ -1,0 +1,95 @@
+"""``make bench`` (load): the chapter page with 1,000 comments against a minimal Flask "hello"
+endpoint, both served by gunicorn in the same configuration and loaded by wrk from a second
+process for a fixed time. Prints requests/s, median and p99 latency and their ratio.
+
+Targets (issue 4): the chapter page reaches at least half the hello endpoint's throughput,
+and its p99 stays under 50 ms at 20 concurrent connections. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.chapter import add_comments  # noqa: E402
+from tests.served import free_port  # noqa: E402
+from tests.support import demo_app, fresh_database  # noqa: E402
+
+CONNECTIONS, SECONDS, WORKERS = 20, 10, 2
+
+
+def serve(target: str, env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", target],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return process, base
+
+
+def wrk(url: str) -> dict:
+    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
+                            capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p50": ms("50%"), "p99": ms("99%"),
+            "errors": sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors: .*?timeout)\s*:?\s*(\d+)", output))}
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("make bench needs wrk for the load figures: apt-get install wrk")
+    folder = Path(tempfile.mkdtemp(prefix="mitreden-load-"))
+    os.environ["MITREDEN_INSTANCE"] = str(folder)
+    url = fresh_database(folder)
+    app = demo_app(url)
+    from sqlmodel import Session
+
+    with Session(app.extensions["db_engine"]) as session:
+        add_comments(session, "mobil", 1000, 200)
+    app.extensions["db_engine"].dispose()
+    env = {"DATABASE_URL": url, "MITREDEN_INSTANCE": str(folder), "SECRET_KEY": "bench-" + "x" * 40}
+    results = {}
+    for name, target, path in (("hello", "tests.benchmarks.hello:app", "/"),
+                               ("chapter", "webapp:create_app()", "/de/projects/smart-city/chapters/mobil")):
+        process, base = serve(target, env)
+        try:
+            # Warm every worker (templates compiled, connections open): measure the steady state.
+            subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", base + path], capture_output=True, check=True)
+            results[name] = wrk(base + path)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    print(f"\nLoad: gunicorn, {WORKERS} workers (gthread, 4 threads), wrk with {CONNECTIONS} connections for "
+          f"{SECONDS} s each, database {url.split(':')[0]}")
+    for name, figures in results.items():
+        print(f"  {name:8} {figures['rps']:8.0f} requests/s   median {figures['p50']:6.1f} ms   p99 {figures['p99']:6.1f} ms")
+    ratio = results["chapter"]["rps"] / results["hello"]["rps"]
+    print(f"  chapter/hello throughput: {ratio:.2f} (target at least 0.50: {'met' if ratio >= 0.5 else 'MISSED'}); "
+          f"chapter p99 {results['chapter']['p99']:.1f} ms (target under 50: "
+          f"{'met' if results['chapter']['p99'] < 50 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
