@@ -63,6 +63,8 @@ def load() -> dict:
         "PRODUCTION": production,
         "SITE_NAME": os.environ.get("SITE_NAME", "Mitreden Eichbrunn"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Anonymous readers' pages are kept this many seconds per process (0: off).
+        "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "5")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlmodel import Session
 
+#: Seconds a page is kept (``PAGE_CACHE_SECONDS``; 0 switches the cache off).
 TTL = 5.0
 MAX_ENTRIES = 512
 CACHEABLE = frozenset({"projects.index", "projects.detail", "projects.background", "documents.chapter",
@@ -48,7 +49,8 @@ def clear(*_args) -> None:
 
 
 def _cacheable() -> bool:
-    return (request.method in ("GET", "HEAD") and request.endpoint in CACHEABLE
+    return (current_app.config.get("PAGE_CACHE_SECONDS", TTL) > 0 and request.method in ("GET", "HEAD")
+            and request.endpoint in CACHEABLE
             and "session" not in request.cookies and "HX-Request" not in request.headers)
 
 
@@ -96,7 +98,8 @@ def _store(response: Response) -> Response:
         headers = {name: response.headers[name] for name in ("Content-Type", "Vary", "ETag", "Cache-Control")
                    if name in response.headers}
         pages = _pages()
-        pages[request.full_path] = (time.monotonic() + TTL, response.get_data(), headers)
+        seconds = current_app.config.get("PAGE_CACHE_SECONDS", TTL)
+        pages[request.full_path] = (time.monotonic() + seconds, response.get_data(), headers)
         with _guard:
             while len(pages) > MAX_ENTRIES:
                 pages.popitem(last=False)
