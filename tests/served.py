@@ -64,12 +64,12 @@ def gunicorn(database_url: str, instance: Path, workers: int = 2, **env):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy machine may start slowly
         while True:
             try:
-                if urllib.request.urlopen(base + "/health", timeout=2).status == 200:
+                if urllib.request.urlopen(base + "/health", timeout=5).status == 200:
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out: not up yet (URLError is an OSError too)
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
                 time.sleep(0.2)

@@ -121,4 +121,6 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):  # pragma: no cover - handled above
             return _http_error(exc)
         app.logger.exception("Unhandled exception", exc_info=exc)
+        _discard_session()  # it may be in a failed transaction
+        g._login_user = AnonymousUserMixin()  # and the page must not ask it who is logged in
         return error_response(InternalServerError.code)

@@ -9,7 +9,18 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from .models import normalise_key
 from .passwords import MAX_LENGTH, password_problem
+
+def _key_fits(length: int, message):
+    """The normalised comparison key (NFKC, case-folded) may be longer than the input: check it."""
+
+    def check(_form, field):
+        if field.data and len(normalise_key(field.data)) > length:
+            raise ValidationError(message)
+
+    return check
+
 
 USERNAME_PATTERN = re.compile(r"^[\w][\w .\-]{1,38}[\w.]$", re.UNICODE)
 
@@ -27,6 +38,7 @@ def _email_field(label, autocomplete="email"):
             InputRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
             Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
+            _key_fits(254, _l("The email address is too long.")),
         ],
     )
 
@@ -65,6 +77,7 @@ class RegisterForm(NewPasswordMixin, BaseForm):
             InputRequired(_l("Enter a username.")),
             Length(min=3, max=40, message=_l("Use 3 to 40 characters for your username.")),
             Regexp(USERNAME_PATTERN, message=_l("Use letters, digits, spaces, dots, hyphens or underscores.")),
+            _key_fits(40, _l("Use 3 to 40 characters for your username.")),
             no_control_characters,
         ],
         render_kw={"autocomplete": "nickname", "spellcheck": "false"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
 from .models import CATEGORIES, MAX_LENGTH
+
+#: What our forms put in submission_key (secrets.token_urlsafe); anything else is ignored.
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 CATEGORY_LABELS = {
     "question": _l("Question"),
@@ -33,7 +37,7 @@ class CommentForm(BaseForm):
     category = SelectField(_l("Category (optional)"), choices=[], validators=[Optional()],
                            validate_choice=True)
     #: One key per rendered form: sending the same form twice stores one comment.
-    submission_key = HiddenField()
+    submission_key = HiddenField(filters=[lambda key: key if key and _KEY.fullmatch(key) else None])
     website = Honeypot(_l("Website"))
 
     def __init__(self, categories: list[str] = (), **kwargs):

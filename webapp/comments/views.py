@@ -73,7 +73,7 @@ def _breach(message: str):
 
 
 @bp.post("/chapters/<slug:chapter>/comments", endpoint="create_on_chapter")
-@bp.post("/chapters/<slug:chapter>/paragraphs/<int:paragraph_id>/comments", endpoint="create_on_paragraph")
+@bp.post("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>/comments", endpoint="create_on_paragraph")
 @limiter.limit(comment_limit, key_func=_account_key, on_breach=form_again(_breach))
 @keeps_input
 def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[int] = None):
@@ -116,7 +116,7 @@ def _context_of(project, comment: Comment):
     return current, paragraph
 
 
-@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@bp.route("/comments/<int(max=2147483647):comment_id>/reply", methods=["GET", "POST"])
 @limiter.limit(comment_limit, key_func=_account_key, methods=["POST"],
                on_breach=form_again(lambda message: _reply_page(message=message, status=429)))
 @keeps_input
@@ -160,7 +160,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
                   focus=focus, retarget=slot if request.method == "POST" else None)
 
 
-@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@bp.route("/comments/<int(max=2147483647):comment_id>/edit", methods=["GET", "POST"])
 @keeps_input
 def edit(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
@@ -185,7 +185,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
                   comment=comment, form=form, allowed=True)
 
 
-@bp.route("/comments/<int:comment_id>/delete", methods=["GET", "POST"])
+@bp.route("/comments/<int(max=2147483647):comment_id>/delete", methods=["GET", "POST"])
 def delete(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
     comment = _comment_or_404(project, comment_id)
@@ -200,7 +200,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
                   comment=comment, form=form, notice=None if decision else decision.message)
 
 
-@bp.post("/comments/<int:comment_id>/rating")
+@bp.post("/comments/<int(max=2147483647):comment_id>/rating")
 @limiter.limit("60 per minute", key_func=_account_key)
 def rate(mode: LanguageMode, slug: str, comment_id: int):
     """Agree or disagree; the same button again takes the rating back."""
@@ -232,7 +232,7 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
     return redirect(_comment_url(project, comment), 303)
 
 
-@bp.get("/comments/<int:comment_id>")
+@bp.get("/comments/<int(max=2147483647):comment_id>")
 def permalink(mode: LanguageMode, slug: str, comment_id: int):
     """A comment's permanent address: the page and anchor where it is shown."""
     project = get_published(slug)

@@ -98,7 +98,7 @@ def chapter(mode: LanguageMode, slug: str, chapter: str):
     return chapter_page(project, find_chapter(project, chapter))
 
 
-@bp.get("/chapters/<slug:chapter>/paragraphs/<int:paragraph_id>")
+@bp.get("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>")
 def paragraph(mode: LanguageMode, slug: str, chapter: str, paragraph_id: int):
     """One paragraph, addressable on its own, with its own discussion."""
     project = get_published(slug)
