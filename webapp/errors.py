@@ -6,8 +6,6 @@ with the localized 500 page.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Flask, current_app, g, request
 from flask_login import AnonymousUserMixin
 from flask_babel import lazy_gettext as _l
@@ -70,14 +68,8 @@ def keeps_input(view):
     The form then fails its own CSRF check and is shown again with everything typed and
     the message that it expired, instead of a bare 400 page that loses the text.
     """
-    view.keeps_input = True
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        return view(*args, **kwargs)
-
-    wrapper.keeps_input = True
-    return wrapper
+    view.keeps_input = True  # decorators above it copy the mark (functools.wraps)
+    return view
 
 
 def init_app(app: Flask) -> None:
