@@ -52,3 +52,59 @@ def test_pages_with_a_form_token_are_never_cached(app):
     token = csrf_token(first.get("/de/account/login"))
     assert token not in second.get("/de/account/login").get_data(as_text=True)
     assert soup(second.get("/de/account/login")).find("input", attrs={"name": "csrf_token"})
+
+
+def test_each_encoding_gets_its_own_stored_answer(app, client):
+    import brotli
+    import gzip
+
+    plain = client.get(PAGE).data
+    for encoding, decode in (("gzip", gzip.decompress), ("br", brotli.decompress)):
+        for _ in range(2):  # rendered, then from the cache
+            with QueryCounter(app) as queries:
+                response = client.get(PAGE, headers={"Accept-Encoding": encoding})
+            assert response.headers["Content-Encoding"] == encoding and decode(response.data) == plain
+        assert queries.count == 0
+    assert client.get(PAGE).data == plain and "Content-Encoding" not in client.get(PAGE).headers
+
+
+def test_a_cached_page_answers_head_and_conditional_requests(app, client):
+    first = client.get(PAGE, headers={"Accept-Encoding": "gzip"})
+    with QueryCounter(app) as queries:
+        head = client.head(PAGE, headers={"Accept-Encoding": "gzip"})
+        revisit = client.get(PAGE, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+        changed = client.get(PAGE, headers={"Accept-Encoding": "gzip", "If-None-Match": '"something-else"'})
+    assert queries.count == 0
+    assert head.status_code == 200 and head.data == b"" and head.headers["Content-Length"] == str(len(first.data))
+    assert revisit.status_code == 304 and revisit.data == b"" and revisit.headers["ETag"] == first.headers["ETag"]
+    assert "Content-Encoding" not in revisit.headers and revisit.headers["Content-Security-Policy"]
+    assert changed.status_code == 200 and changed.data == first.data
+
+
+def test_scheme_and_host_are_part_of_the_key(app):
+    """Behind a proxy, an https reader's page (with HSTS) is never served to an http one, nor the reverse,
+    and a forged Host header cannot put a page into another host's cache."""
+    app.config["PROXY_COUNT"] = 1
+    from webapp import security
+
+    wsgi = app.wsgi_app
+    security.trust_proxies(app)
+    try:
+        client = app.test_client()
+        secure = client.get(PAGE, headers={"X-Forwarded-Proto": "https"})
+        plain = client.get(PAGE)
+        assert "Strict-Transport-Security" in secure.headers and "Strict-Transport-Security" not in plain.headers
+        assert client.get(PAGE, headers={"X-Forwarded-Proto": "https"}).headers["Strict-Transport-Security"]
+        forged = client.get(PAGE, headers={"Host": "evil.example"})
+        assert "evil.example" not in client.get(PAGE).get_data(as_text=True)
+        assert forged.status_code in (200, 404)
+    finally:
+        app.wsgi_app = wsgi
+        app.config["PROXY_COUNT"] = 0
+
+
+def test_forms_and_missing_pages_are_not_held_back_or_stored(app, client):
+    assert client.get("/de/projects/no-such-project").status_code == 404
+    assert not any(key[2] == "/de/projects/no-such-project" for key in app.wsgi_app.pages)
+    client.get("/de/account/login")
+    assert not any(key[2] == "/de/account/login" for key in app.wsgi_app.pages)

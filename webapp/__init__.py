@@ -65,4 +65,5 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+    security.trust_proxies(app)
     return app

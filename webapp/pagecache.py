@@ -11,10 +11,16 @@ rendered pages for a few seconds:
   long a change made by another process or instance, or a phase that has just opened
   or closed, may take to show to anonymous readers.
 
-Pages are stored after their ETag is set and before compression, so readers whose
-browsers accept gzip or brotli share the entries. Under load only one thread renders a
-page at a time: while it renders an expired page, others get the previous version; while
-it renders a missing one, others wait for it (no stampede of identical renders).
+The cache is WSGI middleware around the Flask app, so a hit costs a dictionary lookup
+and no Flask request at all. Flask decides what may be stored (the view, the CSRF
+token) and marks the request; the middleware stores the finished response: headers as
+sent, body as compressed for the request's ``Accept-Encoding`` (which is part of the
+key, with scheme, host, path and query, so no header of a request can poison another
+reader's page). Revisits with ``If-None-Match`` get a 304 from the stored ETag.
+
+Under load only one thread renders a page at a time: while it renders an expired
+page, others get the previous version; while it renders a missing one, others wait
+for it (no stampede of identical renders).
 """
 
 from __future__ import annotations
@@ -22,24 +28,35 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Optional
+from typing import Callable, Iterable, NamedTuple, Optional
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlmodel import Session
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified, parse_cookie, remove_entity_headers
 
 #: Seconds a page is kept (``PAGE_CACHE_SECONDS``; 0 switches the cache off).
 TTL = 5.0
 MAX_ENTRIES = 512
 CACHEABLE = frozenset({"projects.index", "projects.detail", "projects.background", "documents.chapter",
                        "documents.paragraph", "pages.show"})
+#: Set in the WSGI environ by Flask when the response may be stored.
+MARK = "mitreden.page_cache"
+
+Key = tuple[str, str, str, str, str]
+
+
+class Entry(NamedTuple):
+    expires: float
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: Optional[str]
+
 
 #: Every app's cache, so that apps on different databases (tests) never share pages.
-_caches: "list[OrderedDict[str, tuple[float, bytes, dict[str, str]]]]" = []
-
-
-def _pages() -> "OrderedDict[str, tuple[float, bytes, dict[str, str]]]":
-    return current_app.extensions["page_cache"]
+_caches: "list[OrderedDict[Key, Entry]]" = []
 
 
 def clear(*_args) -> None:
@@ -48,79 +65,113 @@ def clear(*_args) -> None:
         pages.clear()
 
 
-def _cacheable() -> bool:
-    return (current_app.config.get("PAGE_CACHE_SECONDS", TTL) > 0 and request.method in ("GET", "HEAD")
-            and request.endpoint in CACHEABLE
-            and "session" not in request.cookies and "HX-Request" not in request.headers)
+class PageCache:
+    """The middleware: serves fresh entries, renders misses one at a time, stores marked responses."""
+
+    def __init__(self, app: Flask) -> None:
+        self.wsgi_app = app.wsgi_app
+        self.config = app.config
+        self.url_map = app.url_map
+        self.pages: "OrderedDict[Key, Entry]" = OrderedDict()
+        self._guard = threading.Lock()  # protects the per-page locks' table
+        self._rendering: dict[Key, threading.Lock] = {}
+        _caches.append(self.pages)
+
+    def _key(self, environ: dict) -> Optional[Key]:
+        if self.config.get("PAGE_CACHE_SECONDS", TTL) <= 0 or environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            return None
+        if "HTTP_HX_REQUEST" in environ or "HTTP_IF_MATCH" in environ:
+            return None
+        cookies = environ.get("HTTP_COOKIE")
+        if cookies and self.config["SESSION_COOKIE_NAME"] in parse_cookie(cookies):
+            return None
+        return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_ENCODING", ""))
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        key = self._key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        entry = self.pages.get(key)
+        if entry is not None and entry.expires >= time.monotonic():
+            return self._serve(entry, environ, start_response)
+        if entry is None and not self._reading_page(environ):  # a form, a file, a 404: nothing to wait for
+            return self.wsgi_app(environ, start_response)
+        with self._guard:
+            lock = self._rendering.setdefault(key, threading.Lock())
+        if entry is not None:  # expired: one thread refreshes, the others get the previous version
+            if not lock.acquire(blocking=False):
+                return self._serve(entry, environ, start_response)
+        elif not lock.acquire(timeout=10):  # missing: wait for the thread that renders it
+            return self.wsgi_app(environ, start_response)
+        try:
+            entry = self.pages.get(key)
+            if entry is not None and entry.expires >= time.monotonic():  # rendered while we waited
+                return self._serve(entry, environ, start_response)
+            return self._render(key, environ, start_response)
+        finally:
+            lock.release()
+            with self._guard:
+                if not lock.locked():
+                    self._rendering.pop(key, None)
+
+    def _reading_page(self, environ: dict) -> bool:
+        try:
+            endpoint, _args = self.url_map.bind_to_environ(environ).match()
+        except HTTPException:  # not found, a redirect, ...: Flask answers it
+            return False
+        return endpoint in CACHEABLE
+
+    def _render(self, key: Key, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Run the app, keep its whole answer, store it if Flask marked it, pass it on."""
+        sent: list = []
+
+        def capture(status, headers, exc_info=None):
+            sent[:] = [status, headers, exc_info]
+            return lambda data: sent.append(data)  # the legacy write(); unused by Flask
+
+        chunks = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join([*sent[3:], *chunks])
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers, exc_info = sent[:3]
+        seconds = environ.get(MARK)
+        if (seconds and environ["REQUEST_METHOD"] == "GET" and status.startswith("200 ")
+                and not any(name.lower() == "set-cookie" for name, _value in headers)):
+            etag = next((value for name, value in headers if name.lower() == "etag"), None)
+            # The server adds the date of each answer; a stored one would be stale.
+            kept = [(name, value) for name, value in headers if name.lower() != "date"]
+            self.pages[key] = Entry(time.monotonic() + seconds, kept, body, etag)
+            self.pages.move_to_end(key)
+            while len(self.pages) > MAX_ENTRIES:
+                self.pages.popitem(last=False)
+        start_response(status, headers, exc_info)
+        return [body]
+
+    @staticmethod
+    def _serve(entry: Entry, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if entry.etag and not is_resource_modified(environ, etag=entry.etag):
+            headers = Headers(entry.headers)
+            remove_entity_headers(headers)
+            start_response("304 Not Modified", headers.to_wsgi_list())
+            return []
+        start_response("200 OK", entry.headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
 
 
-_guard = threading.Lock()  # protects the per-page locks' table
-_rendering: dict[str, threading.Lock] = {}
-
-
-def _serve(entry) -> Response:
-    g.page_from_cache = True
-    return Response(entry[1], 200, headers=entry[2])
-
-
-def _lookup() -> Optional[Response]:
-    if not _cacheable():
-        return None
-    pages, key = _pages(), request.full_path
-    entry = pages.get(key)
-    if entry is not None and entry[0] >= time.monotonic():
-        return _serve(entry)
-    with _guard:
-        lock = _rendering.setdefault(f"{id(pages)}:{key}", threading.Lock())
-    if entry is not None:  # expired: one thread refreshes, the others get the previous version
-        if not lock.acquire(blocking=False):
-            return _serve(entry)
-    elif not lock.acquire(timeout=10):  # missing: wait for the thread that renders it
-        return None
-    entry = pages.get(key)
-    if entry is not None and entry[0] >= time.monotonic():  # rendered while we waited
-        lock.release()
-        return _serve(entry)
-    g.page_render_lock = lock
-    return None
-
-
-def _release(_exc=None) -> None:
-    lock = g.pop("page_render_lock", None)
-    if lock is not None:
-        lock.release()
-
-
-def _store(response: Response) -> Response:
-    if (_cacheable() and not g.get("page_from_cache") and response.status_code == 200
-            and response.mimetype == "text/html" and "csrf_token" not in g and "Set-Cookie" not in response.headers
-            and not response.is_streamed and "Content-Encoding" not in response.headers):
-        headers = {name: response.headers[name] for name in ("Content-Type", "Vary", "ETag", "Cache-Control")
-                   if name in response.headers}
-        pages = _pages()
-        seconds = current_app.config.get("PAGE_CACHE_SECONDS", TTL)
-        pages[request.full_path] = (time.monotonic() + seconds, response.get_data(), headers)
-        with _guard:
-            while len(pages) > MAX_ENTRIES:
-                pages.popitem(last=False)
-    _release()
+def _mark(response: Response) -> Response:
+    """Tell the middleware this response may be stored: a reading page, no form token."""
+    if (request.endpoint in CACHEABLE and response.status_code == 200 and response.mimetype == "text/html"
+            and "csrf_token" not in g and not response.is_streamed):
+        request.environ[MARK] = current_app.config.get("PAGE_CACHE_SECONDS", TTL)
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Serve cached pages before anything else runs; store new ones between ETag and compression.
-
-    Call after ``assets.init_app``. Flask runs after_request hooks last-registered first, so
-    ``_store`` goes just before the ETag hook in the list: it runs after it, and before
-    the compression registered earlier.
-    """
-    pages: "OrderedDict[str, tuple[float, bytes, dict[str, str]]]" = OrderedDict()
-    app.extensions["page_cache"] = pages
-    _caches.append(pages)
-    app.before_request_funcs.setdefault(None, []).insert(0, _lookup)
-    hooks = app.after_request_funcs.setdefault(None, [])
-    etag_hook = next(i for i, hook in enumerate(hooks) if hook.__name__ == "_conditional_pages")
-    hooks.insert(etag_hook, _store)
-    app.teardown_request(_release)  # a failed render must not keep others waiting
+    """Wrap the app in the cache; mark cacheable responses; empty the cache on every commit."""
+    app.after_request(_mark)
+    app.wsgi_app = PageCache(app)  # type: ignore[method-assign]
     if not event.contains(Session, "after_commit", clear):
         event.listen(Session, "after_commit", clear)

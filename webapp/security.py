@@ -37,12 +37,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response; trust ``PROXY_COUNT`` proxies' forwarded headers."""
-    proxies = app.config.get("PROXY_COUNT", 0)
-    if proxies:
-        # Behind a load balancer: the client address (for rate limits) and the scheme
-        # (for HSTS and secure cookies) come from its X-Forwarded-* headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    """Add the headers to every response."""
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -51,3 +46,14 @@ def init_app(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` load balancers, take the client's address (for rate limits), scheme
+    (for HSTS and secure cookies) and host from their X-Forwarded-* headers.
+
+    Call last: the outermost layer, so that everything inside it (the page cache too) sees them.
+    """
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
