@@ -32,6 +32,7 @@ test: install static translations check-browser
 
 bench: install static translations
 	$(BIN)/python tests/benchmarks/chapter.py
+	$(BIN)/python tests/benchmarks/scale.py
 	@command -v wrk >/dev/null || { echo "The load figures need wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python tests/benchmarks/load.py
 

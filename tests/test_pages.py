@@ -8,7 +8,7 @@ from sqlmodel import select
 from a11y.pages import all_urls
 from tests.support import soup
 from webapp.i18n import MODES
-from webapp.models import Project
+from webapp.models import Comment, Project
 
 
 def test_every_page_in_every_mode_answers_as_expected(client, session):
@@ -284,3 +284,45 @@ def test_every_page_has_a_description(client, session):
         if page.status == 200:
             meta = soup(client.get(url)).find("meta", attrs={"name": "description"})
             assert meta and meta["content"].strip(), url
+
+
+def test_chapter_page_queries_do_not_grow_with_the_rest_of_the_database(app, client, session):
+    """Other projects' comments cost the chapter page nothing: the same queries as before they existed."""
+    from datetime import date
+
+    from tests.support import QueryCounter
+    from webapp.demo import _read, build_project
+    from webapp.models import Organisation
+
+    path = "/de/projects/smart-city/chapters/mobil"
+    cache, app.config["PAGE_CACHE_SECONDS"] = app.config.get("PAGE_CACHE_SECONDS"), 0  # count rendering queries
+
+    def queries() -> int:
+        with QueryCounter(app) as counter:
+            assert client.get(path).status_code == 200
+        return counter.count
+
+    before = queries()
+    data = _read("smart-city.toml")
+    organisation = session.exec(select(Organisation)).first()
+    author = session.exec(select(Comment.author_id).where(Comment.author_id.is_not(None))).first()
+    others = [build_project(data, organisation, date.today(), slug=f"weitere-{n}") for n in range(2)]
+    session.add_all(others)
+    session.commit()
+    try:
+        for project in others:
+            for chapter in project.document.chapters:
+                tops = [Comment(project_id=project.id, chapter_id=chapter.id, author_id=author, body=f"Anderswo {n}",
+                                paragraph_id=chapter.paragraphs[0].id if n % 2 else None) for n in range(20)]
+                session.add_all(tops)
+                session.flush()
+                session.add_all(Comment(project_id=project.id, chapter_id=chapter.id, parent_id=top.id,
+                                        paragraph_id=top.paragraph_id, author_id=author, body="Antwort")
+                                for top in tops)
+        session.commit()
+        assert queries() == before
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = cache
+        for project in others:
+            session.delete(project)
+        session.commit()

@@ -70,8 +70,8 @@ def main() -> None:
     measure(client, engine, path)
 
 
-def measure(client, engine, path: str) -> None:
-    """Median and p95 server time over REQUESTS requests, and the SQL queries each made."""
+def measure(client, engine, path: str) -> dict:
+    """Median and p95 server time over REQUESTS requests, and the SQL queries each made (printed and returned)."""
     queries: list[int] = []
 
     def count(*_args):
@@ -92,6 +92,7 @@ def measure(client, engine, path: str) -> None:
           f"median {statistics.median(timings) * 1000:.1f} ms, "
           f"p95 {sorted(timings)[int(REQUESTS * 0.95) - 1] * 1000:.1f} ms")
     print(f"  SQL queries per request: {min(queries)}–{max(queries)}")
+    return {"median": statistics.median(timings), "queries": max(queries)}
 
 
 def add_comments(session, chapter_slug: str, comments: int, replies: int) -> tuple[int, int]:

@@ -51,35 +51,7 @@ def load(session: Session, today: date) -> list[Project]:
     projects = []
     for name in PROJECT_FILES:
         data = _read(name)
-        project = Project(slug=data["slug"], organisation=organisations[data["organisation"]], published=True,
-                          comment_categories=data.get("comment_categories", ""))
-        project.texts = [ProjectText(language=lang, **text) for lang, text in data["text"].items()]
-        project.phases = [
-            Phase(
-                kind=entry["kind"],
-                starts_at=_utc(today + timedelta(days=entry["start"]), time(0, 0)),
-                ends_at=_utc(today + timedelta(days=entry["end"]), time(23, 59, 59)),
-                texts=[PhaseText(language=lang, **text) for lang, text in entry["text"].items()],
-            )
-            for entry in data["phase"]
-        ]
-        document = Document(texts=[DocumentText(language=lang, **t) for lang, t in data["document"]["text"].items()])
-        document.chapters = [
-            Chapter(
-                position=position,
-                slug=entry["slug"],
-                texts=[ChapterText(language=lang, **text) for lang, text in entry["text"].items()],
-                paragraphs=[
-                    Paragraph(
-                        position=number,
-                        texts=[ParagraphText(language=lang, **text) for lang, text in paragraph["text"].items()],
-                    )
-                    for number, paragraph in enumerate(entry["paragraph"], start=1)
-                ],
-            )
-            for position, entry in enumerate(data["chapter"], start=1)
-        ]
-        project.document = document
+        project = build_project(data, organisations[data["organisation"]], today)
         missing = project.missing_image_alt()
         if missing:
             raise ValueError(f"{project.slug}: image without alternative text in {missing}")
@@ -87,6 +59,40 @@ def load(session: Session, today: date) -> list[Project]:
         projects.append(project)
     session.commit()
     return projects
+
+
+def build_project(data: dict, organisation: Organisation, today: date, slug: str = "") -> Project:
+    """A project with its phases and document from one content file (``slug`` overrides the file's)."""
+    project = Project(slug=slug or data["slug"], organisation=organisation, published=True,
+                      comment_categories=data.get("comment_categories", ""))
+    project.texts = [ProjectText(language=lang, **text) for lang, text in data["text"].items()]
+    project.phases = [
+        Phase(
+            kind=entry["kind"],
+            starts_at=_utc(today + timedelta(days=entry["start"]), time(0, 0)),
+            ends_at=_utc(today + timedelta(days=entry["end"]), time(23, 59, 59)),
+            texts=[PhaseText(language=lang, **text) for lang, text in entry["text"].items()],
+        )
+        for entry in data["phase"]
+    ]
+    document = Document(texts=[DocumentText(language=lang, **t) for lang, t in data["document"]["text"].items()])
+    document.chapters = [
+        Chapter(
+            position=position,
+            slug=entry["slug"],
+            texts=[ChapterText(language=lang, **text) for lang, text in entry["text"].items()],
+            paragraphs=[
+                Paragraph(
+                    position=number,
+                    texts=[ParagraphText(language=lang, **text) for lang, text in paragraph["text"].items()],
+                )
+                for number, paragraph in enumerate(entry["paragraph"], start=1)
+            ],
+        )
+        for position, entry in enumerate(data["chapter"], start=1)
+    ]
+    project.document = document
+    return project
 
 
 def load_accounts(session: Session) -> list[User]:
