@@ -1,6 +1,8 @@
 """``make bench`` (load): the chapter page with 1,000 comments against a minimal Flask "hello"
 endpoint, both served by gunicorn in the same configuration and loaded by wrk from a second
 process for a fixed time. Prints requests/s, median and p99 latency and their ratio.
+Requests carry a browser's Accept-Encoding. For comparison it also loads the chapter page
+without compression, and with the page cache off (what each logged-in reader costs).
 
 Targets (issue 4): the chapter page reaches at least half the hello endpoint's throughput,
 and its p99 stays under 50 ms at 20 concurrent connections. Nothing is asserted.
@@ -46,8 +48,9 @@ def serve(target: str, env: dict) -> tuple[subprocess.Popen, str]:
     return process, base
 
 
-def wrk(url: str) -> dict:
-    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-H", BROWSER_ENCODINGS, url],
+def wrk(url: str, headers: tuple[str, ...]) -> dict:
+    options = [argument for header in headers for argument in ("-H", header)]
+    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", *options, url],
                             capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
@@ -72,21 +75,29 @@ def main() -> None:
         add_comments(session, "mobil", 1000, 200)
     app.extensions["db_engine"].dispose()
     env = {"DATABASE_URL": url, "MITREDEN_INSTANCE": str(folder), "SECRET_KEY": "bench-" + "x" * 40}
+    chapter = "/de/projects/smart-city/chapters/mobil"
+    runs = (  # name, app, extra environment, path, request headers
+        ("hello", "tests.benchmarks.hello:app", {}, "/", (BROWSER_ENCODINGS,)),
+        ("chapter", "webapp:create_app()", {}, chapter, (BROWSER_ENCODINGS,)),
+        # For comparison, not the target: a client that takes no compression (94 KB a page) ...
+        ("chapter, uncompressed", "webapp:create_app()", {}, chapter, ()),
+        # ... and the page rendered for every request, as for logged-in readers (page cache off).
+        ("chapter, page cache off", "webapp:create_app()", {"PAGE_CACHE_SECONDS": "0"}, chapter, (BROWSER_ENCODINGS,)),
+    )
     results = {}
-    for name, target, path in (("hello", "tests.benchmarks.hello:app", "/"),
-                               ("chapter", "webapp:create_app()", "/de/projects/smart-city/chapters/mobil")):
-        process, base = serve(target, env)
+    for name, target, extra, path, headers in runs:
+        process, base = serve(target, {**env, **extra})
         try:
             # Warm every worker (templates compiled, connections open): measure the steady state.
             subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", base + path], capture_output=True, check=True)
-            results[name] = wrk(base + path)
+            results[name] = wrk(base + path, headers)
         finally:
             process.terminate()
             process.wait(timeout=15)
     print(f"\nLoad: gunicorn, {WORKERS} workers (gthread, 4 threads), wrk with {CONNECTIONS} connections for "
           f"{SECONDS} s each, database {url.split(':')[0]}")
     for name, figures in results.items():
-        print(f"  {name:8} {figures['rps']:8.0f} requests/s   median {figures['p50']:6.1f} ms   p99 {figures['p99']:6.1f} ms")
+        print(f"  {name:24} {figures['rps']:6.0f} requests/s   median {figures['p50']:6.1f} ms   p99 {figures['p99']:6.1f} ms")
     ratio = results["chapter"]["rps"] / results["hello"]["rps"]
     print(f"  chapter/hello throughput: {ratio:.2f} (target at least 0.50: {'met' if ratio >= 0.5 else 'MISSED'}); "
           f"chapter p99 {results['chapter']['p99']:.1f} ms (target under 50: "
