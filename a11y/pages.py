@@ -72,6 +72,9 @@ def participant_pages(session: Session) -> list[Page]:
                                              Comment.parent_id.is_(None))
                        .order_by(Comment.id)).first()
     project = session.exec(select(Project).where(Project.id == own.project_id)).one()
+    others = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.author_id != user.id,
+                                                Comment.deleted_at.is_(None), Comment.parent_id.is_(None))
+                          .order_by(Comment.id)).first()
     chapter = next(c for c in project.document.chapters if c.id == own.chapter_id)
     base = f"/projects/{project.slug}"
     return [
@@ -82,6 +85,8 @@ def participant_pages(session: Session) -> list[Page]:
         Page("reply with errors", f"{base}/comments/{own.id}/reply", user=True, submit=True),
         Page("edit", f"{base}/comments/{own.id}/edit", user=True),
         Page("delete", f"{base}/comments/{own.id}/delete", user=True),
+        Page("report", f"{base}/comments/{others.id}/report", user=True),
+        Page("report with errors", f"{base}/comments/{others.id}/report", user=True, submit=True),
         Page("closed phase, logged in", "/projects/radverkehr/chapters/radnetz", user=True),
         Page("many comments, page 2", "/projects/radverkehr/chapters/radnetz?page=2", user=True),
         Page("account", "/account/", user=True),

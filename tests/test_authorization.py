@@ -17,7 +17,7 @@ from tests.support import PASSWORD, csrf_token, mails_to, make_user, soup
 from webapp.accounts import passwords
 from webapp.accounts.models import normalise_key
 from webapp.accounts.tokens import make_token
-from webapp.models import Comment, Project, Rating, User
+from webapp.models import Comment, Project, Rating, Report, User
 
 ROLES = ("anonymous", "unconfirmed", "author", "other", "moderator", "admin")
 CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
@@ -25,6 +25,7 @@ CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
 #: The answer each role gets, in the order of ROLES. "author" wrote the comment acted on (for account
 #: routes: any confirmed participant). Per-project moderation does not exist yet: moderators and admins
 #: have no rights over other people's comments. 302 is Flask-Login sending the reader to the login page.
+#: Reporting does not depend on the phase: anyone confirmed may report someone else's comment.
 EXPECTED = {
     #                                         anon unconf author other  mod admin
     ("smart-city", "comment on chapter"):     (403, 403, 303, 303, 303, 303),
@@ -34,12 +35,15 @@ EXPECTED = {
     ("smart-city", "edit"):                   (403, 403, 303, 403, 403, 403),
     ("smart-city", "delete"):                 (403, 403, 303, 403, 403, 403),
     ("smart-city", "rate"):                   (403, 403, 303, 303, 303, 303),
+    ("smart-city", "report"):                 (403, 403, 403, 303, 303, 303),
+    ("smart-city", "report a reply"):         (403, 403, 403, 303, 303, 303),
     ("radverkehr", "comment on chapter"):     (403, 403, 403, 403, 403, 403),
     ("radverkehr", "comment on paragraph"):   (403, 403, 403, 403, 403, 403),
     ("radverkehr", "reply"):                  (403, 403, 403, 403, 403, 403),
     ("radverkehr", "edit"):                   (403, 403, 403, 403, 403, 403),
     ("radverkehr", "delete"):                 (403, 403, 403, 403, 403, 403),
     ("radverkehr", "rate"):                   (403, 403, 403, 403, 403, 403),
+    ("radverkehr", "report"):                 (403, 403, 403, 303, 303, 303),
     ("account", "log out"):                   (302, 303, 303, 303, 303, 303),
     ("account", "resend confirmation"):       (302, 303, 303, 303, 303, 303),
     ("account", "change password"):           (302, 303, 303, 303, 303, 303),
@@ -149,6 +153,12 @@ def rate(w):
     return w.send(w.on_comment("rating"), value="agree"), w.exists(Rating, Rating.comment_id == w.comment.id)
 
 
+def report(w, comment=None):
+    comment = comment or w.comment
+    response = w.send(w.on_comment("report", comment), reason="insult", explanation=unique())
+    return response, w.exists(Report, Report.comment_id == comment.id)
+
+
 def log_out(w):
     before = w.me.session_token
     return w.send("/de/account/logout"), w.reload(User, w.me.id).session_token != before
@@ -210,7 +220,7 @@ ACTIONS = {
     "reply to a reply": lambda w: comment_at(w, w.on_comment("reply", w.reply)),
     "edit": edit,
     "delete": lambda w: (w.send(w.on_comment("delete")), w.reload(Comment, w.comment.id).is_deleted),
-    "rate": rate, "log out": log_out, "resend confirmation": resend, "change password": change_password,
+    "rate": rate, "report": report, "report a reply": lambda w: report(w, w.reply), "log out": log_out, "resend confirmation": resend, "change password": change_password,
     "change email": change_email,
     "delete account": lambda w: (w.send("/de/account/delete", current_password=PASSWORD),
                                  w.reload(User, w.me.id) is None),
@@ -218,7 +228,7 @@ ACTIONS = {
     "reset password": reset,
 }
 #: A role for whom each action succeeds (for the CSRF and GET checks).
-ABLE = {"resend confirmation": "unconfirmed", "confirm address": "anonymous", "register": "anonymous",
+ABLE = {"report": "other", "report a reply": "other", "resend confirmation": "unconfirmed", "confirm address": "anonymous", "register": "anonymous",
         "log in": "anonymous", "forgot password": "anonymous", "reset password": "anonymous"}
 
 

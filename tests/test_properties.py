@@ -1,4 +1,4 @@
-"""Whatever is sent to the comment, registration and login forms, the answer is a page, never a 500,
+"""Whatever is sent to the comment, report, registration and login forms, the answer is a page, never a 500,
 and what a form refused leaves no trace in the database.
 
 Inputs are drawn by hypothesis: any Unicode (control characters too), up to ~10,000 characters,
@@ -18,13 +18,13 @@ from webapp.accounts.forms import USERNAME_PATTERN
 from webapp.accounts.models import normalise_key
 from webapp.accounts.passwords import verify_password
 from webapp.extensions import limiter
-from webapp.models import Comment, Project, User
+from webapp.models import Comment, Project, Report, User
 
 SETTINGS = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
 #: Answers that refuse: nothing may have been stored.
 REFUSED = {400, 403, 404, 405, 413, 422, 429}
 KNOWN = {"csrf_token", "body", "category", "submission_key", "website", "username", "email", "password",
-         "password_repeat", "accept_terms", "next"}
+         "password_repeat", "accept_terms", "next", "reason", "explanation"}
 
 
 def texts():
@@ -148,7 +148,8 @@ def test_the_comment_form_answers_anything_without_a_server_error_and_stores_not
 
 
 @settings(max_examples=60, **SETTINGS)
-@given(comment_id=st.integers(min_value=-1, max_value=2 ** 80), action=st.sampled_from(["reply", "edit", "delete", "rating"]))
+@given(comment_id=st.integers(min_value=-1, max_value=2 ** 80),
+       action=st.sampled_from(["reply", "edit", "delete", "rating", "report"]))
 @example(comment_id=2 ** 63, action="reply")
 def test_a_comment_form_for_any_comment_number_answers_without_a_server_error(app, writer, comment_id, action):
     limiter.reset()
@@ -157,6 +158,68 @@ def test_a_comment_form_for_any_comment_number_answers_without_a_server_error(ap
     url = f"/de/projects/smart-city/comments/{comment_id}/{action}"
     for response in (client.get(url), client.post(url, data={"csrf_token": token, "body": "Hallo", "value": "agree"})):
         assert response.status_code < 500, (url, response.status_code)
+
+
+@pytest.fixture(scope="module")
+def reporter(app):
+    """A participant logged in once, and someone else's comments to report: open, in a closed phase, deleted."""
+    from datetime import datetime, timezone
+
+    from sqlmodel import Session
+
+    client = app.test_client()
+    user = make_user(app)
+    login(client, user)
+    author = make_user(app)
+    urls = {}
+    with Session(app.extensions["db_engine"]) as session:
+        for slug, chapter_slug, deleted in (("smart-city", "nachhaltig", False),
+                                            ("radverkehr", "sicher-unterwegs", False),
+                                            ("smart-city", "nachhaltig", True)):
+            project = session.exec(select(Project).where(Project.slug == slug)).one()
+            chapter = next(c for c in project.document.chapters if c.slug == chapter_slug)
+            comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body="Gemeldet",
+                              deleted_at=datetime.now(timezone.utc) if deleted else None)
+            session.add(comment)
+            session.commit()
+            urls[(slug, deleted)] = f"/de/projects/{slug}/comments/{comment.id}/report"
+    return client, user, list(urls.values())
+
+
+@st.composite
+def report_fields(draw):
+    return damaged(draw, {
+        "reason": draw(st.sampled_from(["insult", "spam", "personal_data", "off_topic", "other"])),
+        "explanation": draw(st.sampled_from(["", "Bitte prüfen"]) | PLAIN),
+        "website": "",
+    })
+
+
+@settings(max_examples=100, **SETTINGS)
+@given(target=st.integers(0, 2), fields=report_fields(), extra=extras(), raw=st.none() | st.binary(max_size=100),
+       token=TOKENS)
+@example(target=0, fields={"reason": "spam", "explanation": "x" * 1001}, extra={}, raw=None, token="valid")
+@example(target=0, fields={"reason": "spam\x00", "explanation": ""}, extra={}, raw=None, token="valid")
+def test_the_report_form_answers_anything_without_a_server_error_and_stores_nothing_it_refuses(
+        app, session, reporter, target, fields, extra, raw, token):
+    from sqlalchemy import delete
+
+    limiter.reset()
+    client, user, urls = reporter
+    session.exec(delete(Report).where(Report.reporter_id == user.id))  # each example reports afresh
+    session.commit()
+    before = count(session, Report)
+    body = encode(fields, extra, None, token_for(token, csrf_token(client.get("/de/account/"))))
+    if raw is not None:  # anything, invalid UTF-8 too, as the explanation
+        body += b"&explanation=" + quote_from_bytes(raw).encode("ascii")
+    response = send(client, urls[target], body)
+    event(f"report {target}: {response.status_code}")
+    assert response.status_code < 500, (target, fields)
+    session.expire_all()
+    if response.status_code in REFUSED | {409}:
+        assert count(session, Report) == before
+    else:
+        assert response.status_code == 303 and count(session, Report) <= before + 1
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """Whatever people type comes back as text: no script, no event handler, no dangerous link, no bidi spill.
 
-One corpus goes through every field that is shown again: comments, replies, usernames and the
-authors' Markdown texts.
+One corpus goes through every field that is shown again: comments, replies, reports, usernames and
+the authors' Markdown texts.
 """
 
 import re
@@ -113,6 +113,35 @@ def test_comment_and_reply_text_is_shown_as_text_wherever_it_appears(session, wr
     assert closed.status_code == 403
     assert_harmless(closed)
     assert soup(closed).find("textarea", id="kept-text").get_text() == stored(payload)
+
+
+@pytest.fixture(scope="module")
+def reporter(app):
+    """Another participant, logged in once, who reports the writer's comments."""
+    client = app.test_client()
+    login(client, make_user(app))
+    return client
+
+
+@pytest.mark.parametrize("payload", CORPUS, ids=IDS)
+def test_a_reported_comment_and_the_reports_explanation_are_shown_as_text(session, writer, reporter, payload):
+    assert post(writer, CHAPTER + "/comments", payload).status_code == 303
+    comment = newest(session, stored(payload))
+    url = f"/de/projects/smart-city/comments/{comment.id}/report"
+    page = reporter.get(url)
+    assert_harmless(page)
+    assert flat(soup(page).find("blockquote").get_text()) == flat(stored(payload))
+    explanation = payload[:1000]
+    data = {"csrf_token": csrf_token(page), "explanation": explanation}
+    refused = reporter.post(url, data=data)  # no reason chosen: shown again with the text
+    assert refused.status_code == 422
+    assert_harmless(refused)
+    assert soup(refused).find("textarea", id="explanation").get_text().strip() == stored(explanation)
+    assert reporter.post(url, data={**data, "reason": "spam"}).status_code == 303
+    again = reporter.post(url, data={**data, "reason": "spam"})  # reported already: the text comes back read-only
+    assert again.status_code == 409
+    assert_harmless(again)
+    assert soup(again).find("textarea", id="kept-text").get_text().strip() == stored(explanation)
 
 
 @pytest.mark.parametrize("payload", CORPUS, ids=IDS)

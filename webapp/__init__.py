@@ -49,10 +49,10 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import accounts, comments, documents, pages, projects
+    from . import accounts, comments, documents, moderation, pages, projects
 
     accounts.init_app(app)
-    for package in (projects, documents, comments, accounts, pages):
+    for package in (projects, documents, comments, moderation, accounts, pages):
         app.register_blueprint(package.blueprint())
 
     @app.get("/")

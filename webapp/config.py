@@ -78,6 +78,9 @@ def load() -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "mitreden"),
         # Per account: enough for a lively discussion, too little for a flood.
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10 per minute;100 per day"),
+        # Reports of comments sent per account (forms with a mistake do not count): room for a bad
+        # evening in a discussion, too little to flood the moderators.
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour;20 per day"),
         # Mail: .eml files in instance/outbox/ in development, SMTP in production.
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND") or ("smtp" if production else "outbox"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mitreden <noreply@mitreden.example.org>"),

@@ -165,6 +165,7 @@ def delete_account(user: User) -> None:
     """Remove the account and its personal data; its comments stay, shown as "deleted account".
 
     Its ratings go with it (the database cascades), so the comments it rated are recounted.
+    Its reports of comments stay for the moderators, without the reporter (the database sets it empty).
     """
     from ..comments.services import rated_by, recount_ratings
 
@@ -179,6 +180,7 @@ def delete_account(user: User) -> None:
 def export(user: User) -> dict:
     """Everything we hold about ``user``, for the download of their own data."""
     from ..comments.services import comments_by_author
+    from ..moderation.services import reports_by
 
     return {
         "account": {
@@ -191,4 +193,5 @@ def export(user: User) -> dict:
             "created_at": user.created_at.isoformat(),
         },
         "comments": comments_by_author(user),
+        "reports": reports_by(user),
     }

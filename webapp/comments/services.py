@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Optional
 
+from flask import url_for
 from sqlalchemy import and_, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -230,6 +231,18 @@ def page_of(comment: Comment) -> int:
         )
     ).one()
     return newer // PAGE_SIZE + 1
+
+
+def comment_url(project, comment: Comment) -> str:
+    """Where ``comment`` is shown: its chapter or paragraph page, the right page of it, its anchor."""
+    chapter = next(c.slug for c in project.document.chapters if c.id == comment.chapter_id)
+    args = {"slug": project.slug, "chapter": chapter}
+    page = page_of(comment)
+    if page > 1:
+        args["page"] = page
+    if comment.paragraph_id:
+        return url_for("documents.paragraph", paragraph_id=comment.paragraph_id, **args) + f"#comment-{comment.id}"
+    return url_for("documents.chapter", **args) + f"#comment-{comment.id}"
 
 
 def comments_by_author(user) -> list[dict]:

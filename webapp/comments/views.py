@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -51,18 +51,6 @@ def _load(slug: str, chapter: str, paragraph_id: Optional[int]):
     return project, current, (find_paragraph(current, paragraph_id) if paragraph_id is not None else None)
 
 
-def _comment_url(project, comment: Comment) -> str:
-    """Where ``comment`` is shown: its chapter or paragraph page, the right page of it, its anchor."""
-    chapter = next(c.slug for c in project.document.chapters if c.id == comment.chapter_id)
-    args = {"slug": project.slug, "chapter": chapter}
-    page = services.page_of(comment)
-    if page > 1:
-        args["page"] = page
-    if comment.paragraph_id:
-        return url_for("documents.paragraph", paragraph_id=comment.paragraph_id, **args) + f"#comment-{comment.id}"
-    return url_for("documents.chapter", **args) + f"#comment-{comment.id}"
-
-
 def _breach(message: str):
     """Rate limited: the page again, with the text and how long to wait."""
     args = request.view_args
@@ -99,7 +87,7 @@ def _published(project, current, paragraph, comment: Comment, message: str):
     if wants_fragment():
         return _target_page(project, current, paragraph, announce=message, focus=f"#comment-{comment.id}")
     flash(message, "success")
-    return redirect(_comment_url(project, comment), 303)
+    return redirect(services.comment_url(project, comment), 303)
 
 
 def _comment_or_404(project, comment_id: int) -> Comment:
@@ -141,7 +129,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
                           focus=f"{slot} .notice", retarget=slot)
         if form.validate_on_submit():
             if form.website.data:
-                return redirect(_comment_url(project, parent), 303)
+                return redirect(services.comment_url(project, parent), 303)
             target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
             comment = services.create(target, current_user.id, form.body.data, parent=parent,
                                       submission_key=form.submission_key.data)
@@ -180,7 +168,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
     if form.validate_on_submit():
         services.edit(comment, form.body.data, form.category.data if "category" in form else None)
         flash(_("Your changes have been saved."), "success")
-        return redirect(_comment_url(project, comment), 303)
+        return redirect(services.comment_url(project, comment), 303)
     return render("comments/edit.html", status=422 if form.errors else 200, project=project, current=current,
                   comment=comment, form=form, allowed=True)
 
@@ -195,7 +183,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
     if decision and form.validate_on_submit():
         services.delete(comment)
         flash(_("Your comment has been deleted."), "success")
-        return redirect(_comment_url(project, comment), 303)
+        return redirect(services.comment_url(project, comment), 303)
     return render("comments/delete.html", status=200 if decision else 403, project=project, current=current,
                   comment=comment, form=form, notice=None if decision else decision.message)
 
@@ -217,7 +205,7 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
                             announce=message, project=project)
         current, _paragraph = _context_of(project, comment)
         return render("accounts/message.html", status=status, title=message, text=message,
-                      link=(_comment_url(project, comment), _("Back to the discussion")))
+                      link=(services.comment_url(project, comment), _("Back to the discussion")))
     mine = services.rate(comment, current_user.id, value)
     message = " ".join([
         _("Your rating has been saved.") if mine is not None else _("Your rating has been taken back."),
@@ -229,7 +217,7 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
         return fragment("comments/rating_fragment.html", comment=comment, mine=mine, may_rate=decision,
                         announce=message, focus=f"#rate-{comment.id}-{pressed}", project=project)
     flash(message, "success")
-    return redirect(_comment_url(project, comment), 303)
+    return redirect(services.comment_url(project, comment), 303)
 
 
 @bp.get("/comments/<int(max=2147483647):comment_id>")
@@ -237,4 +225,4 @@ def permalink(mode: LanguageMode, slug: str, comment_id: int):
     """A comment's permanent address: the page and anchor where it is shown."""
     project = get_published(slug)
     comment = _comment_or_404(project, comment_id)
-    return redirect(_comment_url(project, comment), 302)
+    return redirect(services.comment_url(project, comment), 302)

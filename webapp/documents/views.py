@@ -17,6 +17,7 @@ from ..comments import services as comments
 from ..comments.forms import CATEGORY_LABELS, CommentForm
 from ..htmx import render
 from ..i18n import LanguageMode, current_mode
+from ..moderation import rules as report_rules
 from ..phases.services import timeline
 from ..projects.models import Project
 from ..projects.services import get_published
@@ -51,6 +52,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "page_endpoint": endpoint,
         "page_args": args,
         "rules": rules,
+        "report_rules": report_rules,
         "category_labels": CATEGORY_LABELS,
         "project": project,
         "current": current,

@@ -1,0 +1,40 @@
+"""Reports: a reader tells the moderators that a comment breaks the rules."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..clock import utcnow
+
+#: Why a comment can be reported; their names come from the interface catalogs.
+REASONS = ("insult", "spam", "personal_data", "off_topic", "other")
+MAX_EXPLANATION = 1000
+
+
+class Report(SQLModel, table=True):
+    """One reader's report of one comment. It outlives the reporter's account (``reporter_id`` empty then)."""
+
+    __table_args__ = (
+        # One report per reader and comment; its first column also serves lookups by comment.
+        UniqueConstraint("comment_id", "reporter_id", name="uq_report_comment_reporter"),
+        # The moderators' queue: open reports, oldest first.
+        Index("ix_report_queue", "resolved_at", "created_at"),
+        # The account's data download and the SET NULL when an account is deleted.
+        Index("ix_report_reporter", "reporter_id"),
+        CheckConstraint("reason IN ({})".format(", ".join(f"'{r}'" for r in REASONS)), name="report_reason"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", ondelete="CASCADE")
+    #: Empty once the reporter deleted their account: the moderation record stays.
+    reporter_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    reason: str = Field(max_length=20)
+    #: What the reader wrote about it (may be empty).
+    explanation: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: The comment as it read when reported: its author may still edit it afterwards.
+    comment_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    #: Set when a moderator has dealt with the report.
+    resolved_at: Optional[datetime] = None

@@ -1,0 +1,90 @@
+"""Reporting a comment: a page with a form (GET), sent as a plain POST.
+
+Success stores the report and redirects (303) to the comment with a thank-you message.
+Errors show the page again with the reader's text kept: 422 for the form, 403 when the
+reader may not report this comment, 409 when they have reported it already, 429 when
+they have reported too many comments lately.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import abort, current_app, flash, redirect, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..comments import services as comments
+from ..comments.models import Comment
+from ..documents.services import find_chapter
+from ..errors import keeps_input
+from ..extensions import limiter, login_manager
+from ..htmx import render
+from ..i18n import LanguageMode
+from ..projects.services import get_published
+from ..ratelimits import form_again
+from . import bp, rules, services
+from .forms import ReportForm
+
+
+def report_limit() -> str:
+    """The per-account report limit, read per request (REPORT_RATE_LIMIT, see config.py)."""
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+def _reporter_key() -> str:
+    return f"report:{current_user.id}" if current_user.is_authenticated else f"report-ip:{request.remote_addr}"
+
+
+def _stored(response) -> bool:
+    """Only reports sent count against the limit, not forms with a mistake in them."""
+    return response.status_code == 303
+
+
+@bp.route("/comments/<int(max=2147483647):comment_id>/report", methods=["GET", "POST"], endpoint="report")
+@limiter.limit(report_limit, key_func=_reporter_key, methods=["POST"], deduct_when=_stored,
+               on_breach=form_again(lambda message: _report_page(message=message, status=429)))
+@keeps_input
+def report(mode: LanguageMode, slug: str, comment_id: int):
+    """Report a comment to the moderators (in every phase: a closed discussion stays readable)."""
+    return _report_page()
+
+
+def _report_page(message: Optional[str] = None, status: int = 200):
+    project = get_published(request.view_args["slug"])
+    comment = comments.get(request.view_args["comment_id"], project.id)
+    if comment is None:
+        abort(404)
+    if request.method != "POST" and not current_user.is_authenticated and not comment.is_deleted:
+        return login_manager.unauthorized()  # to the login page, and back here afterwards
+    already = current_user.is_authenticated and services.has_reported(comment.id, current_user.id)
+    decision = rules.may_report(current_user, comment, already)
+    form = ReportForm()
+    if request.method == "POST" and message is None:
+        if not decision:
+            form.validate()  # keep the text
+            return _page(project, comment, form, 409 if decision.reason == "already_reported" else 403,
+                         decision.message, decision)
+        if form.validate_on_submit():
+            if form.website.data:  # honeypot: look successful, store nothing
+                return redirect(comments.comment_url(project, comment), 303)
+            if services.report(comment, current_user.id, form.reason.data, form.explanation.data):
+                flash(_("Thank you. The moderators will check this comment."), "success")
+                return redirect(comments.comment_url(project, comment), 303)
+            # Stored a moment ago by the same reader (the form sent twice at once).
+            decision = rules.Decision(False, "already_reported")
+            return _page(project, comment, form, 409, decision.message, decision)
+        status = 422
+    elif message:
+        form.validate()
+    elif not decision and decision.reason != "already_reported":
+        status = 403
+    return _page(project, comment, form, status, message or (None if decision else decision.message), decision)
+
+
+def _page(project, comment: Comment, form: ReportForm, status: int, notice: Optional[str], decision):
+    """The report page; when refused, the form is not shown, so neither are its errors."""
+    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
+    return render("moderation/report.html", status=status, project=project, current=find_chapter(project, chapter.slug),
+                  comment=comment, form=form, notice=notice, decision=decision,
+                  has_errors=bool(decision) and bool(form.errors))
