@@ -7,18 +7,51 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from a11y.pages import all_urls
+from bs4 import BeautifulSoup
+from sqlmodel import select
+
+from a11y.pages import all_urls, participant_pages
+from tests.support import login
+from webapp.i18n import MODES
 
 VNU = Path(__file__).resolve().parent.parent / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def test_every_page_is_valid_html(client, session, tmp_path):
+def sent_empty(client, url: str) -> bytes:
+    """The page after sending its main form as it is (empty): its error state."""
+    form = BeautifulSoup(client.get(url).data, "html.parser").select_one("#comment-form, .reply-form form, main form.form")
+    data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden][name]")}
+    response = client.post(form.get("action") or url, data=data)
+    assert b'id="error-summary"' in response.data, url
+    return response.data
+
+
+def states(app, client, session) -> list[tuple[str, bytes]]:
+    """Every page in every mode as an anonymous reader sees it, then the participant's pages,
+    forms in error included."""
+    from webapp.accounts.models import User
+    from webapp.accounts.services import DEMO_PASSWORD
+
+    found = []
+    for url, page in all_urls(session):
+        found.append((url, sent_empty(client, url) if page.submit else client.get(url).data))
+    participant = app.test_client()
+    login(participant, session.exec(select(User).where(User.email_key == "participant@example.org")).one(),
+          DEMO_PASSWORD)
+    for page in participant_pages(session):
+        for mode in MODES.values():
+            url = page.url(mode.prefix)
+            found.append((f"{url} (logged in)", sent_empty(participant, url) if page.submit else participant.get(url).data))
+    return found
+
+
+def test_every_page_is_valid_html(app, client, session, tmp_path):
     java = shutil.which("java")
     assert java, "apt-get install default-jre-headless (HTML validation needs Java)"
     files = {}
-    for index, (url, _page) in enumerate(all_urls(session)):
+    for index, (url, html) in enumerate(states(app, client, session)):
         path = tmp_path / f"page{index:03d}.html"
-        path.write_bytes(client.get(url).data)
+        path.write_bytes(html)
         files[path.name] = url
     result = subprocess.run(
         [java, "-jar", str(VNU), "--format", "json", "--also-check-css", str(tmp_path)],
