@@ -6,7 +6,7 @@ from webapp import config
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
     monkeypatch.setenv("MITREDEN_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(config.ConfigError):
@@ -21,7 +21,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
 
 
 def test_development_generates_a_secret_key_once(monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
     monkeypatch.delenv("MITREDEN_ENV", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = config.load()["SECRET_KEY"]
@@ -29,7 +29,7 @@ def test_development_generates_a_secret_key_once(monkeypatch, tmp_path):
 
 
 def test_database_url_defaults_to_sqlite_in_instance_and_normalises_postgres(monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path)
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert config.database_url() == f"sqlite:///{tmp_path / 'mitreden.db'}"
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")

@@ -31,7 +31,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(config_module.INSTANCE_DIR),
+        instance_path=str(config_module.instance_dir()),
     )
     app.config.update(config_module.load())
     app.config.update(overrides or {})

@@ -6,8 +6,14 @@ import os
 import secrets
 from pathlib import Path
 
-#: Where the development database and generated secret live (git-ignored).
-INSTANCE_DIR = Path(os.environ.get("MITREDEN_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+#: The default instance folder (git-ignored).
+DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def instance_dir() -> Path:
+    """Where the development database, the generated secret and the outbox live:
+    ``MITREDEN_INSTANCE`` or ``instance/``, read when an app is made (tests set their own)."""
+    return Path(os.environ.get("MITREDEN_INSTANCE") or DEFAULT_INSTANCE_DIR)
 
 
 class ConfigError(RuntimeError):
@@ -24,8 +30,8 @@ def database_url() -> str:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         return url
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{INSTANCE_DIR / 'mitreden.db'}"
+    instance_dir().mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_dir() / 'mitreden.db'}"
 
 
 def is_production() -> bool:
@@ -46,8 +52,8 @@ def secret_key() -> str:
         return key
     if key:
         return key
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    instance_dir().mkdir(parents=True, exist_ok=True)
+    path = instance_dir() / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
@@ -89,6 +95,6 @@ def load() -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true").lower() != "false",
-        "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
+        "OUTBOX_DIR": str(instance_dir() / "outbox"),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }
