@@ -97,7 +97,7 @@ def grow(session: Session, comments: int) -> None:
         # with none, the planner guesses thousands of replies per comment and plans a parallel scan.
         session.execute(text("ANALYZE"))
         session.commit()
-    print(f"\r  {comments:,} comments written in {time.perf_counter() - started:.0f} s")
+    print(f"{chr(13) if sys.stdout.isatty() else ''}  {comments:,} comments written in {time.perf_counter() - started:.0f} s")
 
 
 def main() -> None:
