@@ -15,6 +15,7 @@ from flask_login import current_user
 from ..comments import rules
 from ..comments import services as comments
 from ..comments.forms import CATEGORY_LABELS, CommentForm
+from ..comments.labels import comment_labels
 from ..htmx import render
 from ..i18n import LanguageMode, current_mode
 from ..moderation import rules as report_rules
@@ -35,7 +36,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     """
     line = timeline(project.phases)
     target = comments.Target(project.id, current.chapter, paragraph)
-    user = current_user
+    user = current_user._get_current_object()  # the object itself: the template asks it per comment
     category = request.args.get("category") if request.args.get("category") in project.categories else None
     page = request.args.get("page", default=1, type=int) or 1
     decision = rules.may_comment(user, line)
@@ -54,6 +55,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "rules": rules,
         "report_rules": report_rules,
         "category_labels": CATEGORY_LABELS,
+        "labels": comment_labels(),
         "project": project,
         "current": current,
         "timeline": line,
