@@ -22,6 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from werkzeug.serving import make_server
 
+from a11y.pages import MAIN_FORM
 from tests.support import _fresh_rate_limits, app, client, database_url, session  # noqa: F401  (shared fixtures)
 
 CHROMIUM_FLAGS = (
@@ -142,6 +143,6 @@ def submit_main_form(browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    forms = browser.find_elements(By.CSS_SELECTOR, "#comment-form, .reply-form form, main form.form")
+    forms = browser.find_elements(By.CSS_SELECTOR, MAIN_FORM)
     forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "error-summary"))

@@ -15,6 +15,10 @@ from webapp.pages.content import PAGES
 from webapp.projects.models import Project
 
 
+#: A page's main form, sent empty for its error state (the comment form where there is one).
+MAIN_FORM = "#comment-form, .reply-form form, main form.form"
+
+
 @dataclass(frozen=True)
 class Page:
     """A page in one state; ``path`` follows the mode prefix.

@@ -10,7 +10,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
-from a11y.pages import all_urls, participant_pages
+from a11y.pages import MAIN_FORM, all_urls, participant_pages
 from tests.support import login
 from webapp.i18n import MODES
 
@@ -19,7 +19,7 @@ VNU = Path(__file__).resolve().parent.parent / "node_modules" / "vnu-jar" / "bui
 
 def sent_empty(client, url: str) -> bytes:
     """The page after sending its main form as it is (empty): its error state."""
-    form = BeautifulSoup(client.get(url).data, "html.parser").select_one("#comment-form, .reply-form form, main form.form")
+    form = BeautifulSoup(client.get(url).data, "html.parser").select_one(MAIN_FORM)
     data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden][name]")}
     response = client.post(form.get("action") or url, data=data)
     assert b'id="error-summary"' in response.data, url

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from .. import db
 from ..clock import utcnow
 from ..documents.models import Chapter, Paragraph
+from ..documents.services import find_chapter, find_paragraph
 from .models import Comment, Rating
 
 PAGE_SIZE = 20
@@ -231,6 +232,14 @@ def page_of(comment: Comment) -> int:
         )
     ).one()
     return newer // PAGE_SIZE + 1
+
+
+def context_of(project, comment: Comment):
+    """Where ``comment`` stands: its chapter in context, and its paragraph (with number) or None."""
+    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
+    current = find_chapter(project, chapter.slug)
+    paragraph = find_paragraph(current, comment.paragraph_id) if comment.paragraph_id else None
+    return current, paragraph
 
 
 def comment_url(project, comment: Comment) -> str:

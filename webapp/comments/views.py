@@ -97,13 +97,6 @@ def _comment_or_404(project, comment_id: int) -> Comment:
     return comment
 
 
-def _context_of(project, comment: Comment):
-    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
-    current = find_chapter(project, chapter.slug)
-    paragraph = find_paragraph(current, comment.paragraph_id) if comment.paragraph_id else None
-    return current, paragraph
-
-
 @bp.route("/comments/<int(max=2147483647):comment_id>/reply", methods=["GET", "POST"])
 @limiter.limit(comment_limit, key_func=_account_key, methods=["POST"],
                on_breach=form_again(lambda message: _reply_page(message=message, status=429)))
@@ -116,7 +109,7 @@ def reply(mode: LanguageMode, slug: str, comment_id: int):
 def _reply_page(message: Optional[str] = None, status: int = 200):
     project = get_published(request.view_args["slug"])
     parent = _comment_or_404(project, request.view_args["comment_id"])
-    current, paragraph = _context_of(project, parent)
+    current, paragraph = services.context_of(project, parent)
     form = ReplyForm()
     line = timeline(project.phases)
     decision = rules.may_reply(current_user, parent, line)
@@ -153,7 +146,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
 def edit(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
     comment = _comment_or_404(project, comment_id)
-    current, paragraph = _context_of(project, comment)
+    current, paragraph = services.context_of(project, comment)
     decision = rules.may_change(current_user, comment, timeline(project.phases))
     categories = project.categories if comment.parent_id is None else []
     if request.method == "GET":
@@ -177,7 +170,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
 def delete(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
     comment = _comment_or_404(project, comment_id)
-    current, _paragraph = _context_of(project, comment)
+    current, _paragraph = services.context_of(project, comment)
     decision = rules.may_change(current_user, comment, timeline(project.phases))
     form = DeleteForm()
     if decision and form.validate_on_submit():
@@ -203,7 +196,7 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
         if wants_fragment():
             return fragment("comments/rating_fragment.html", status, comment=comment, mine=None, may_rate=decision,
                             announce=message, project=project)
-        current, _paragraph = _context_of(project, comment)
+        current, _paragraph = services.context_of(project, comment)
         return render("accounts/message.html", status=status, title=message, text=message,
                       link=(services.comment_url(project, comment), _("Back to the discussion")))
     mine = services.rate(comment, current_user.id, value)

@@ -16,7 +16,6 @@ from flask_login import current_user
 
 from ..comments import services as comments
 from ..comments.models import Comment
-from ..documents.services import find_chapter
 from ..errors import keeps_input
 from ..extensions import limiter, login_manager
 from ..htmx import render
@@ -84,7 +83,7 @@ def _report_page(message: Optional[str] = None, status: int = 200):
 
 def _page(project, comment: Comment, form: ReportForm, status: int, notice: Optional[str], decision):
     """The report page; when refused, the form is not shown, so neither are its errors."""
-    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
-    return render("moderation/report.html", status=status, project=project, current=find_chapter(project, chapter.slug),
+    current, _paragraph = comments.context_of(project, comment)
+    return render("moderation/report.html", status=status, project=project, current=current,
                   comment=comment, form=form, notice=notice, decision=decision,
                   has_errors=bool(decision) and bool(form.errors))
