@@ -40,7 +40,12 @@ _BY_PREFIX = {mode.prefix: mode for mode in MODES.values()}
 
 
 class ModeConverter(BaseConverter):
-    """Matches only known prefixes, so an unknown one is a plain 404."""
+    """Matches only known prefixes, so an unknown one is a plain 404.
+
+    Building a URL takes a :class:`LanguageMode` (or one of the prefixes themselves) and
+    refuses anything else: a mode's *key* is not its prefix ("simple" vs. "einfach"), and a
+    link built from it would lead nowhere. Pass the mode object, or :func:`mode_for` a key.
+    """
 
     regex = "(?:" + "|".join(_BY_PREFIX) + ")"
 
@@ -51,7 +56,17 @@ class ModeConverter(BaseConverter):
             raise ValidationError() from None
 
     def to_url(self, value: LanguageMode | str) -> str:
-        return value.prefix if isinstance(value, LanguageMode) else value
+        if isinstance(value, LanguageMode):
+            return value.prefix
+        if isinstance(value, str) and value in _BY_PREFIX:
+            return value
+        raise ValueError(f"{value!r} is not a language mode's URL prefix ({', '.join(_BY_PREFIX)}); "
+                         "pass the LanguageMode, e.g. mode_for(key)")
+
+
+def mode_for(key: str | None) -> LanguageMode:
+    """The mode stored under ``key`` (e.g. an account's ``language``); the default for unknown keys."""
+    return MODES.get(key or "", DEFAULT_MODE)
 
 
 class SlugConverter(BaseConverter):

@@ -12,15 +12,25 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 
-from .i18n import MODES
+from .i18n import mode_for
+
+
+def link(endpoint: str, language: str, **values) -> str:
+    """The absolute address of ``endpoint`` in the recipient's mode, for a mail.
+
+    Every link we mail is built here, so where mailed links point is decided in one place.
+    ``language`` is a mode's key (an account's ``language``: "de", "en", "simple"); the URL
+    gets that mode's prefix ("/einfach/" for "simple"), never the key itself.
+    """
+    return url_for(endpoint, mode=mode_for(language), _external=True, **values)
 
 
 def send(to: str, template: str, language: str, **context) -> EmailMessage:
     """Render ``templates/mail/{template}.txt`` (first line: subject) in ``language`` and send it."""
-    mode = MODES.get(language, MODES["de"])
+    mode = mode_for(language)
     with force_locale(mode.locale):
         text = render_template(f"mail/{template}.txt", mode=mode, **context)
     subject, _, body = text.partition("\n")

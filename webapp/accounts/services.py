@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -65,7 +65,7 @@ def send_confirmation(user: User, address: Optional[str] = None) -> None:
     """Mail a link that confirms ``address`` (default: the account's address)."""
     address = address or user.email
     token = make_token("confirm", {"u": user.id, "e": normalise_key(address)})
-    link = url_for("accounts.confirm", token=token, mode=user.language, _external=True)
+    link = mail.link("accounts.confirm", user.language, token=token)
     mail.send(address, "confirm", user.language, user=user, link=link)
 
 
@@ -120,7 +120,7 @@ def request_password_reset(email: str) -> None:
     if user is None:
         return
     token = make_token("reset", {"u": user.id, "h": user.password_hash[-16:]})
-    link = url_for("accounts.reset_password", token=token, mode=user.language, _external=True)
+    link = mail.link("accounts.reset_password", user.language, token=token)
     mail.send(user.email, "reset", user.language, user=user, link=link)
 
 
