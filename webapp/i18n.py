@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Flask, g, request, url_for
 from flask_babel import Babel
+from markupsafe import Markup
 from werkzeug.routing import BaseConverter, ValidationError
 
 
@@ -108,6 +109,17 @@ def switcher_links() -> list[tuple[LanguageMode, str]]:
     return links
 
 
+def lang_if_other(language: str | None) -> Markup:
+    """`` lang="…"`` for text in ``language`` (an html lang) where it differs from the page's; else nothing.
+
+    For text whose language is not the page's own, such as a German comment on an English
+    page: screen readers switch voice (WCAG 3.1.2, language of parts).
+    """
+    if not language or language == current_mode().html_lang:
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
 def init_app(app: Flask) -> None:
     """Register converters, take the mode out of URLs and put it back into ``url_for``."""
     app.url_map.converters["mode"] = ModeConverter
@@ -126,5 +138,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _mode_context():
         return {"mode": current_mode(), "modes": MODES, "switcher_links": switcher_links}
+
+    app.jinja_env.globals["lang_if_other"] = lang_if_other
 
     Babel(app, locale_selector=lambda: current_mode().locale)

@@ -38,6 +38,8 @@ class Comment(SQLModel, table=True):
     author_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     category: Optional[str] = Field(default=None, max_length=20)
+    #: The ``lang`` of the text: the html lang of the mode it was written in ("de", "en"; simple German is "de").
+    language: str = Field(default="de", max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: Optional[datetime] = None
     #: Set when the author deleted the comment; the body is emptied, replies stay.

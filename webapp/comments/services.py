@@ -20,6 +20,7 @@ from .. import db
 from ..clock import utcnow
 from ..documents.models import Chapter, Paragraph
 from ..documents.services import find_chapter, find_paragraph
+from ..i18n import LanguageMode
 from .models import Comment, Rating
 
 PAGE_SIZE = 20
@@ -121,8 +122,12 @@ def get(comment_id: int, project_id: int) -> Optional[Comment]:
 
 
 def create(target: Target, author_id: int, body: str, category: Optional[str] = None,
-           parent: Optional[Comment] = None, submission_key: Optional[str] = None) -> Comment:
+           parent: Optional[Comment] = None, submission_key: Optional[str] = None, *,
+           mode: LanguageMode) -> Comment:
     """Store a comment (or reply) once, however often the same form is sent.
+
+    ``mode`` is the mode of the page it was written on: the comment keeps its ``lang``, so
+    pages in other modes can mark it (a German comment on an English page is read as German).
 
     A second submit of the same form (same ``submission_key``), or the same text by the
     same author on the same target within a minute, returns the comment stored first.
@@ -143,7 +148,8 @@ def create(target: Target, author_id: int, body: str, category: Optional[str] = 
     comment = Comment(project_id=target.project_id, chapter_id=target.chapter.id,
                       paragraph_id=target.paragraph.id if target.paragraph else None,
                       parent_id=parent.id if parent else None, author_id=author_id, body=body,
-                      category=category or None, submission_key=submission_key or None)
+                      category=category or None, submission_key=submission_key or None,
+                      language=mode.html_lang)
     session.add(comment)
     try:
         session.flush()
@@ -259,7 +265,7 @@ def comments_by_author(user) -> list[dict]:
     rows = db.session().exec(select(Comment).where(Comment.author_id == user.id).order_by(Comment.created_at)).all()
     return [
         {"id": c.id, "chapter_id": c.chapter_id, "paragraph_id": c.paragraph_id, "reply_to": c.parent_id,
-         "text": c.body, "category": c.category, "created_at": c.created_at.isoformat(),
+         "text": c.body, "language": c.language, "category": c.category, "created_at": c.created_at.isoformat(),
          "edited_at": c.edited_at.isoformat() if c.edited_at else None,
          "deleted_at": c.deleted_at.isoformat() if c.deleted_at else None}
         for c in rows

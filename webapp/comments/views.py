@@ -79,7 +79,7 @@ def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[i
     target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
     comment = services.create(target, current_user.id, form.body.data,
                               form.category.data if "category" in form else None,
-                              submission_key=form.submission_key.data)
+                              submission_key=form.submission_key.data, mode=mode)
     return _published(project, current, paragraph, comment, _("Your comment has been published."))
 
 
@@ -125,7 +125,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
                 return redirect(services.comment_url(project, parent), 303)
             target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
             comment = services.create(target, current_user.id, form.body.data, parent=parent,
-                                      submission_key=form.submission_key.data)
+                                      submission_key=form.submission_key.data, mode=request.view_args["mode"])
             return _published(project, current, paragraph, comment, _("Your reply has been published."))
         status = 422
     elif message:

@@ -18,6 +18,7 @@ from ..accounts.passwords import hash_password
 from ..accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD
 from ..comments.models import Comment
 from ..documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
+from ..i18n import MODES
 from ..phases.models import Phase, PhaseText
 from ..projects.models import Organisation, Project, ProjectText
 
@@ -109,6 +110,13 @@ def load_accounts(session: Session) -> list[User]:
     return users
 
 
+def _comment_language(language: str) -> str:
+    """A comment's ``lang``: one of the modes' html langs ("de", "en")."""
+    if language not in {mode.html_lang for mode in MODES.values()}:
+        raise ValueError(f"comments.toml: unknown comment language {language!r}")
+    return language
+
+
 def load_comments(session: Session, now: datetime) -> int:
     """The demo discussion from ``content/comments.toml``."""
     users = {u.email_key: u for u in session.exec(select(User)).all()}
@@ -119,12 +127,14 @@ def load_comments(session: Session, now: datetime) -> int:
         paragraph = chapter.paragraphs[entry["paragraph"] - 1] if "paragraph" in entry else None
         top = Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=paragraph.id if paragraph else None,
                       author_id=users[entry["author"]].id, body=entry["body"].strip(), category=entry.get("category"),
+                      language=_comment_language(entry["language"]),
                       created_at=now - timedelta(days=entry["days_ago"]), reply_count=len(entry.get("reply", [])))
         session.add(top)
         session.flush()
         for reply in entry.get("reply", []):
             session.add(Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=top.paragraph_id,
                                 parent_id=top.id, author_id=users[reply["author"]].id, body=reply["body"].strip(),
+                                language=_comment_language(reply.get("language", top.language)),
                                 created_at=now - timedelta(days=reply["days_ago"])))
         count += 1
     session.commit()
