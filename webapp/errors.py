@@ -6,15 +6,21 @@ with the localized 500 page.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
-from flask_login import AnonymousUserMixin
+import json
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, make_response, request, url_for
+from flask_login import AnonymousUserMixin, current_user
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .htmx import render
+from .forms import safe_next
+from .htmx import render, wants_fragment
 
 #: Title and explanation per status; other codes fall back to the generic pair.
 MESSAGES = {
@@ -62,6 +68,48 @@ def _rate_limited():
     return response
 
 
+def page_of_request() -> str | None:
+    """The page the reader is on: for htmx requests the page that sent them, else this address."""
+    current = request.headers.get("HX-Current-URL")
+    if current:
+        parts = urlsplit(current)
+        if parts.netloc and parts.netloc != request.host:
+            return None
+        return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return safe_next(request.full_path.rstrip("?") if request.method == "GET" else request.path)
+
+
+def login_link(text=None) -> Markup:
+    """A link to the login page that brings the reader back to the page they are on."""
+    return Markup('<a href="{}">{}</a>').format(url_for("accounts.login", next=page_of_request()),
+                                                 text or _l("Log in"))
+
+
+def with_login_link(message: str) -> Markup:
+    """``message`` followed by a login link back to this page (for notices shown as text)."""
+    return Markup("{} {}").format(message, login_link())
+
+
+def session_notice(status: int = 403):
+    """For htmx: the session has ended (or the page is too old); said in place, and focused.
+
+    Logged out (the session expired or ended elsewhere): a login link back to this page.
+    Still logged in but the form's token expired: a link that reloads the page.
+    """
+    notice_id = f"notice-{secrets.token_hex(4)}"
+    if current_user.is_authenticated:
+        text = _l("This page has been open for too long, so nothing was saved. Please reload the page and try again.")
+        link = Markup('<a href="{}">{}</a>').format(page_of_request() or request.path, _l("Reload the page"))
+    else:
+        text = _l("Your session has ended, so nothing was saved. Please log in again; you will come back to this page.")
+        link = login_link()
+    body = Markup('<div class="notice notice--not_yet notice--alert" id="{}" tabindex="-1"><p>{}</p><p>{}</p></div>'
+                  ).format(notice_id, text, link)
+    response = make_response(str(body), status)
+    response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": f"#{notice_id}"})
+    return response
+
+
 def keeps_input(view):
     """Mark a form view: when its CSRF token is missing or expired, the view itself answers.
 
@@ -81,6 +129,8 @@ def init_app(app: Flask) -> None:
         if request.method == "POST" and getattr(view, "keeps_input", False) and not g.get("csrf_redispatched"):
             g.csrf_redispatched = True
             return view(**(request.view_args or {}))
+        if wants_fragment():  # said in place; a bare 400 would not be swapped, and nothing would happen
+            return session_notice()
         return error_response(400)
 
     @app.errorhandler(HTTPException)

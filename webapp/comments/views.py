@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from ..documents.services import find_chapter, find_paragraph
 from ..documents.views import chapter_page, paragraph_page
-from ..errors import keeps_input
+from ..errors import keeps_input, session_notice, with_login_link
 from ..extensions import limiter
 from ..htmx import fragment, render, wants_fragment
 from ..i18n import LanguageMode
@@ -57,7 +57,7 @@ def _breach(message: str):
     project, current, paragraph = _load(args["slug"], args["chapter"], args.get("paragraph_id"))
     form = CommentForm(categories=project.categories)
     form.validate()
-    return _target_page(project, current, paragraph, form=form, notice=message)
+    return _target_page(project, current, paragraph, form=form, notice=message, focus="#discussion-notice")
 
 
 @bp.post("/chapters/<slug:chapter>/comments", endpoint="create_on_chapter")
@@ -71,7 +71,8 @@ def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[i
     decision = rules.may_comment(current_user, timeline(project.phases))
     if not decision:
         form.validate()  # keep the text, drop nothing
-        return _target_page(project, current, paragraph, form=form, status=403, notice=decision.message)
+        return _target_page(project, current, paragraph, form=form, status=403, notice=decision.message,
+                            focus="#discussion-notice")
     if not form.validate_on_submit():
         return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
     if form.website.data:  # honeypot: look successful, store nothing
@@ -114,11 +115,12 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
     line = timeline(project.phases)
     decision = rules.may_reply(current_user, parent, line)
     slot = f"#reply-form-{parent.id}"
+    refusal = with_login_link(decision.message) if decision.reason == "login" else decision.message
     if request.method == "POST" and message is None:
         if not decision:
             form.validate()
             return render("comments/reply.html", "reply_form", 403 if decision.reason != "reply_to_reply" else 400,
-                          project=project, current=current, parent=parent, form=form, notice=decision.message,
+                          project=project, current=current, parent=parent, form=form, notice=refusal,
                           focus=f"{slot} .notice", retarget=slot)
         if form.validate_on_submit():
             if form.website.data:
@@ -137,7 +139,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
     else:
         focus = f"{slot} textarea"
     return render("comments/reply.html", "reply_form", status, project=project, current=current, parent=parent,
-                  form=form, notice=message or (None if decision else decision.message), may_reply=decision,
+                  form=form, notice=message or (None if decision else refusal), may_reply=decision,
                   focus=focus, retarget=slot if request.method == "POST" else None)
 
 
@@ -191,6 +193,8 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
     decision = rules.may_rate(current_user, comment, line)
     value = {"agree": 1, "disagree": -1}.get(request.form.get("value", ""))
     if not decision or value is None or not RatingForm().validate_on_submit():
+        if wants_fragment() and decision.reason == "login":  # the session ended: said in place, as everywhere
+            return session_notice()
         status = 400 if decision and value is None else 403
         message = decision.message if not decision else _("Please choose agree or disagree.")
         if wants_fragment():
