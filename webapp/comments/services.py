@@ -95,24 +95,49 @@ def discussion(target: Target, user_id: Optional[int], sort: str = "newest", cat
     return Discussion(comments, replies, total, page, sort, category, my_ratings)
 
 
-def counts_by_paragraph(chapter: Chapter) -> dict[Optional[int], int]:
-    """Visible comments and replies per paragraph of ``chapter`` (key ``None``: the chapter itself)."""
-    rows = db.session().exec(
-        select(Comment.paragraph_id, func.count()).where(Comment.chapter_id == chapter.id, Comment.deleted_at.is_(None))
-        .group_by(Comment.paragraph_id)
-    ).all()
-    return dict(rows)
+@dataclass(frozen=True)
+class CommentCounts:
+    """How many comments a reader finds, for every number the pages show.
+
+    One definition: a comment is a comment or reply that is not deleted. A deleted comment
+    with replies stays in its thread as a placeholder ("deleted by its author"), but it is no
+    longer a comment anyone can read, so it is not counted; its replies are.
+
+    - ``by_chapter``: a chapter's comments, on the whole chapter and on its paragraphs
+      (the table of contents, "N comments in this chapter");
+    - ``on_chapter``: those on the whole chapter only (the chapter page's discussion heading);
+    - ``by_paragraph``: those on one paragraph (its link on the chapter page, its own heading).
+    """
+
+    by_chapter: dict[int, int]
+    on_chapter: dict[int, int]
+    by_paragraph: dict[int, int]
+
+    def of(self, target: Target) -> int:
+        """The comments of one discussion: a paragraph's, or the whole chapter's."""
+        if target.paragraph is not None:
+            return self.by_paragraph.get(target.paragraph.id, 0)
+        return self.on_chapter.get(target.chapter.id, 0)
 
 
-def counts_by_chapter(chapter_ids: list[int]) -> dict[int, int]:
-    """Visible comments (on the chapter and its paragraphs, replies included) per chapter."""
-    if not chapter_ids:
-        return {}
-    rows = db.session().exec(
-        select(Comment.chapter_id, func.count()).where(col(Comment.chapter_id).in_(chapter_ids), Comment.deleted_at.is_(None))
-        .group_by(Comment.chapter_id)
-    ).all()
-    return dict(rows)
+def comment_counts(chapter_ids: list[int]) -> CommentCounts:
+    """The counts of these chapters and all their paragraphs: one grouped query, whatever their number."""
+    by_chapter: dict[int, int] = {}
+    on_chapter: dict[int, int] = {}
+    by_paragraph: dict[int, int] = {}
+    if chapter_ids:
+        rows = db.session().exec(
+            select(Comment.chapter_id, Comment.paragraph_id, func.count())
+            .where(col(Comment.chapter_id).in_(chapter_ids), Comment.deleted_at.is_(None))
+            .group_by(Comment.chapter_id, Comment.paragraph_id)
+        ).all()
+        for chapter_id, paragraph_id, count in rows:
+            by_chapter[chapter_id] = by_chapter.get(chapter_id, 0) + count
+            if paragraph_id is None:
+                on_chapter[chapter_id] = count
+            else:
+                by_paragraph[paragraph_id] = count
+    return CommentCounts(by_chapter, on_chapter, by_paragraph)
 
 
 def get(comment_id: int, project_id: int) -> Optional[Comment]:

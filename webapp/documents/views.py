@@ -64,8 +64,8 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "comment_form": form,
         "discussion": comments.discussion(target, user.id if user.is_authenticated else None, request.args.get("sort", "newest"),
                                           category, min(page, 10**6)),
-        "chapter_counts": comments.counts_by_chapter([c.id for c in project.document.chapters]),
-        "paragraph_counts": comments.counts_by_paragraph(current.chapter),
+        # Every count on the page (table of contents, paragraph links, discussion heading) from one query.
+        "comment_counts": comments.comment_counts([c.id for c in project.document.chapters]),
     }
     return {**context, "ctx": SimpleNamespace(**context)}
 
