@@ -42,5 +42,10 @@ def describe(found: list[dict]) -> str:
 
 
 def assert_accessible(browser, where: str = "") -> None:
+    """axe, and what a screen reader gets (a11y/axtree.py), on the page as it is now (after a swap too)."""
+    from a11y.axtree import problems
+
     found = violations(browser)
     assert not found, f"{where or browser.current_url}:\n{describe(found)}"
+    understood = problems(browser)
+    assert not understood, f"{where or browser.current_url}:\n  " + "\n  ".join(understood)

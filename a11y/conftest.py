@@ -122,7 +122,7 @@ def many_comments(app):
             session.flush()
             if index % 2:
                 session.add(Comment(project_id=project.id, chapter_id=chapter.id, parent_id=top.id,
-                                    author_id=authors[(index + 1) % len(authors)].id, body="Eine Antwort darauf."))
+                                    author_id=authors[(index + 1) % len(authors)].id, body=f"Eine Antwort auf Beitrag {index + 1}."))
         session.add(Comment(project_id=project.id, chapter_id=chapter.id, author_id=None, body="",
                             deleted_at=top.created_at))
         session.commit()
@@ -145,4 +145,4 @@ def submit_main_form(browser) -> None:
 
     forms = browser.find_elements(By.CSS_SELECTOR, MAIN_FORM)
     forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "error-summary"))
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".error-summary"))

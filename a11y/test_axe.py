@@ -7,6 +7,7 @@ has (7:1 contrast among them: our aim) and axe's best practices.
 from __future__ import annotations
 
 from a11y.axe import describe, violations
+from a11y.axtree import problems
 from a11y.conftest import log_in_as_participant, open_page, submit_main_form
 from a11y.pages import all_urls, participant_pages
 from webapp.i18n import MODES
@@ -29,6 +30,9 @@ def test_axe_finds_no_violation_on_any_page(browser, server_url, session):
         found = violations(browser)
         if found:
             failures.append(f"{path}:\n{describe(found)}")
+        understood = problems(browser)
+        if understood:
+            failures.append(f"{path} (accessibility tree):\n  " + "\n  ".join(understood))
         if not browser.javascript:
             # Proof that page scripts really did not run.
             assert "no-js" in browser.find_element("tag name", "html").get_attribute("class")
@@ -40,3 +44,26 @@ def test_axe_itself_catches_a_violation(browser, server_url):
     open_page(browser, server_url + "/de/")
     browser.execute_script("document.querySelector('h1').insertAdjacentHTML('afterend', '<img src=\"/x.png\">')")
     assert "image-alt" in [v["id"] for v in violations(browser)]
+
+
+def test_the_tree_checks_catch_what_axe_lets_through(browser, server_url):
+    """Guard: a repeated id, a nameless field, same-named links to different places, a busy region."""
+    open_page(browser, server_url + "/de/")
+    assert not problems(browser)
+    scripts_off = not browser.javascript
+    if scripts_off:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    browser.execute_script(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<p id=\"main\"><input type=\"text\"><a href=\"/de/a\">Mehr</a> <a href=\"/de/b\">Mehr</a></p>"
+        "<article aria-label=\"Paula\">1</article><article aria-label=\"Paula\">2</article>"
+        "<p>&lt;a href=\"/de/terms\"&gt;Nutzungsbedingungen&lt;/a&gt;</p>"
+        "<nav aria-label=\"Seiten\"></nav>');"
+        "document.querySelector('main').setAttribute('aria-busy', 'true');")
+    if scripts_off:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    found = "\n".join(problems(browser))
+    for expected in ("id used 2 times: 'main'", "textbox without an accessible name", "named 'Mehr'",
+                     "2 articles named 'Paula'", "left aria-busy", "markup shown as text: '<a href",
+                     "navigation with nothing in it"):
+        assert expected in found, found

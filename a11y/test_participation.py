@@ -101,7 +101,16 @@ def test_a_validation_error_keeps_the_text_and_leads_to_the_field(reader, server
     assert active_id(reader) == "body"
 
 
-def test_comment_on_the_chapter_reply_rate_edit_and_delete(reader, server_url, app):
+def test_comment_on_the_chapter_reply_rate_edit_and_delete(reader, server_url, app, session):
+    from sqlmodel import select
+
+    from webapp.models import Comment, Project
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if CHAPTER.endswith(c.slug))
+    session.add(Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id,
+                        body=f"Someone else's view {secrets.token_hex(3)}"))
+    session.commit()
     author = make_user(app)
     log_in(reader, server_url, author)
     assert_accessible(reader, "chapter, logged in")
@@ -116,7 +125,9 @@ def test_comment_on_the_chapter_reply_rate_edit_and_delete(reader, server_url, a
         assert reader.find_element(By.CSS_SELECTOR, "#comment-form textarea").get_attribute("value") == ""
     else:
         assert reader.current_url.endswith(f"#{comment_id}")
-        assert "veröffentlicht" in reader.find_element(By.CSS_SELECTOR, ".flash").text
+        # The message sits in the comment the page opens at, not out of view at the top.
+        assert "veröffentlicht" in reader.find_element(By.CSS_SELECTOR, f"#{comment_id} .flash").text
+        assert not reader.find_elements(By.CSS_SELECTOR, "main > .flash")
     assert_accessible(reader, "after publishing")
 
     # Reply (inline with htmx, on its own page without).
@@ -127,17 +138,27 @@ def test_comment_on_the_chapter_reply_rate_edit_and_delete(reader, server_url, a
         assert reader.current_url.endswith(CHAPTER)
         wait(reader, lambda: reader.switch_to.active_element.tag_name == "textarea")
     assert_accessible(reader, "reply form")
+    if reader.javascript:  # the inline form can be closed again, focus back on the reply link
+        reader.find_element(By.CSS_SELECTOR, f"{form} [data-close-reply]").click()
+        wait(reader, lambda: not reader.find_elements(By.CSS_SELECTOR, f"{form} textarea"))
+        assert active_id(reader) == f"reply-link-{comment_id.split('-')[1]}"
+        reader.switch_to.active_element.click()
+        wait(reader, lambda: reader.find_elements(By.CSS_SELECTOR, f"{form} textarea"))
     reply = f"Eine Antwort {secrets.token_hex(3)}"
     write(reader, reply, form)
     wait(reader, lambda: comment_with(reader, reply).find_element(By.TAG_NAME, "h4"))
     assert_accessible(reader, "after replying")
 
-    # Rate someone else's comment: the pressed state changes, the count follows.
-    agree = reader.find_element(By.CSS_SELECTOR, f"#{comment_id} button[value=agree]")
+    # One's own comment cannot be rated; someone else's can: the pressed state changes, in words too.
+    assert not reader.find_elements(By.CSS_SELECTOR, f"#{comment_id} button[name=agree]")
+    agree = reader.find_element(By.CSS_SELECTOR, f"article.comment:not(#{comment_id}) button[name=agree]")
     agree_id = agree.get_attribute("id")
+    before = int(agree.find_element(By.CLASS_NAME, "rating__count").text)
     agree.click()
     wait(reader, lambda: reader.find_element(By.ID, agree_id).get_attribute("aria-pressed") == "true")
-    assert "1" in reader.find_element(By.ID, agree_id).text
+    pressed = reader.find_element(By.ID, agree_id)
+    assert int(pressed.find_element(By.CLASS_NAME, "rating__count").text) == before + 1
+    assert "Ihre Bewertung" in pressed.text
     if reader.javascript:
         wait(reader, lambda: active_id(reader) == agree_id)
         wait(reader, lambda: "gespeichert" in reader.find_element(By.ID, "live-region").text)
@@ -197,6 +218,10 @@ def test_more_comments_are_appended_with_focus_on_the_first_new_one(server_url, 
         first_new = browser.find_elements(By.CSS_SELECTOR, "#comment-list > li > article")[before]
         wait(browser, lambda: active_id(browser) == first_new.get_attribute("id"))
         assert "page=" not in browser.current_url
+        # The pager describes what is on screen now: both pages, and nothing "previous" to drop them for.
+        pager = browser.find_element(By.ID, "comment-pages")
+        assert "Seiten 1 bis 2 von 2" in pager.text
+        assert not pager.find_elements(By.CSS_SELECTOR, "a[rel=prev]")
         assert_accessible(browser, "after loading more comments")
     finally:
         browser.quit()
@@ -223,3 +248,16 @@ def test_writing_a_comment_with_the_keyboard_only(server_url, app):
         wait(browser, lambda: active_id(browser) == article.get_attribute("id"))
     finally:
         browser.quit()
+
+
+def test_back_after_logging_out_in_the_header_shows_nothing_private(reader, server_url, app):
+    """A shared computer: log out from the header, press Back: the account page is not shown again."""
+    user = make_user(app)
+    log_in(reader, server_url, user, "/de/account/")
+    assert user.email in reader.page_source
+    reader.find_element(By.CSS_SELECTOR, "header .main-menu__logout button").click()
+    wait(reader, lambda: "abgemeldet" in reader.find_element(By.TAG_NAME, "main").text)
+    reader.back()
+    wait(reader, lambda: reader.execute_script("return document.readyState") == "complete"
+         if reader.javascript else True)
+    assert user.email not in reader.page_source and user.username not in reader.page_source

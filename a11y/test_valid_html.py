@@ -22,7 +22,7 @@ def sent_empty(client, url: str) -> bytes:
     form = BeautifulSoup(client.get(url).data, "html.parser").select_one(MAIN_FORM)
     data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden][name]")}
     response = client.post(form.get("action") or url, data=data)
-    assert b'id="error-summary"' in response.data, url
+    assert b'class="error-summary"' in response.data, url
     return response.data
 
 

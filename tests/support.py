@@ -108,7 +108,7 @@ def csrf_token(response) -> str:
     import re
 
     text = response.get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text) or \
+    match = re.search(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"', text) or \
         re.search(r'name="csrf_token" value="([^"]+)"', text) or re.search(r'"X-CSRFToken": "([^"]+)"', text)
     assert match, "no CSRF token on the page"
     return match.group(1)

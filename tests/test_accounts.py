@@ -79,7 +79,11 @@ def test_taken_username_and_address_are_refused(app, client):
 
 def test_honeypot_registration_stores_nothing(app, client):
     data, response = register(client, website="http://spam.example")
-    assert response.status_code == 303
+    # Text browsers show the field: a person who filled it in is told so, the input kept.
+    assert response.status_code == 422
+    html = soup(response)
+    assert html.find(class_="error-summary").find("a", href="#website")
+    assert html.find(id="website")["value"] == "http://spam.example" and html.find(id="username")["value"]
     assert not mails_to(app, data["email"])
     assert login_attempt(client, data["email"], PASSWORD).status_code == 422
 
@@ -248,3 +252,27 @@ def test_deleting_an_account_takes_its_ratings_out_of_the_counts(app, client, se
     post_form(client, "/de/account/delete", {"current_password": PASSWORD}, page="/de/account/delete")
     session.refresh(comment)
     assert comment.agree_count == 0
+
+
+def test_shared_computers_every_personal_page_is_never_stored_and_logout_is_in_the_header(app, client, session):
+    """Back after logging out must show nothing private: every page seen logged in is no-store."""
+    from a11y.pages import participant_pages
+    from webapp.i18n import MODES
+
+    user = make_user(app)
+    anonymous = app.test_client()
+    for page in participant_pages(session)[:4]:
+        assert "no-store" not in anonymous.get(page.url("de")).headers.get("Cache-Control", "")
+    login(client, user)
+    for page in participant_pages(session):
+        for mode in MODES.values():
+            response = client.get(page.url(mode.prefix))
+            assert "no-store" in response.headers["Cache-Control"], page.url(mode.prefix)
+            logout = soup(response).select_one("header form[action$='/account/logout'] button")
+            assert logout is not None and logout.get_text(strip=True), page.url(mode.prefix)
+    assert "no-store" in client.get("/de/account/data").headers["Cache-Control"]
+    header = soup(client.get("/de/"))
+    response = client.post(header.select_one("header form[action$='/account/logout']")["action"],
+                           data={"csrf_token": header.select_one("header form input[name=csrf_token]")["value"]})
+    assert response.status_code == 303
+    assert user.username not in client.get("/de/account/", follow_redirects=True).get_data(as_text=True)

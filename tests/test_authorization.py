@@ -34,7 +34,7 @@ EXPECTED = {
     ("smart-city", "reply to a reply"):       (400, 400, 400, 400, 400, 400),
     ("smart-city", "edit"):                   (403, 403, 303, 403, 403, 403),
     ("smart-city", "delete"):                 (403, 403, 303, 403, 403, 403),
-    ("smart-city", "rate"):                   (403, 403, 303, 303, 303, 303),
+    ("smart-city", "rate"):                   (403, 403, 403, 303, 303, 303),  # not one's own
     ("smart-city", "report"):                 (403, 403, 403, 303, 303, 303),
     ("smart-city", "report a reply"):         (403, 403, 403, 303, 303, 303),
     ("radverkehr", "comment on chapter"):     (403, 403, 403, 403, 403, 403),
@@ -138,9 +138,10 @@ def unique(text="Text"):
 NEW_PASSWORD = "a completely new passphrase"
 
 
-def comment_at(w, url):
+def comment_at(w, url, prefix=""):
+    """``prefix``: the form's own (a reply form's fields are named ``reply-<id>-...``)."""
     body = unique()
-    response = w.send(url, body=body, submission_key=secrets.token_hex(8))
+    response = w.send(url, **{prefix + "body": body, prefix + "submission_key": secrets.token_hex(8)})
     return response, w.exists(Comment, Comment.body == body)
 
 
@@ -216,8 +217,8 @@ def reset(w):
 ACTIONS = {
     "comment on chapter": lambda w: comment_at(w, w.chapter_url + "/comments"),
     "comment on paragraph": lambda w: comment_at(w, w.paragraph_url + "/comments"),
-    "reply": lambda w: comment_at(w, w.on_comment("reply")),
-    "reply to a reply": lambda w: comment_at(w, w.on_comment("reply", w.reply)),
+    "reply": lambda w: comment_at(w, w.on_comment("reply"), f"reply-{w.comment.id}-"),
+    "reply to a reply": lambda w: comment_at(w, w.on_comment("reply", w.reply), f"reply-{w.reply.id}-"),
     "edit": edit,
     "delete": lambda w: (w.send(w.on_comment("delete")), w.reload(Comment, w.comment.id).is_deleted),
     "rate": rate, "report": report, "report a reply": lambda w: report(w, w.reply), "log out": log_out, "resend confirmation": resend, "change password": change_password,

@@ -128,7 +128,11 @@ def test_double_submit_creates_one_comment(session, logged_in):
 
 def test_honeypot_stores_nothing(session, logged_in):
     text = unique()
-    assert post(logged_in, body=text, website="http://spam.example").status_code == 303
+    response = post(logged_in, body=text, website="http://spam.example")
+    assert response.status_code == 422  # said, not swallowed: text browsers show the field
+    html = soup(response)
+    assert html.find(class_="error-summary").find("a", href="#website")
+    assert html.find("textarea", id="body").get_text().strip() == text
     assert comment_by_body(session, text) is None
 
 
@@ -140,8 +144,9 @@ def test_replies_are_one_level_deep(session, logged_in):
     page = logged_in.get(reply_url)
     assert page.status_code == 200 and soup(page).find("textarea")
     text = unique("Antwort")
-    response = logged_in.post(reply_url, data={"csrf_token": csrf_token(page), "body": text,
-                                               "submission_key": secrets.token_hex(8)})
+    prefix = f"reply-{parent.id}-"
+    response = logged_in.post(reply_url, data={"csrf_token": csrf_token(page), prefix + "body": text,
+                                               prefix + "submission_key": secrets.token_hex(8)})
     assert response.status_code == 303
     reply = comment_by_body(session, text)
     assert reply.parent_id == parent.id
@@ -150,7 +155,7 @@ def test_replies_are_one_level_deep(session, logged_in):
     session.refresh(parent)
     assert parent.reply_count == 1
     response = logged_in.post(f"/de/projects/smart-city/comments/{reply.id}/reply",
-                              data={"csrf_token": csrf_token(page), "body": "Antwort auf Antwort"})
+                              data={"csrf_token": csrf_token(page), f"reply-{reply.id}-body": "Antwort auf Antwort"})
     assert response.status_code == 400
 
 
@@ -380,8 +385,66 @@ def test_reply_errors_with_htmx_stay_in_the_reply_form(session, logged_in):
     inline = logged_in.get(url, headers={"HX-Request": "true", "HX-Target": f"reply-slot-{parent.id}"})
     assert 'hx-post="' in inline.get_data(as_text=True)
     assert 'hx-post="' not in soup(logged_in.get(url)).find("main").decode()  # its own page posts plainly
-    response = logged_in.post(url, data={"csrf_token": csrf_token(inline), "body": ""},
+    response = logged_in.post(url, data={"csrf_token": csrf_token(inline), f"reply-{parent.id}-body": ""},
                               headers={"HX-Request": "true", "HX-Target": "discussion"})
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == f"#reply-form-{parent.id}"
-    assert "#error-summary" in response.headers["HX-Trigger-After-Settle"]
+    # The reply form's ids are its own: the page's comment form keeps "body" and "error-summary".
+    assert f"#reply-{parent.id}-error-summary" in response.headers["HX-Trigger-After-Settle"]
+    errors = soup(response)
+    assert errors.find(id=f"reply-{parent.id}-body") and not errors.find(id="body")
+
+
+def test_after_a_refused_post_the_language_links_lead_to_the_page_of_the_form(app, session, logged_in):
+    """Without JavaScript the address is the POST-only one: the switcher must not lead to a 405."""
+    from webapp.i18n import MODES
+
+    paragraph = session.exec(select(Project).where(Project.slug == "smart-city")).one().document.chapters
+    paragraph = next(c for c in paragraph if c.slug == "nachhaltig").paragraphs[0]
+    for url in (CHAPTER, f"{CHAPTER}/paragraphs/{paragraph.id}"):
+        refused = post(logged_in, url, body="")
+        assert refused.status_code == 422
+        links = [a["href"] for a in soup(refused).select("nav.languages a")]
+        assert len(links) == len(MODES)
+        for href in links:
+            assert href.endswith(url.removeprefix("/de")) and logged_in.get(href).status_code == 200, href
+    # A page of comments in another order stays that page and order in the other modes.
+    for href in (a["href"] for a in soup(logged_in.get(CHAPTER + "?sort=oldest&page=1")).select("nav.languages a")):
+        assert "sort=oldest" in href
+
+
+def test_ratings_say_what_they_mean_and_ones_own_comment_is_not_rated(app, session, logged_in, user):
+    """"I agree"/"I disagree" (not "reject"), explained once; pressed in words; one's own only counted."""
+    own_text = unique()
+    post(logged_in, body=own_text)
+    own = comment_by_body(session, own_text)
+    other = app.test_client()
+    login(other, make_user(app))
+    post(other, body=(their_text := unique()))
+    theirs = comment_by_body(session, their_text)
+    html = soup(logged_in.get(CHAPTER))
+    assert "niemand sieht, wer" in html.find(class_="ratings-hint").get_text()
+    assert not html.find("article", id=f"comment-{own.id}").find("button")  # no rating of one's own
+    assert "0 Personen stimmen zu" in html.find("article", id=f"comment-{own.id}").get_text()
+    token = csrf_token(logged_in.get(CHAPTER))
+    rate = f"/de/projects/smart-city/comments/{{}}/rating"
+    assert logged_in.post(rate.format(own.id), data={"csrf_token": token, "agree": "Stimme zu"}).status_code == 403
+    # The button sends its label as value (text browsers show values); its name says which.
+    assert logged_in.post(rate.format(theirs.id), data={"csrf_token": token, "agree": "Stimme zu"}).status_code == 303
+    button = soup(logged_in.get(CHAPTER)).find(id=f"rate-{theirs.id}-agree")
+    assert button["value"] == "Stimme zu" and button["aria-pressed"] == "true"
+    assert "(Ihre Bewertung)" in button.get_text()
+    english = soup(logged_in.get(CHAPTER.replace("/de/", "/en/"))).find(id=f"rate-{theirs.id}-disagree")
+    assert english["value"] == "I disagree"
+
+
+def test_counts_elsewhere_on_the_page_follow_a_comment_published_with_htmx(session, logged_in):
+    """The heading, the line under the title and the table of contents must never disagree."""
+    before = soup(logged_in.get(CHAPTER))
+    count = int(re.search(r"\d+", before.find(id="chapter-comment-count").get_text()).group(0))
+    fragment = post(logged_in, body=unique(), headers={"HX-Request": "true", "HX-Target": "discussion"})
+    assert fragment.status_code == 200
+    html = soup(fragment)
+    for element_id in ("chapter-comment-count", "toc-current-count"):
+        swapped = html.find(id=element_id)
+        assert swapped["data-hx-swap-oob"] == "true" and str(count + 1) in swapped.get_text(), element_id

@@ -57,3 +57,14 @@ def test_authors_texts_come_in_each_mode(client):
     titles = {p: soup(client.get(f"/{p}/projects/smart-city")).h1.get_text() for p in ("de", "en", "einfach")}
     assert len(set(titles.values())) >= 2
     assert soup(client.get("/en/projects/smart-city")).find(class_="notice--language") is None
+
+
+def test_english_dates_are_british_and_name_the_time_zone(client):
+    """Day before month, 24-hour clock, and whose clock: readers abroad must not guess."""
+    import re
+
+    times = [t.get_text() for t in soup(client.get("/en/projects/smart-city/chapters/teilhabe")).select("#discussion time")]
+    with_time = [t for t in times if ":" in t]
+    assert with_time and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d \(Berlin time\)", t) for t in with_time), with_time
+    german = [t.get_text() for t in soup(client.get("/de/projects/smart-city/chapters/teilhabe")).select("#discussion time")]
+    assert all(re.fullmatch(r"\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}, \d\d:\d\d Uhr", t) for t in german if ":" in t), german

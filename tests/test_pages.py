@@ -326,3 +326,13 @@ def test_chapter_page_queries_do_not_grow_with_the_rest_of_the_database(app, cli
         for project in others:
             session.delete(project)
         session.commit()
+
+
+def test_chapter_page_jumps_to_the_comments_and_paragraph_links_say_one_can_comment(client):
+    """Logged out while commenting is open: the paragraph links still say one can comment there."""
+    html = soup(client.get("/de/projects/smart-city/chapters/teilhabe"))
+    assert html.select_one(".chapter-meta a[href='#discussion']") and html.find(id="discussion")
+    links = [a.get_text() for a in html.select(".paragraph__link a")]
+    assert links and all(text.startswith("Absatz") or "kommentieren" in text for text in links), links
+    closed = soup(client.get("/de/projects/radverkehr/chapters/sicher-unterwegs"))
+    assert all("lesen" in a.get_text() for a in closed.select(".paragraph__link a"))

@@ -134,6 +134,9 @@ def test_the_comment_form_answers_anything_without_a_server_error_and_stores_not
     session.expire_all()
     before = count(session, Comment)
     body_before = session.get(Comment, edited).body if edited else None
+    if target.startswith("reply"):  # the reply form's fields carry its own prefix (unique ids on a page)
+        prefix = f"reply-{url.rsplit('/', 2)[1]}-"
+        fields = {prefix + key: value for key, value in fields.items()}
     response = send(client, url, encode(fields, extra, raw, token_for(token, csrf_token(client.get("/de/account/")))),
                     htmx)
     event(f"{target}: {response.status_code}")
@@ -279,7 +282,9 @@ def test_login_answers_anything_without_a_server_error_and_only_the_right_passwo
     event(f"{response.status_code}")
     assert response.status_code < 500
     logged_in = client.get("/de/account/").status_code == 200
-    account = session.exec(select(User).where(User.email_key == normalise_key(fields.get("email", "").strip()))).first()
+    email = normalise_key(fields.get("email", "").strip())
+    # PostgreSQL refuses NUL in a query parameter (the app never sends one: the form refuses it first).
+    account = None if "\x00" in email else session.exec(select(User).where(User.email_key == email)).first()
     right = (token == "valid" and account is not None and "password" in fields
              and verify_password(account.password_hash, fields["password"]))
     assert logged_in == right == (response.status_code == 303)

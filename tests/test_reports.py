@@ -142,7 +142,9 @@ def test_ones_own_comment_cannot_be_reported_and_has_no_report_link(app, client,
     discussion = soup(client.get(CHAPTER))
     assert not discussion.find("article", id=f"comment-{own.id}").find("a", href=re.compile("/report$"))
     link = discussion.find("article", id=f"comment-{others.id}").find("a", href=report_url(others))
-    assert link.get_text() == "Melden dieses Kommentars"  # "Melden" on screen; the rest for screen readers
+    # "Melden" on screen; which comment, for screen readers (WCAG 2.4.9: each link says what it acts on).
+    assert re.fullmatch(r"Melden: Kommentar von Tester \w+ vom \d+\. \w+ \d{4}, \d\d:\d\d Uhr: „Zu melden \w+“",
+                        link.get_text())
     assert link.find(class_="visually-hidden")
 
 
@@ -197,7 +199,8 @@ def test_two_reports_at_the_same_moment_store_one_and_answer_without_an_error(ap
 
 def test_the_honeypot_stores_nothing(app, client, session, author, reader):
     comment = comment_by(app, session, author)
-    assert send(client, report_url(comment), reason="spam", website="http://spam.example").status_code == 303
+    response = send(client, report_url(comment), reason="spam", website="http://spam.example")
+    assert response.status_code == 422 and soup(response).find(class_="error-summary").find("a", href="#website")
     assert reports_of(session, comment) == []
 
 

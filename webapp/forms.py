@@ -35,8 +35,21 @@ class BaseForm(FlaskForm):
         return messages
 
 
+def _stays_empty(_form, field) -> None:
+    if field.data:
+        raise ValidationError(_l("Please empty the field “Leave this field empty” and send the form again. "
+                                 "It is there to keep out automated messages."))
+
+
 class Honeypot(StringField):
-    """A field people never see or fill in; a value means a bot."""
+    """A field people never see or fill in; a value most likely means a bot.
+
+    Text browsers do show it, so a person may fill it in: the form then comes back with an
+    error that says so (with everything else kept), rather than pretending to succeed.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [*(validators or []), _stays_empty], **kwargs)
 
 
 def no_control_characters(_form, field) -> None:

@@ -30,7 +30,8 @@ MODES: dict[str, LanguageMode] = {
     mode.key: mode
     for mode in (
         LanguageMode("de", "de", "de", "de", "Deutsch"),
-        LanguageMode("en", "en", "en", "en", "English"),
+        # British English formats: "25 November 2026, 14:03", not the US "November 25, 2026, 2:03 PM".
+        LanguageMode("en", "en", "en_GB", "en", "English"),
         LanguageMode("simple", "einfach", "de@simple", "de", "Einfache Sprache"),
     )
 }
@@ -94,19 +95,28 @@ def guess_mode() -> LanguageMode:
     return MODES[best]
 
 
+#: Query parameters a page reads that its other modes keep (which page of comments, in which order).
+KEPT_PARAMETERS = ("page", "sort", "category")
+
+
+def show_in_switcher(endpoint: str, **args) -> None:
+    """Name the page the switcher leads to, where it is not the request's own address: after a
+    form was sent to a POST-only address, the page the form belongs to (else: a 405, text lost)."""
+    g.switcher_target = (endpoint, args)
+
+
 def switcher_links() -> list[tuple[LanguageMode, str]]:
-    """This page in every mode: the same endpoint and arguments, another prefix."""
-    endpoint = request.endpoint
-    args = dict(request.view_args or {})
-    links = []
-    for mode in MODES.values():
-        if endpoint and "mode" in args:
-            args["mode"] = mode
-            href = url_for(endpoint, **args)
-        else:
-            href = url_for("projects.index", mode=mode)
-        links.append((mode, href))
-    return links
+    """This page in every mode: the same endpoint, arguments and kept parameters, another prefix."""
+    target = g.get("switcher_target")
+    if target:
+        endpoint, args = target[0], {**target[1], "mode": None}
+    else:
+        endpoint, args = request.endpoint, dict(request.view_args or {})
+        if "mode" not in args or (request.url_rule is not None and "GET" not in (request.url_rule.methods or ())):
+            endpoint = None  # no page of its own in other modes (or a POST-only address): the home page
+        args.update({key: request.args[key] for key in KEPT_PARAMETERS if request.args.get(key)})
+    return [(mode, url_for(endpoint, **{**args, "mode": mode}) if endpoint else url_for("projects.index", mode=mode))
+            for mode in MODES.values()]
 
 
 def lang_if_other(language: str | None) -> Markup:

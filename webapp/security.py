@@ -9,6 +9,7 @@ own origin only.
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -45,6 +46,10 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if response.mimetype in ("text/html", "application/json") and current_user.is_authenticated:
+            # A personal page (a name in the header, one's own forms and data) is never stored: on a
+            # shared computer, Back after logging out must not show it again.
+            response.cache_control.no_store = True
         return response
 
 

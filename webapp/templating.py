@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import Flask
+from jinja2 import pass_eval_context
 from flask_babel import format_date, format_number, format_time, get_locale, get_timezone, gettext, to_user_timezone
 from markupsafe import Markup
 
@@ -24,8 +25,19 @@ def date_long(value: datetime) -> str:
 
 
 def datetime_long(value: datetime) -> str:
-    """Date and time in the reader's locale, e.g. "2. Januar 2027, 23:59 Uhr"."""
-    return gettext("%(date)s, %(time)s", date=format_date(value, "long"), time=format_time(value, "short"))
+    """Date and time in the reader's locale and Berlin time, e.g. "2. Januar 2027, 23:59 Uhr" or
+    "2 January 2027, 23:59 (Berlin time)": readers abroad are told which clock it is."""
+    return gettext("%(date)s, %(time)s (Berlin time)", date=format_date(value, "long"), time=format_time(value, "short"))
+
+
+def datetime_text(value: datetime) -> str:
+    """Date and time as plain text (for names of controls), formatted once per locale like the <time> elements."""
+    return _datetime_text(value, str(get_locale()), str(get_timezone()))
+
+
+@lru_cache(maxsize=8192)
+def _datetime_text(value: datetime, _locale: str, _timezone: str) -> str:
+    return datetime_long(value)
 
 
 def time_element(value: datetime, with_time: bool = False) -> Markup:
@@ -41,8 +53,20 @@ def _time_element(value: datetime, with_time: bool, _locale: str, _timezone: str
     return Markup('<time datetime="{}">{}</time>').format(iso_local(value), text)
 
 
+@pass_eval_context
+def format_number_here(_eval_context, value) -> str:
+    """A number in the reader's locale. Taking the evaluation context keeps Jinja from working out
+    ``4000|format_number`` once at compile time, in whichever locale the first page had."""
+    return format_number(value)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and trim whitespace so pages stay small."""
+    from .comments.labels import names as comment_names
+    from .comments.messages import at_top
+
+    app.jinja_env.globals["flashed_at_top"] = at_top
+    app.jinja_env.globals["comment_names"] = comment_names
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(
@@ -50,7 +74,8 @@ def init_app(app: Flask) -> None:
         iso_local=iso_local,
         date_long=date_long,
         datetime_long=datetime_long,
+        datetime_text=datetime_text,
         time_element=time_element,
         comment_text=render_comment,
-        format_number=format_number,
+        format_number=format_number_here,
     )

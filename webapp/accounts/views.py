@@ -56,9 +56,6 @@ def register(mode: LanguageMode):
         return redirect(url_for(".overview"), 303)
     form = RegisterForm()
     if form.validate_on_submit():
-        if form.website.data:  # the honeypot: answer as if all went well, store nothing
-            flash(_("Welcome! We have sent you an email. Please open the link in it to confirm your address."), "success")
-            return redirect(url_for("projects.index"), 303)
         try:
             user = services.register(form.username.data, form.email.data, form.password.data, mode.key)
         except services.AccountError as error:

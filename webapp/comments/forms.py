@@ -59,8 +59,10 @@ class ReplyForm(CommentForm):
         render_kw={"rows": 4},
     )
 
-    def __init__(self, **kwargs):
-        super().__init__(categories=(), **kwargs)
+    def __init__(self, parent_id: int, **kwargs):
+        # Its own prefix: the inline reply form shares a page with the comment form and other
+        # reply forms, and every field, hint, error and summary id must be unique on a page.
+        super().__init__(categories=(), prefix=f"reply-{parent_id}", **kwargs)
 
 
 class RatingForm(BaseForm):

@@ -20,6 +20,7 @@ REASONS = {
     "author": _l("You can only change your own comments."),
     "deleted": _l("This comment has been deleted."),
     "reply_to_reply": _l("You can only reply to a comment, not to a reply."),
+    "own": _l("You cannot rate your own comment."),
 }
 
 
@@ -72,6 +73,10 @@ def may_change(user, comment: Comment, timeline: Timeline) -> Decision:
 
 
 def may_rate(user, comment: Comment, timeline: Timeline) -> Decision:
+    """Someone else's comment, not deleted, while one may comment."""
     if comment.is_deleted:
         return Decision(False, "deleted")
-    return may_comment(user, timeline)
+    decision = may_comment(user, timeline)
+    if decision and comment.author_id == user.id:
+        return Decision(False, "own")
+    return decision

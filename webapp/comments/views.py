@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, redirect, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -26,6 +26,8 @@ from ..projects.services import get_published
 from ..ratelimits import form_again
 from . import bp, rules, services
 from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
+from .labels import comment_labels
+from .messages import flash_at
 from .models import Comment
 
 def comment_limit() -> str:
@@ -75,8 +77,6 @@ def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[i
                             focus="#discussion-notice")
     if not form.validate_on_submit():
         return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
-    if form.website.data:  # honeypot: look successful, store nothing
-        return redirect(request.path.rsplit("/comments", 1)[0], 303)
     target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
     comment = services.create(target, current_user.id, form.body.data,
                               form.category.data if "category" in form else None,
@@ -87,7 +87,7 @@ def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[i
 def _published(project, current, paragraph, comment: Comment, message: str):
     if wants_fragment():
         return _target_page(project, current, paragraph, announce=message, focus=f"#comment-{comment.id}")
-    flash(message, "success")
+    flash_at(comment.id, message)
     return redirect(services.comment_url(project, comment), 303)
 
 
@@ -111,7 +111,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
     project = get_published(request.view_args["slug"])
     parent = _comment_or_404(project, request.view_args["comment_id"])
     current, paragraph = services.context_of(project, parent)
-    form = ReplyForm()
+    form = ReplyForm(parent.id)
     line = timeline(project.phases)
     decision = rules.may_reply(current_user, parent, line)
     slot = f"#reply-form-{parent.id}"
@@ -123,8 +123,6 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
                           project=project, current=current, parent=parent, form=form, notice=refusal,
                           focus=f"{slot} .notice", retarget=slot)
         if form.validate_on_submit():
-            if form.website.data:
-                return redirect(services.comment_url(project, parent), 303)
             target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
             comment = services.create(target, current_user.id, form.body.data, parent=parent,
                                       submission_key=form.submission_key.data, mode=request.view_args["mode"])
@@ -133,7 +131,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
     elif message:
         form.validate()
     if form.errors:
-        focus = "#error-summary"
+        focus = f"#{form._prefix}error-summary"
     elif message or not decision:
         focus = f"{slot} .notice"
     else:
@@ -162,7 +160,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
                       form=form, notice=decision.message, allowed=False)
     if form.validate_on_submit():
         services.edit(comment, form.body.data, form.category.data if "category" in form else None)
-        flash(_("Your changes have been saved."), "success")
+        flash_at(comment.id, _("Your changes have been saved."))
         return redirect(services.comment_url(project, comment), 303)
     return render("comments/edit.html", status=422 if form.errors else 200, project=project, current=current,
                   comment=comment, form=form, allowed=True)
@@ -177,7 +175,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
     form = DeleteForm()
     if decision and form.validate_on_submit():
         services.delete(comment)
-        flash(_("Your comment has been deleted."), "success")
+        flash_at(comment.id, _("Your comment has been deleted."))
         return redirect(services.comment_url(project, comment), 303)
     return render("comments/delete.html", status=200 if decision else 403, project=project, current=current,
                   comment=comment, form=form, notice=None if decision else decision.message)
@@ -191,7 +189,9 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
     comment = _comment_or_404(project, comment_id)
     line = timeline(project.phases)
     decision = rules.may_rate(current_user, comment, line)
-    value = {"agree": 1, "disagree": -1}.get(request.form.get("value", ""))
+    # The pressed button's name says which (its value is its label, as text browsers show it).
+    choice = next((key for key in ("agree", "disagree") if key in request.form), request.form.get("value", ""))
+    value = {"agree": 1, "disagree": -1}.get(choice)
     if not decision or value is None or not RatingForm().validate_on_submit():
         if wants_fragment() and decision.reason == "login":  # the session ended: said in place, as everywhere
             return session_notice()
@@ -199,7 +199,7 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
         message = decision.message if not decision else _("Please choose agree or disagree.")
         if wants_fragment():
             return fragment("comments/rating_fragment.html", status, comment=comment, mine=None, may_rate=decision,
-                            announce=message, project=project)
+                            announce=message, project=project, labels=comment_labels())
         current, _paragraph = services.context_of(project, comment)
         return render("accounts/message.html", status=status, title=message, text=message,
                       link=(services.comment_url(project, comment), _("Back to the discussion")))
@@ -210,10 +210,11 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
         ngettext("%(num)d person disagrees.", "%(num)d people disagree.", comment.disagree_count),
     ])
     if wants_fragment():
-        pressed = {1: "agree", -1: "disagree"}.get(mine or 0, request.form["value"])
+        pressed = {1: "agree", -1: "disagree"}.get(mine or 0, choice)
         return fragment("comments/rating_fragment.html", comment=comment, mine=mine, may_rate=decision,
-                        announce=message, focus=f"#rate-{comment.id}-{pressed}", project=project)
-    flash(message, "success")
+                        announce=message, focus=f"#rate-{comment.id}-{pressed}", project=project,
+                        labels=comment_labels())
+    flash_at(comment.id, message)
     return redirect(services.comment_url(project, comment), 303)
 
 

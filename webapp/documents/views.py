@@ -12,12 +12,12 @@ from typing import Optional
 from flask import request
 from flask_login import current_user
 
-from ..comments import rules
+from ..comments import messages, rules
 from ..comments import services as comments
 from ..comments.forms import CATEGORY_LABELS, CommentForm
 from ..comments.labels import comment_labels
 from ..htmx import render
-from ..i18n import LanguageMode, current_mode
+from ..i18n import LanguageMode, current_mode, show_in_switcher
 from ..moderation import rules as report_rules
 from ..phases.services import timeline
 from ..projects.models import Project
@@ -39,12 +39,16 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     user = current_user._get_current_object()  # the object itself: the template asks it per comment
     category = request.args.get("category") if request.args.get("category") in project.categories else None
     page = request.args.get("page", default=1, type=int) or 1
+    # "More comments" (htmx) appends a page to those shown: ``start`` is the first page on screen.
+    first_page = request.args.get("start", default=page, type=int) or page
     decision = rules.may_comment(user, line)
     if form is None and decision:
         form = CommentForm(formdata=None, categories=project.categories)  # empty, also after a POST
     endpoint, args = ("documents.paragraph", {"slug": project.slug, "chapter": current.chapter.slug,
                                               "paragraph_id": paragraph.id}) if paragraph else \
         ("documents.chapter", {"slug": project.slug, "chapter": current.chapter.slug})
+    # After a form was sent to a POST-only address, the language links lead to this page.
+    show_in_switcher(endpoint, **args, page=page if page > 1 else None, sort=request.args.get("sort"), category=category)
     context = {
         "mode": current_mode(),
         "user": user,
@@ -64,9 +68,13 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "comment_form": form,
         "discussion": comments.discussion(target, user.id if user.is_authenticated else None, request.args.get("sort", "newest"),
                                           category, min(page, 10**6)),
+        "first_page": max(1, min(first_page, page)),
         # Every count on the page (table of contents, paragraph links, discussion heading) from one query.
         "comment_counts": comments.comment_counts([c.id for c in project.document.chapters]),
     }
+    shown = {c.id for c in context["discussion"].comments}
+    shown.update(r.id for replies in context["discussion"].replies.values() for r in replies)
+    context["messages_at"] = messages.place(shown)
     return {**context, "ctx": SimpleNamespace(**context)}
 
 

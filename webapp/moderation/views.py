@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..comments import services as comments
+from ..comments.messages import flash_at
 from ..comments.models import Comment
 from ..errors import keeps_input
 from ..extensions import limiter, login_manager
@@ -65,10 +66,8 @@ def _report_page(message: Optional[str] = None, status: int = 200):
             return _page(project, comment, form, 409 if decision.reason == "already_reported" else 403,
                          decision.message, decision)
         if form.validate_on_submit():
-            if form.website.data:  # honeypot: look successful, store nothing
-                return redirect(comments.comment_url(project, comment), 303)
             if services.report(comment, current_user.id, form.reason.data, form.explanation.data):
-                flash(_("Thank you. The moderators will check this comment."), "success")
+                flash_at(comment.id, _("Thank you. The moderators will check this comment."))
                 return redirect(comments.comment_url(project, comment), 303)
             # Stored a moment ago by the same reader (the form sent twice at once).
             decision = rules.Decision(False, "already_reported")
