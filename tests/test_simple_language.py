@@ -36,6 +36,7 @@ AVOID_IN_SIMPLE_LANGUAGE: tuple[tuple[str, str], ...] = (
     (r"\b(?:\w+\s+)?(?:\d{1,2}\.\s*\w+\s+\d{4})\s*[–—]", "a dash after a date: say 'bis'"),
     (r"\bmelden Sie sich\b.*\ban\b|\bangemeldet\b|\babmelden\b", "logging in is 'einloggen' here: "
                                                                  "'melden' means reporting a comment"),
+    (r"[Aa]blehn|lehnt\b|lehnen\b", "a rating is 'dafür' or 'dagegen': 'ablehnen' reads as rejecting the comment"),
 )
 
 #: Longer words are compounds a reader has to take apart: split them ("Erklärung zum Datenschutz").
