@@ -66,6 +66,24 @@ def normalise_text(value: Optional[str]) -> Optional[str]:
     return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
+#: Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): a right-to-left override
+#: turns "x\u202etxt.exe" into what reads as "xexe.txt". Text people write never needs them (the page
+#: isolates every comment already); the marks U+200E, U+200F and U+061C stay: they only set a
+#: direction at one place and are used in right-to-left writing.
+_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def normalise_prose(value: Optional[str]) -> Optional[str]:
+    """``normalise_text`` for comments, replies and report explanations: bidi controls are dropped too.
+
+    Usernames are not filtered this way: they refuse such characters instead,
+    so a name never silently becomes another one.
+    """
+    if value is None:
+        return None
+    return normalise_text(_BIDI_CONTROLS.sub("", value))
+
+
 def safe_next(target: Optional[str]) -> Optional[str]:
     """``target`` if it is a path on this site, else ``None`` (no open redirects, no header injection)."""
     if not target or len(target) > 2000 or "\\" in target or _CONTROL.search(target) or any(c in target for c in "\r\n\t"):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
 from .models import CATEGORIES, MAX_LENGTH
 
 #: What our forms put in submission_key (secrets.token_urlsafe); anything else is ignored.
@@ -26,7 +26,7 @@ CATEGORY_LABELS = {
 class CommentForm(BaseForm):
     body = TextAreaField(
         _l("Your comment"),
-        filters=[normalise_text],
+        filters=[normalise_prose],
         validators=[
             DataRequired(_l("Please write your comment.")),
             Length(max=MAX_LENGTH, message=_l("Your comment is too long: please shorten it to %(max)d characters.")),
@@ -54,7 +54,7 @@ class CommentForm(BaseForm):
 class ReplyForm(CommentForm):
     body = TextAreaField(
         _l("Your reply"),
-        filters=[normalise_text],
+        filters=[normalise_prose],
         validators=CommentForm.body.kwargs["validators"],
         render_kw={"rows": 4},
     )

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
 from .models import MAX_EXPLANATION, REASONS
 
 REASON_LABELS = {
@@ -25,7 +25,7 @@ class ReportForm(BaseForm):
                         validators=[DataRequired(_CHOOSE), AnyOf(REASONS, message=_CHOOSE)])
     explanation = TextAreaField(
         _l("What is wrong with it? (optional)"),
-        filters=[normalise_text],
+        filters=[normalise_prose],
         validators=[
             Length(max=MAX_EXPLANATION,
                    message=_l("Your explanation is too long: please shorten it to %(max)d characters.")),
