@@ -18,8 +18,10 @@ def register(client, **fields):
 
 def test_register_confirm_by_mail_and_comment(app, client):
     data, response = register(client)
-    assert response.status_code == 303
-    overview = soup(client.get(response.headers["Location"]))
+    assert response.status_code == 303 and response.headers["Location"].startswith("/de/account/login")
+    assert "E-Mail an" in soup(client.get(response.headers["Location"])).find(class_="flash").get_text()
+    assert login_attempt(client, data["email"], data["password"]).status_code == 303  # registering logs no one in
+    overview = soup(client.get("/de/account/"))
     assert "noch nicht bestätigt" in overview.get_text() or "not yet confirmed" in overview.get_text()
     mail = mails_to(app, data["email"])[-1]
     assert "Hallo" in mail.get_content() and mail["Content-Language"] == "de"
@@ -69,12 +71,34 @@ def test_registration_errors_are_explained_and_input_is_kept(client, fields, fie
         assert html.find(id="username")["value"] == data["username"]
 
 
-def test_taken_username_and_address_are_refused(app, client):
+def test_a_taken_username_is_said_but_a_taken_address_answers_like_a_new_one(app, client, session):
+    """Registering with an address that has an account said so ("there is already an account"):
+    anyone could learn who takes part. Now the answer is the new registration's, word for word,
+    and the owner is mailed a note instead; usernames are public, so a taken one is still said."""
+    from sqlmodel import select
+
+    from webapp.accounts.models import User
+
     user = make_user(app)
     _data, response = register(client, username=user.username.upper())
     assert response.status_code == 422 and soup(response).find(id="username-error")
-    _data, response = register(client, email=user.email.upper())
-    assert response.status_code == 422 and soup(response).find(id="email-error")
+
+    def answer(email):
+        fresh = app.test_client()
+        token = csrf_token(fresh.get("/de/account/register"))
+        response = fresh.post("/de/account/register", data={
+            "csrf_token": token, "username": f"Neu {secrets.token_hex(3)}", "email": email, "password": PASSWORD,
+            "password_repeat": PASSWORD, "accept_terms": "y"})
+        page = fresh.get(response.headers["Location"])
+        return (response.status_code, response.headers["Location"], str(soup(page).find(class_="flash")).replace(email, "ADDRESS"),
+                fresh.get("/de/account/").status_code)  # the flash said the same, and no one is logged in
+
+    new_email = f"{secrets.token_hex(5)}@example.org"
+    assert answer(user.email.upper()) == answer(new_email)
+    assert session.exec(select(User).where(User.email_key == user.email)).one().username == user.username
+    note = mails_to(app, user.email)[-1]
+    assert note["Subject"] == "Jemand wollte sich mit Ihrer E-Mail-Adresse registrieren"
+    assert "/de/account/login" in note.get_content() and "/de/account/password/forgot" in note.get_content()
 
 
 def test_honeypot_registration_stores_nothing(app, client):

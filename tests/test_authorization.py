@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 from sqlmodel import select
 
-from tests.support import PASSWORD, csrf_token, mails_to, make_user, soup
+from tests.support import PASSWORD, csrf_token, login, mails_to, make_user, soup
 from webapp.accounts import passwords
 from webapp.accounts.models import normalise_key
 from webapp.accounts.tokens import make_token
@@ -303,11 +303,13 @@ def test_login_never_sends_the_reader_off_site(app, client, target):
 @pytest.mark.parametrize("target", OFFSITE[:12])
 def test_register_and_resend_never_send_the_reader_off_site(app, client, target):
     token = csrf_token(client.get("/de/account/register"))
+    email = f"{secrets.token_hex(5)}@example.org"
     response = client.post("/de/account/register", query_string={"next": target}, data={
-        "csrf_token": token, "username": unique("Neu"), "email": f"{secrets.token_hex(5)}@example.org",
+        "csrf_token": token, "username": unique("Neu"), "email": email,
         "password": PASSWORD, "password_repeat": PASSWORD, "accept_terms": "y"})
     assert response.status_code == 303 and stays_on_site(response.headers["Location"])
-    token = csrf_token(client.get("/de/account/"))  # a new session after registering
+    login(client, type("Newcomer", (), {"email": email}))  # registering logs no one in
+    token = csrf_token(client.get("/de/account/"))
     response = client.post("/de/account/confirm/resend", data={"csrf_token": token, "next": target})
     assert response.status_code == 303 and stays_on_site(response.headers["Location"])
 

@@ -8,6 +8,7 @@ from webapp import config
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
     monkeypatch.setenv("MITREDEN_ENV", "production")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://beteiligung.example.org")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(config.ConfigError):
         config.load()
@@ -34,3 +35,38 @@ def test_database_url_defaults_to_sqlite_in_instance_and_normalises_postgres(mon
     assert config.database_url() == f"sqlite:///{tmp_path / 'mitreden.db'}"
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
     assert config.database_url() == "postgresql+psycopg://u@h/db"
+
+
+def test_production_refuses_to_start_without_a_public_base_url(monkeypatch, tmp_path):
+    """Mailed links came from the request's Host: production must say where the site is."""
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("MITREDEN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    with pytest.raises(config.ConfigError, match="PUBLIC_BASE_URL"):
+        config.load()
+    for wrong in ("beteiligung.example.org", "ftp://beteiligung.example.org", "https://", "https://x.org/?a=b"):
+        monkeypatch.setenv("PUBLIC_BASE_URL", wrong)
+        with pytest.raises(config.ConfigError):
+            config.load()
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://beteiligung.example.org/")
+    monkeypatch.setenv("TRUSTED_HOSTS", "www.beteiligung.example.org, .beteiligung.example.net")
+    loaded = config.load()
+    assert loaded["PUBLIC_BASE_URL"] == "https://beteiligung.example.org"
+    assert loaded["TRUSTED_HOSTS"] == ["beteiligung.example.org", "www.beteiligung.example.org", ".beteiligung.example.net"]
+
+
+def test_development_base_url_is_where_make_run_serves(monkeypatch, tmp_path):
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("MITREDEN_ENV", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    loaded = config.load()
+    assert loaded["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    assert loaded["TRUSTED_HOSTS"] == ["127.0.0.1", "localhost"]
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "8080")
+    assert config.load()["PUBLIC_BASE_URL"] == "http://127.0.0.1:8080"

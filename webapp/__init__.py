@@ -8,14 +8,45 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 from flask import Flask, redirect, url_for
+from werkzeug.exceptions import SecurityError
 
 from . import config as config_module
 from . import assets, db, errors, health, htmx, i18n, pagecache, security, templating
 from .extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class Mitreden(Flask):
+    """Flask, answering requests for a host that is not ours with the localized 400 page.
+
+    Flask checks ``TRUSTED_HOSTS`` while it builds the request's URL adapter; when the host is
+    refused it has none, and the error page could not build a single link. Here the refused
+    request gets an adapter bound to ``PUBLIC_BASE_URL``'s host that builds links but matches
+    nothing: routing fails with the 400, before any view (or its form) runs.
+    """
+
+    def create_url_adapter(self, request):
+        try:
+            return super().create_url_adapter(request)
+        except SecurityError as error:
+            refusal = error  # the name "error" is gone once the except block ends
+            if request is None:  # pragma: no cover - only requests carry a host
+                raise
+            self.logger.info("Request for a host that is not ours refused: %r", request.environ.get("HTTP_HOST", "")[:100])
+            base = urlsplit(self.config["PUBLIC_BASE_URL"])
+            request.host = base.netloc  # whatever asks for the host from now on gets ours
+            adapter = self.url_map.bind(base.netloc, script_name=request.root_path or "/", url_scheme=request.scheme,
+                                        subdomain=self.url_map.default_subdomain or "")
+
+            def refuse(*_args, **_kwargs):
+                raise refusal
+
+            adapter.match = refuse  # type: ignore[method-assign]
+            return adapter
 
 
 def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
@@ -25,9 +56,9 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         overrides: configuration values that win over the environment (tests use this).
 
     Raises:
-        config.ConfigError: in production mode without a real ``SECRET_KEY``.
+        config.ConfigError: in production mode without a real ``SECRET_KEY`` or ``PUBLIC_BASE_URL``.
     """
-    app = Flask(
+    app = Mitreden(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -35,6 +66,8 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     )
     app.config.update(config_module.load())
     app.config.update(overrides or {})
+    if "PUBLIC_BASE_URL" in (overrides or {}) and "TRUSTED_HOSTS" not in (overrides or {}):
+        app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config["PUBLIC_BASE_URL"])
 
     security.init_app(app)
     db.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: The default instance folder (git-ignored).
 DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -60,11 +61,48 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def public_base_url() -> str:
+    """Where readers reach the site (``PUBLIC_BASE_URL``, e.g. ``https://beteiligung.example.org``).
+
+    Every link that leaves a page (mails, later jobs) is built from it, never from a request's
+    ``Host``. In development it defaults to ``http://HOST:PORT`` (``make run``'s address).
+
+    Raises:
+        ConfigError: in production mode without one, or when it is not an http(s) address.
+    """
+    url = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    if not url:
+        if is_production():
+            raise ConfigError("PUBLIC_BASE_URL must be set in production, e.g. https://beteiligung.example.org "
+                              "(mailed links are built from it).")
+        host = os.environ.get("HOST", "127.0.0.1")
+        host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        url = f"http://{host}:{os.environ.get('PORT', '5000')}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) address such as https://beteiligung.example.org, not {url!r}.")
+    return url.rstrip("/")
+
+
+def trusted_hosts(base_url: str) -> list[str]:
+    """The host names requests may carry: the public base URL's, those in ``TRUSTED_HOSTS``
+    (comma-separated; ``.example.org`` allows every subdomain) and, in development, the local ones."""
+    hosts = [urlsplit(base_url).hostname or ""]
+    hosts += [name.strip() for name in os.environ.get("TRUSTED_HOSTS", "").split(",") if name.strip()]
+    if not is_production():
+        hosts += ["localhost", "127.0.0.1"]  # the browser on this machine and the test client
+    return list(dict.fromkeys(hosts))
+
+
 def load() -> dict:
     """The app's configuration read from the environment."""
     production = is_production()
+    base_url = public_base_url()
     return {
         "SECRET_KEY": secret_key(),
+        # Links outside a page (mails) start with this; requests naming another host get 400.
+        "PUBLIC_BASE_URL": base_url,
+        "TRUSTED_HOSTS": trusted_hosts(base_url),
         "DATABASE_URL": database_url(),
         "PRODUCTION": production,
         "SITE_NAME": os.environ.get("SITE_NAME", "Mitreden Eichbrunn"),
@@ -95,6 +133,8 @@ def load() -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true").lower() != "false",
+        # Seconds the background sender waits for the SMTP server (never inside a request).
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
         "OUTBOX_DIR": str(instance_dir() / "outbox"),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }

@@ -36,29 +36,52 @@ def by_email(email: str) -> Optional[User]:
     return db.session().exec(select(User).where(User.email_key == normalise_key(email))).first()
 
 
-def register(username: str, email: str, password: str, language: str) -> User:
+def register(username: str, email: str, password: str, language: str) -> Optional[User]:
     """Create an unconfirmed account and mail the confirmation link.
 
+    For an address that has an account already, nothing is created: its owner is mailed a
+    note instead (if it was them, they can log in or reset the password). The caller answers
+    the same either way, and the password is hashed either way, so neither the answer nor its
+    time tells whether an address has an account. Usernames are public, so a taken one is said.
+
+    Returns:
+        The new account, or ``None`` when the address had one.
+
     Raises:
-        AccountError: when the username or address is taken.
+        AccountError: when the username is taken.
     """
     from flask_babel import gettext as _
 
     session = db.session()
     if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
         raise AccountError(_("This username is taken. Please choose another one."), "username")
+    password_hash = hash_password(password)
     if by_email(email):
-        raise AccountError(_("There is already an account with this email address. You can log in or reset your password."), "email")
+        _tell_owner_of_attempt(email)
+        return None
     user = User(username=username, username_key=normalise_key(username), email=email, email_key=normalise_key(email),
-                password_hash=hash_password(password), language=language)
+                password_hash=password_hash, language=language)
     session.add(user)
     try:
         session.commit()
     except IntegrityError:  # a concurrent registration took the name or address
         session.rollback()
-        raise AccountError(_("This username or email address is taken."), "username") from None
+        if by_email(email):
+            _tell_owner_of_attempt(email)
+            return None
+        raise AccountError(_("This username is taken. Please choose another one."), "username") from None
     send_confirmation(user)
     return user
+
+
+def _tell_owner_of_attempt(email: str) -> None:
+    """Someone registered with an address that has an account: mail its owner, in their mode."""
+    owner = by_email(email)
+    if owner is None:  # pragma: no cover - deleted meanwhile
+        return
+    mail.send(owner.email, "registered_again", owner.language, user=owner,
+              login_link=mail.link("accounts.login", owner.language),
+              reset_link=mail.link("accounts.forgot_password", owner.language))
 
 
 def send_confirmation(user: User, address: Optional[str] = None) -> None:

@@ -51,20 +51,22 @@ def _login_breach(message: str) -> Response:
                on_breach=form_again(lambda message: _form_page("accounts/register.html", RegisterForm(), message)))
 @keeps_input
 def register(mode: LanguageMode):
-    """Create an account; the confirmation link goes out by mail."""
+    """Create an account; the confirmation link goes out by mail. Nothing here tells whether
+    the address had an account already."""
     if current_user.is_authenticated:
         return redirect(url_for(".overview"), 303)
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(form.username.data, form.email.data, form.password.data, mode.key)
+            services.register(form.username.data, form.email.data, form.password.data, mode.key)
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            session.clear()
-            login_user(user)
-            flash(_("Welcome! We have sent you an email. Please open the link in it to confirm your address."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for(".overview"), 303)
+            # The same answer whether the address was new or had an account (whose owner got a note):
+            # no one is logged in here, and the login page says what to do next.
+            flash(_("Thank you! We have sent an email to %(email)s. Please open the link in it to confirm "
+                    "your address. Then you can log in.", email=form.email.data), "success")
+            return redirect(url_for(".login", next=safe_next(request.args.get("next"))), 303)
     return _form_page("accounts/register.html", form)
 
 
