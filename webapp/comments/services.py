@@ -12,11 +12,13 @@ from typing import Optional
 
 from flask import url_for
 from sqlalchemy import and_, func, update
+from sqlalchemy import delete as delete_rows  # this module has its own delete()
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
 from .. import db
+from ..accounts.models import User
 from ..clock import utcnow
 from ..documents.models import Chapter, Paragraph
 from ..documents.services import find_chapter, find_paragraph
@@ -158,6 +160,7 @@ def create(target: Target, author_id: int, body: str, category: Optional[str] = 
     same author on the same target within a minute, returns the comment stored first.
     """
     session = db.session()
+    lock_author(author_id)
     if submission_key:
         earlier = session.exec(select(Comment).where(Comment.author_id == author_id,
                                                      Comment.submission_key == submission_key)).first()
@@ -188,6 +191,19 @@ def create(target: Target, author_id: int, body: str, category: Optional[str] = 
     return comment
 
 
+def lock_author(author_id: int) -> None:
+    """Make one author's "is this comment new?" check and its insert one step, until the commit.
+
+    The duplicate check for a form without its key (the same text on the same target within a
+    minute) is a query, and two requests can both find nothing and both insert. A write to the
+    author's row holds its lock until the transaction ends: on PostgreSQL a row lock that the next
+    request of the same author waits for (others are not held up); on SQLite the database's one
+    write lock, taken before the check, so the check sees every comment committed before it.
+    """
+    db.session().execute(update(User).where(User.id == author_id).values(session_token=User.session_token)
+                         .execution_options(synchronize_session=False))
+
+
 def edit(comment: Comment, body: str, category: Optional[str]) -> None:
     if body != comment.body or (category or None) != comment.category:
         comment.body, comment.category, comment.edited_at = body, category or None, utcnow()
@@ -196,39 +212,61 @@ def edit(comment: Comment, body: str, category: Optional[str]) -> None:
 
 
 def delete(comment: Comment) -> None:
-    """The author's delete: the text goes, a placeholder keeps the thread together."""
-    session = db.session()
-    comment.deleted_at, comment.body, comment.category = utcnow(), "", None
-    session.add(comment)
-    if comment.parent_id is not None:
-        session.execute(update(Comment).where(Comment.id == comment.parent_id, Comment.reply_count > 0)
-                        .values(reply_count=Comment.reply_count - 1))
-    session.commit()
+    """The author's delete: the text goes, a placeholder keeps the thread together.
 
-
-def rate(comment: Comment, user_id: int, value: int) -> Optional[int]:
-    """Agree (+1) or disagree (-1); the same choice again takes the rating back.
-
-    Returns the reader's rating afterwards (``None`` when taken back). The counters are
-    recounted from the ratings in the same transaction, so concurrent clicks stay exact.
+    Only the request whose UPDATE actually marks the row deleted takes one off the parent's
+    reply count: ten concurrent deletes of one reply (two tabs, a double click, a retry) count once.
     """
     session = db.session()
-    existing = session.exec(select(Rating).where(Rating.comment_id == comment.id, Rating.user_id == user_id)).first()
+    marked = session.execute(
+        update(Comment).where(Comment.id == comment.id, Comment.deleted_at.is_(None))
+        .values(deleted_at=utcnow(), body="", category=None).execution_options(synchronize_session=False)
+    ).rowcount
+    if marked == 1 and comment.parent_id is not None:
+        session.execute(update(Comment).where(Comment.id == comment.parent_id, Comment.reply_count > 0)
+                        .values(reply_count=Comment.reply_count - 1).execution_options(synchronize_session=False))
+    session.commit()  # expires ``comment``: it is read again, deleted, when next used
+
+
+def rate(comment: Comment, user_id: int, value: int, _tries: int = 3) -> Optional[int]:
+    """Agree (+1) or disagree (-1); the same choice again takes the rating back.
+
+    Returns the reader's rating afterwards (``None`` when taken back). Each counter moves only
+    with a rating row that actually changed (inserted, deleted or switched by this request), by
+    ``count = count ± 1`` in the database, so concurrent clicks of many readers stay exact.
+    (Recounting from the ratings did not: on PostgreSQL each transaction counted without the
+    others' uncommitted ratings, and the last to commit wrote its smaller count.)
+    """
+    session = db.session()
+    mine = and_(Rating.comment_id == comment.id, Rating.user_id == user_id)
+    existing = session.exec(select(Rating.value).where(mine)).first()
     result: Optional[int] = value
     if existing is None:
         session.add(Rating(comment_id=comment.id, user_id=user_id, value=value))
-    elif existing.value == value:
-        session.delete(existing)
-        result = None
+        try:
+            session.flush()
+        except IntegrityError:  # a concurrent click of the same reader
+            session.rollback()
+            changed = 0
+        else:
+            changed, moves = 1, {value: 1}
+    elif existing == value:
+        changed = session.execute(delete_rows(Rating).where(mine, Rating.value == value)).rowcount
+        moves, result = {value: -1}, None
     else:
-        existing.value = value
-        session.add(existing)
-    try:
-        session.flush()
-    except IntegrityError:  # a concurrent click of the same reader
+        changed = session.execute(update(Rating).where(mine, Rating.value == existing).values(value=value)
+                                  .execution_options(synchronize_session=False)).rowcount
+        moves = {existing: -1, value: 1}
+    if changed != 1:  # the same reader's other click changed the rating meanwhile: look again
         session.rollback()
-        return rate(comment, user_id, value)
-    recount_ratings([comment.id])
+        if _tries <= 1:
+            session.refresh(comment)
+            return session.exec(select(Rating.value).where(mine)).first()
+        return rate(comment, user_id, value, _tries - 1)
+    session.execute(update(Comment).where(Comment.id == comment.id).values(
+        agree_count=Comment.agree_count + moves.get(1, 0),
+        disagree_count=Comment.disagree_count + moves.get(-1, 0),
+    ).execution_options(synchronize_session=False))
     session.commit()
     session.refresh(comment)
     return result
