@@ -21,14 +21,23 @@ reader's page). Revisits with ``If-None-Match`` get a 304 from the stored ETag.
 Under load only one thread renders a page at a time: while it renders an expired
 page, others get the previous version; while it renders a missing one, others wait
 for it (no stampede of identical renders).
+
+The query is part of the key only as far as the pages read it (``page``, ``start``,
+``sort``, ``category``; see :data:`PARAMETERS`), normalised: ``?utm=<random>`` or a
+60 KB query string get the page of the parameters the page knows, and the app sees the
+normalised query too, so every variant is one entry and one render. What one entry
+may cost is bounded (:data:`MAX_KEY_LENGTH`, :data:`MAX_BODY_BYTES`), and so is the
+whole cache (:data:`MAX_ENTRIES`, :data:`MAX_TOTAL_BYTES`).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
 from typing import Callable, Iterable, NamedTuple, Optional
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
@@ -40,6 +49,15 @@ from werkzeug.http import is_resource_modified, parse_cookie, remove_entity_head
 #: Seconds a page is kept (``PAGE_CACHE_SECONDS``; 0 switches the cache off).
 TTL = 5.0
 MAX_ENTRIES = 512
+#: A page larger than this is served but not kept (the chapter with 1,000 comments is about 110 KB).
+MAX_BODY_BYTES = 1024 * 1024
+#: All kept pages together stay below this; the least recently stored go first.
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+#: Host, path and normalised query of a kept page stay below this many characters.
+MAX_KEY_LENGTH = 1024
+#: The query parameters reading pages read, and what each may be: anything else is dropped.
+SORTS = frozenset({"newest", "oldest", "agreed", "discussed"})
+_CATEGORY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 CACHEABLE = frozenset({"projects.index", "projects.detail", "projects.background", "documents.chapter",
                        "documents.paragraph", "pages.show"})
 #: Set in the WSGI environ by Flask when the response may be stored.
@@ -65,6 +83,45 @@ def clear(*_args) -> None:
         pages.clear()
 
 
+def _number(value: str) -> Optional[str]:
+    """A page number as the views read it (1 to 1,000,000), else ``None`` (the views ignore it too)."""
+    if not value.isdigit() or len(value) > 7:
+        return None
+    number = int(value)
+    return str(number) if 1 <= number <= 10**6 else None
+
+
+def _keep(name: str, value: str) -> Optional[str]:
+    if name in ("page", "start"):
+        return _number(value)
+    if name == "sort":
+        return value if value in SORTS else None
+    if name == "category":
+        return value if _CATEGORY.fullmatch(value) else None
+    return None  # utm_*, fbclid, anything else: no page reads it
+
+
+#: The parameters, in the order they appear in a normalised query.
+PARAMETERS = ("category", "page", "sort", "start")
+
+
+def normalise_query(query: str) -> str:
+    """The query as the reading pages see it: known parameters with valid values, once each, sorted.
+
+    >>> normalise_query("utm_source=x&sort=oldest&page=02&page=3&sort=nonsense")
+    'page=2&sort=oldest'
+    """
+    kept: dict[str, str] = {}
+    for name, value in parse_qsl(query[:MAX_KEY_LENGTH * 4], keep_blank_values=False):
+        if name in PARAMETERS and name not in kept:
+            value = _keep(name, value)
+            if value is not None:
+                kept[name] = value
+    if kept.get("page") == "1":
+        del kept["page"]  # the first page, as without the parameter
+    return urlencode(sorted(kept.items()))
+
+
 class PageCache:
     """The middleware: serves fresh entries, renders misses one at a time, stores marked responses."""
 
@@ -75,6 +132,9 @@ class PageCache:
         self.pages: "OrderedDict[Key, Entry]" = OrderedDict()
         self._guard = threading.Lock()  # protects the per-page locks' table
         self._rendering: dict[Key, threading.Lock] = {}
+        #: How many times the app was run for a reading page, and how many answers came from the cache.
+        self.renders = 0
+        self.hits = 0
         _caches.append(self.pages)
 
     def _key(self, environ: dict) -> Optional[Key]:
@@ -85,8 +145,17 @@ class PageCache:
         cookies = environ.get("HTTP_COOKIE")
         if cookies and self.config["SESSION_COOKIE_NAME"] in parse_cookie(cookies):
             return None
-        return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", ""),
-                environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT_ENCODING", ""))
+        query = environ.get("QUERY_STRING", "")
+        if query:
+            # Only reading pages are cached, and they read only PARAMETERS: the app gets the
+            # normalised query, so whatever else a link carries makes no other page or entry.
+            if not self._reading_page(environ):
+                return None
+            query = environ["QUERY_STRING"] = normalise_query(query)
+        host, path = environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", "")
+        if len(host) + len(path) + len(query) > MAX_KEY_LENGTH:
+            return None
+        return (environ["wsgi.url_scheme"], host, path, query, environ.get("HTTP_ACCEPT_ENCODING", "")[:200])
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         key = self._key(environ)
@@ -130,6 +199,7 @@ class PageCache:
             sent[:] = [status, headers, exc_info]
             return lambda data: sent.append(data)  # the legacy write(); unused by Flask
 
+        self.renders += 1
         chunks = self.wsgi_app(environ, capture)
         try:
             body = b"".join([*sent[3:], *chunks])
@@ -139,19 +209,28 @@ class PageCache:
         status, headers, exc_info = sent[:3]
         seconds = environ.get(MARK)
         if (seconds and environ["REQUEST_METHOD"] == "GET" and status.startswith("200 ")
+                and len(body) <= MAX_BODY_BYTES
                 and not any(name.lower() == "set-cookie" for name, _value in headers)):
             etag = next((value for name, value in headers if name.lower() == "etag"), None)
             # The server adds the date of each answer; a stored one would be stale.
             kept = [(name, value) for name, value in headers if name.lower() != "date"]
             self.pages[key] = Entry(time.monotonic() + seconds, kept, body, etag)
             self.pages.move_to_end(key)
-            while len(self.pages) > MAX_ENTRIES:
-                self.pages.popitem(last=False)
+            self._shrink()
         start_response(status, headers, exc_info)
         return [body]
 
-    @staticmethod
-    def _serve(entry: Entry, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def _shrink(self) -> None:
+        """Drop the least recently stored pages until the cache is within its bounds."""
+        try:
+            while len(self.pages) > MAX_ENTRIES or (
+                    len(self.pages) > 1 and sum(len(e.body) for e in list(self.pages.values())) > MAX_TOTAL_BYTES):
+                self.pages.popitem(last=False)
+        except (KeyError, RuntimeError):  # emptied by a commit in another thread meanwhile
+            pass
+
+    def _serve(self, entry: Entry, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        self.hits += 1
         if entry.etag and not is_resource_modified(environ, etag=entry.etag):
             headers = Headers(entry.headers)
             remove_entity_headers(headers)
