@@ -270,3 +270,65 @@ def test_missing_postgresql_tools_are_a_clear_error(backend, tmp_path, monkeypat
     assert not path.exists()
     path.write_bytes(b"PGDMP" + b"\0" * 100)
     assert_clean_error(cli(app, "backup", "restore", "--yes", str(path)), "pg_restore was not found")
+
+
+# --- Restoring while the site runs (issue 9, item 14) -------------------------------------------------
+
+def _hold_lock(url: str, release):
+    """In a thread: a transaction that holds a lock on the comment table until ``release`` is set."""
+    import threading
+
+    locked = threading.Event()
+
+    def hold():
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection, connection.begin():
+                connection.execute(text("LOCK TABLE comment IN ACCESS SHARE MODE"))  # as any reader's SELECT
+                locked.set()
+                release.wait(60)
+        finally:
+            engine.dispose()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert locked.wait(30)
+    return thread
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_restore_while_a_table_is_locked_retries_then_says_to_stop_the_app(backend, tmp_path):
+    """Before: pg_restore waited for ever behind the app, or failed with a raw "deadlock detected"."""
+    import threading
+
+    _kind_, app = backend
+    path = tmp_path / "locked.dump"
+    assert cli(app, "backup", "create", str(path)).exit_code == 0
+    release = threading.Event()
+    holder = _hold_lock(app.config["DATABASE_URL"], release)
+    try:
+        result = cli(app, "backup", "restore", "--yes", "--lock-timeout", "0.5", "--retries", "1", str(path))
+    finally:
+        release.set()
+        holder.join(30)
+    assert_clean_error(result, "database is in use", "Stop the app", "Nothing was restored")
+    assert "Trying again" in result.output and "deadlock" not in result.output
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_restore_succeeds_once_the_lock_is_released(backend, tmp_path, monkeypatch):
+    import threading
+
+    from webapp import backup
+
+    monkeypatch.setattr(backup, "RETRY_WAIT", 0.5)
+    _kind_, app = backend
+    path = tmp_path / "released.dump"
+    assert cli(app, "backup", "create", str(path)).exit_code == 0
+    release = threading.Event()
+    holder = _hold_lock(app.config["DATABASE_URL"], release)
+    threading.Timer(1.5, release.set).start()  # the app is stopped while the command waits
+    result = cli(app, "backup", "restore", "--yes", "--lock-timeout", "0.5", "--retries", "10", str(path))
+    holder.join(30)
+    assert result.exit_code == 0, result.output
+    assert "Trying again" in result.output and "Restored" in result.output

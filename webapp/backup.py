@@ -22,10 +22,13 @@ The database is the one the app is configured for (``DATABASE_URL``, see
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -41,6 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: The first bytes of a ``pg_dump --format=custom`` archive.
 PG_DUMP_MAGIC = b"PGDMP"
+#: What pg_restore says when the live app holds a lock the restore needs.
+LOCK_FAILURES = ("lock timeout", "deadlock detected", "could not obtain lock")
+#: Seconds between two attempts of a restore that found the database in use.
+RETRY_WAIT = 2.0
 
 backup_cli = AppGroup("backup", help="Back up the database and restore a backup.")
 
@@ -294,11 +301,16 @@ def _postgresql_create(url: URL, target: Path) -> None:
             os.unlink(temporary)
 
 
-def _postgresql_restore(url: URL, backup: Path) -> None:
+def _postgresql_restore(url: URL, backup: Path, lock_timeout: float = 10, retries: int = 3) -> None:
     """``pg_restore`` ``backup`` over the configured database in one transaction.
 
     ``--clean --if-exists`` drops each object of the backup before recreating it;
-    ``--single-transaction`` makes a failed restore change nothing.
+    ``--single-transaction`` makes a failed restore change nothing. Dropping a table waits for
+    every transaction that uses it: on a live site the restore would wait behind the app, or
+    end in ``deadlock detected``. So each lock is waited for at most ``lock_timeout`` seconds
+    and the restore is tried ``retries`` more times, then ends with a message that says to stop
+    the app. (``SET lock_timeout`` cannot do it: every pg_dump archive starts with
+    ``SET lock_timeout = 0``. :func:`_restore_watched` cancels a wait that lasts too long instead.)
     """
     start = _file_start(backup)
     if start == SQLITE_MAGIC:
@@ -308,10 +320,68 @@ def _postgresql_restore(url: URL, backup: Path) -> None:
                                    "`flask backup create`); nothing was restored.")
     pg_restore = _tool("pg_restore")
     libpq_url, env = _libpq(url)
-    result = _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-                   "-d", libpq_url, str(backup)], env, "pg_restore")
+    command = [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
+               "-d", libpq_url, str(backup)]
+    for attempt in range(retries + 1):
+        result, waited_too_long = _restore_watched(command, env, url, lock_timeout)
+        if result.returncode == 0:
+            break
+        if not waited_too_long and not any(phrase in result.stderr for phrase in LOCK_FAILURES):
+            detail = result.stderr.strip() or f"exit status {result.returncode}"
+            raise click.ClickException(f"pg_restore failed:\n{detail}")
+        if attempt == retries:
+            raise click.ClickException(
+                f"Nothing was restored: the database is in use. The app (or another connection) holds locks on "
+                f"its tables, and the restore waited {lock_timeout:g} s for them {retries + 1} times. Stop the "
+                "app (every instance) and run the restore again.")
+        click.echo(f"The database is in use (a table is locked); nothing was changed. Trying again in "
+                   f"{RETRY_WAIT:g} s ({attempt + 1} of {retries}). Stop the app before restoring.", err=True)
+        time.sleep(RETRY_WAIT)
     if result.stderr.strip():
         click.echo(result.stderr.strip(), err=True)
+
+
+def _restore_watched(command: list[str], env: dict[str, str], url: URL,
+                     lock_timeout: float) -> tuple[subprocess.CompletedProcess, bool]:
+    """Run ``pg_restore``; cancel its statement when it has waited for a lock longer than ``lock_timeout``.
+
+    The restore's session is found by a unique ``application_name``; PostgreSQL's ``pg_locks.waitstart``
+    says since when it waits. Returns the finished process and whether a wait was cancelled.
+    """
+    import psycopg
+
+    name = f"mitreden-restore-{secrets.token_hex(6)}"
+    env = {**env, "PGAPPNAME": name}
+    try:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
+        raise click.ClickException(f"pg_restore could not be started: {exc}") from exc
+    cancelled = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        libpq_url, _env = _libpq(url)
+        try:
+            with psycopg.connect(libpq_url, password=url.password, autocommit=True, connect_timeout=10) as connection:
+                while not done.wait(0.2):
+                    rows = connection.execute(
+                        "SELECT pg_cancel_backend(a.pid) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid "
+                        "WHERE a.application_name = %s AND NOT l.granted "
+                        "AND l.waitstart < clock_timestamp() - make_interval(secs => %s)",
+                        (name, lock_timeout)).fetchall()
+                    if rows:
+                        cancelled.set()
+        except psycopg.Error:  # the watcher is a help; pg_restore's own result still counts
+            pass
+
+    watcher = threading.Thread(target=watch, name="restore-lock-watch", daemon=True)
+    watcher.start()
+    try:
+        stdout, stderr = process.communicate()
+    finally:
+        done.set()
+        watcher.join(5)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr), cancelled.is_set()
 
 
 # --- Commands ----------------------------------------------------------------------------
@@ -345,11 +415,15 @@ def backup_create(path: Path, force: bool) -> None:
 @backup_cli.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask: replace all data without confirmation.")
-def backup_restore(path: Path, yes: bool) -> None:
+@click.option("--lock-timeout", type=click.FloatRange(min=0.001), default=10.0, show_default=True,
+              help="PostgreSQL: seconds to wait for a table the app still uses, per attempt.")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="PostgreSQL: further attempts when the database is in use.")
+def backup_restore(path: Path, yes: bool, lock_timeout: float = 10.0, retries: int = 3) -> None:
     """Replace ALL data in the database with the backup in PATH.
 
-    Everything written since the backup is lost. Without --yes the command asks first.
-    Afterwards it checks the restored schema revision and says if `make migrate` is needed.
+    Stop the app first. Everything written since the backup is lost. Without --yes the command
+    asks first. Afterwards it checks the restored schema revision and says if `make migrate` is needed.
     """
     url = _database_url()
     kind = _kind(url)
@@ -366,7 +440,7 @@ def backup_restore(path: Path, yes: bool) -> None:
     if kind == "sqlite":
         _sqlite_restore(url, path)
     else:
-        _postgresql_restore(url, path)
+        _postgresql_restore(url, path, lock_timeout, retries)
     if kind == "postgresql":
         # This process's pooled connections may hold statements prepared against the dropped
         # tables; new connections start clean. (SQLite connections re-read changed pages.)
