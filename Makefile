@@ -20,12 +20,13 @@ run: install static translations migrate demo
 	$(BIN)/flask run --host "$(HOST)" --port "$(PORT)"
 
 # The production server: gunicorn, WEB_CONCURRENCY workers (default 2), production mode.
-# It needs a real SECRET_KEY; demo logins are refused and there is no debug.
+# It needs a real SECRET_KEY; demo logins are refused and there is no debug. webapp/serving.py adds
+# our worker (localized 414/431 answers), gunicorn's limits and the proxies to trust (TRUSTED_PROXIES).
 serve: install static translations migrate
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve runs in production mode and needs SECRET_KEY (32+ random characters), e.g. SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))') make serve"; exit 1; }
 	MITREDEN_ENV=production $(BIN)/gunicorn --workers "$${WEB_CONCURRENCY:-2}" --worker-class gthread --threads 4 \
 	  --bind "$(HOST):$(PORT)" \
-	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" "webapp:create_app()"
+	  --access-logfile - $$(MITREDEN_ENV=production $(BIN)/python -m webapp.serving) "webapp:create_app()"
 
 test: install static translations check-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -53,13 +53,15 @@ def own_database(kind: str, folder: Path):
 
 @contextmanager
 def gunicorn(database_url: str, instance: Path, workers: int = 2, **env):
-    """``make serve``'s server (gunicorn) on a free port; always stopped afterwards."""
+    """``make serve``'s server (gunicorn with ``webapp.serving``'s options) on a free port; always stopped afterwards."""
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "MITREDEN_INSTANCE": str(instance),
                    "SECRET_KEY": "served-test-" + "k" * 40, **env}
+    from webapp import serving
+
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "gthread", "--threads", "4", "webapp:create_app()"],
+         "--threads", "4", *serving.options(environment), "webapp:create_app()"],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

@@ -145,3 +145,141 @@ def test_a_locked_sqlite_database_gives_503_not_a_traceback(tmp_path):
     response = client.post("/de/projects/smart-city/chapters/offen/comments",
                            data={"csrf_token": token, "body": "Nach der Sperre"})
     assert response.status_code == 303
+
+
+# --- A database that stops answering (issue 9, item 6) ------------------------------------------------
+
+class Silent:
+    """A "PostgreSQL server" that accepts connections and never says a word (a hung server, a
+    network that swallows packets): the sockets stay open, nothing is ever read or answered."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.accepted = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.accepted.append(self.listener.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        for s in [self.listener, *self.accepted]:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+class Freezer(Proxy):
+    """A Proxy that can freeze: open connections stay open but nothing passes any more, and new
+    connections are accepted and never answered (the PostgreSQL server hangs)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frozen = threading.Event()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            self.connections.append(client)
+            if self.frozen.is_set():
+                continue  # accepted, never answered
+            upstream = socket.create_connection(self.target)
+            self.connections.append(upstream)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                if self.frozen.is_set():
+                    self.frozen_until_cut()
+                    return
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def frozen_until_cut(self):
+        while self.listener.fileno() != -1:
+            threading.Event().wait(0.1)
+
+
+BOUNDS = {"DB_CONNECT_TIMEOUT": 2, "DB_STATEMENT_TIMEOUT_MS": 1000, "HEALTH_TIMEOUT": 1}
+
+
+def _timed(client, path):
+    import time
+
+    started = time.monotonic()
+    response = client.get(path)
+    return response, time.monotonic() - started
+
+
+def test_a_silent_postgresql_gives_a_quick_503_not_a_hang():
+    """Before: no connect timeout; every request (and /health) waited for ever on a server that says nothing."""
+    from webapp import create_app
+
+    silent = Silent()
+    app = create_app({"DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{silent.port}/nothing",
+                      "SECRET_KEY": "x" * 40, **BOUNDS})
+    client = app.test_client()
+    try:
+        response, seconds = _timed(client, "/de/")
+        assert response.status_code == 503 and seconds < 10, seconds
+        assert soup(response).h1.get_text() == "Vorübergehend nicht erreichbar"
+        assert response.headers["Retry-After"] and response.headers["Content-Security-Policy"]
+        assert soup(client.get("/einfach/")).h1.get_text() != "Temporarily unavailable"  # localized in every mode
+        response, seconds = _timed(client, "/health")
+        assert response.status_code == 503 and seconds < 2, seconds
+        response, seconds = _timed(client, "/health")  # while the first check still hangs: at once
+        assert response.status_code == 503 and seconds < 0.5, seconds
+    finally:
+        app.extensions["db_engine"].dispose()
+        silent.close()
+
+
+@pytest.fixture()
+def postgres_via_freezer():
+    name = f"mitreden_fault_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    proxy = Freezer()
+    proxy.start()
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{proxy.port}/{name}"
+    command.upgrade(alembic_config(url), "head")
+    try:
+        yield proxy, url
+    finally:
+        proxy.cut()
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_postgresql_that_hangs_mid_way_gives_503_and_cached_pages_are_still_served(postgres_via_freezer):
+    """Before: pooled connections waited for ever on the frozen server; every thread hung, /health too."""
+    from tests.support import demo_app
+
+    proxy, url = postgres_via_freezer
+    app = demo_app(url, **BOUNDS)
+    client = app.test_client()
+    cached = client.get("/de/projects/smart-city")
+    assert cached.status_code == 200 and client.get("/health").status_code == 200
+
+    proxy.frozen.set()
+    response, seconds = _timed(client, "/de/projects/smart-city")  # a cached page: no database needed
+    assert response.status_code == 200 and response.data == cached.data and seconds < 0.5
+    response, seconds = _timed(client, "/en/projects/smart-city/chapters/offen")
+    assert response.status_code == 503 and seconds < 12, seconds
+    assert soup(response).h1.get_text() == "Temporarily unavailable"
+    response, seconds = _timed(client, "/health")
+    assert response.status_code == 503 and seconds < 2, seconds
+    app.extensions["db_engine"].dispose()

@@ -94,6 +94,29 @@ def trusted_hosts(base_url: str) -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
+def trusted_proxies(environ=os.environ) -> list[str]:
+    """``TRUSTED_PROXIES``: the load balancers' addresses or networks (comma-separated), the only
+    peers whose X-Forwarded-* headers count. Without it, only this machine (127.0.0.1, ::1).
+
+    Raises:
+        ConfigError: for something that is not an address or network; and in production when
+            ``PROXY_COUNT`` is set but ``TRUSTED_PROXIES`` is not (say which proxies to trust).
+    """
+    import ipaddress
+
+    raw = environ.get("TRUSTED_PROXIES", "").strip()
+    if not raw:
+        if environ.get("MITREDEN_ENV") == "production" and int(environ.get("PROXY_COUNT", "0") or 0) > 0:
+            raise ConfigError("PROXY_COUNT is set: set TRUSTED_PROXIES to the addresses of the load balancers "
+                              "(e.g. TRUSTED_PROXIES=10.0.0.5 or 10.0.0.0/24), the only ones whose "
+                              "X-Forwarded-* headers are believed.")
+        return ["127.0.0.1", "::1"]
+    try:
+        return [str(ipaddress.ip_network(item.strip(), strict=False)) for item in raw.split(",") if item.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"TRUSTED_PROXIES must list addresses or networks, comma-separated: {exc}") from None
+
+
 def load() -> dict:
     """The app's configuration read from the environment."""
     production = is_production()
@@ -109,6 +132,13 @@ def load() -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         # Anonymous readers' pages are kept this many seconds per process (0: off).
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "5")),
+        # Only these addresses or networks may set X-Forwarded-* (with PROXY_COUNT > 0).
+        "TRUSTED_PROXIES": trusted_proxies(),
+        # Every wait on PostgreSQL is bounded: a silent server gets readers a 503, not a hang.
+        "DB_CONNECT_TIMEOUT": float(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
+        "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "15000")),
+        "DB_POOL_TIMEOUT": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        "HEALTH_TIMEOUT": float(os.environ.get("HEALTH_TIMEOUT", "2")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -2,18 +2,132 @@
 
 SQLModel has no Flask integration of its own; this module is the small one we need:
 one engine per app, one session per request, closed when the request ends.
+
+A PostgreSQL server that stops answering must not hang the site: every wait on it is
+bounded. Connecting (``DB_CONNECT_TIMEOUT``), each statement on the server
+(``DB_STATEMENT_TIMEOUT_MS``), waiting for a pooled connection (``DB_POOL_TIMEOUT``), and
+a dead peer is noticed by TCP keepalives and ``tcp_user_timeout``. A server that accepts
+a statement and then says nothing at all (frozen, or a network that swallows packets but
+keeps the connection) is caught by :class:`Watchdog`, which cuts a connection whose
+statement or liveness check has run past the statement timeout plus a grace period; the
+request then gets the localized 503 page (:mod:`webapp.errors`).
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import time
+from typing import Any
+
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
+#: Defaults of the bounds (overridden by ``DB_CONNECT_TIMEOUT``, ``DB_STATEMENT_TIMEOUT_MS``, ``DB_POOL_TIMEOUT``).
+CONNECT_TIMEOUT = 5
+STATEMENT_TIMEOUT_MS = 15_000
+POOL_TIMEOUT = 10
+#: Seconds the watchdog gives the server beyond its own statement timeout before it cuts the connection.
+GRACE = 2.0
 
-def make_engine(url: str, busy_timeout: float = 15) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout (seconds)."""
+
+class Watchdog:
+    """Cuts PostgreSQL connections that wait on the server longer than ``limit`` seconds.
+
+    Watching costs a dictionary entry per statement; one daemon thread looks every quarter
+    second. Cutting shuts the connection's socket down, so the waiting thread gets an error
+    (the pool then drops the connection) instead of waiting for ever.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self._watched: dict[int, tuple[float, Any]] = {}
+        self._started = False
+        self._lock = threading.Lock()
+
+    def watch(self, connection: Any) -> None:
+        self._watched[id(connection)] = (time.monotonic() + self.limit, connection)
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    threading.Thread(target=self._run, name="db-watchdog", daemon=True).start()
+                    self._started = True
+
+    def done(self, connection: Any) -> None:
+        self._watched.pop(id(connection), None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.25)
+            now = time.monotonic()
+            for key, (deadline, connection) in list(self._watched.items()):
+                if deadline < now and self._watched.pop(key, None) is not None:
+                    self.cut(connection)
+
+    @staticmethod
+    def cut(connection: Any) -> None:
+        """Shut the connection's socket down (psycopg 3); the blocked read fails at once."""
+        try:
+            fd = connection.pgconn.socket
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except Exception:  # noqa: BLE001 - closed meanwhile, or not a socket any more
+            pass
+
+
+def _postgresql_engine(url: str, connect_timeout: float, statement_timeout_ms: int, pool_timeout: float) -> Engine:
+    """A PostgreSQL engine whose every wait on the server is bounded (see the module's text)."""
+    connect_args: dict[str, Any] = {
+        "connect_timeout": max(1, round(connect_timeout)),  # libpq's unit: whole seconds
+        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+        # Data sent but not acknowledged for this long (a host gone): the connection fails.
+        "tcp_user_timeout": int((connect_timeout + statement_timeout_ms / 1000 + GRACE) * 1000),
+    }
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+    engine = create_engine(url, pool_timeout=pool_timeout, connect_args=connect_args)
+    watchdog = Watchdog((statement_timeout_ms / 1000 if statement_timeout_ms else 30.0) + GRACE)
+    engine.extensions_watchdog = watchdog  # type: ignore[attr-defined]  (tests look at it)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _watch(conn, _cursor, _statement, _parameters, _context, _executemany):
+        watchdog.watch(conn.connection.driver_connection)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _unwatch(conn, _cursor, _statement, _parameters, _context, _executemany):
+        watchdog.done(conn.connection.driver_connection)
+
+    @event.listens_for(engine, "handle_error")
+    def _unwatch_failed(context):
+        if context.connection is not None and not context.connection.closed:
+            try:
+                watchdog.done(context.connection.connection.driver_connection)
+            except Exception:  # noqa: BLE001 - invalidated meanwhile
+                pass
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, _record, _proxy):
+        """The pool's liveness check, watched like a statement: a silent server is not waited for."""
+        watchdog.watch(dbapi_connection)
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:  # the pool drops this connection and tries a new one
+            raise DisconnectionError(str(exc)) from exc
+        finally:
+            watchdog.done(dbapi_connection)
+
+    return engine
+
+
+def make_engine(url: str, busy_timeout: float = 15, *, connect_timeout: float = CONNECT_TIMEOUT,
+                statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, pool_timeout: float = POOL_TIMEOUT) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout (seconds);
+    PostgreSQL a connect, statement and pool timeout, keepalives and a watchdog."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
@@ -25,12 +139,16 @@ def make_engine(url: str, busy_timeout: float = 15) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return _postgresql_engine(url, connect_timeout, statement_timeout_ms, pool_timeout)
 
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and close each request's session at teardown."""
-    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"], app.config.get("SQLITE_BUSY_TIMEOUT", 15))
+    app.extensions["db_engine"] = make_engine(
+        app.config["DATABASE_URL"], app.config.get("SQLITE_BUSY_TIMEOUT", 15),
+        connect_timeout=app.config.get("DB_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
+        statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS", STATEMENT_TIMEOUT_MS),
+        pool_timeout=app.config.get("DB_POOL_TIMEOUT", POOL_TIMEOUT))
 
     @app.teardown_appcontext
     def _close_session(_exc):

@@ -8,6 +8,8 @@ own origin only.
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Flask, Response, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -53,12 +55,40 @@ def init_app(app: Flask) -> None:
         return response
 
 
+class TrustedProxyFix:
+    """ProxyFix for requests whose immediate peer (``REMOTE_ADDR``) is one of our load balancers.
+
+    Anyone else who reaches the node directly may send X-Forwarded-* headers too: for them the
+    headers are removed, so the address a rate limit counts and the scheme stay their own.
+    """
+
+    def __init__(self, app, proxies: int, trusted: list[str]) -> None:
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        self.networks = [ipaddress.ip_network(item, strict=False) for item in trusted]
+
+    def trusts(self, address: str) -> bool:
+        try:
+            peer = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(peer in network for network in self.networks)
+
+    def __call__(self, environ: dict, start_response):
+        if self.trusts(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        for name in [key for key in environ if key.startswith(("HTTP_X_FORWARDED_", "HTTP_FORWARDED"))]:
+            del environ[name]
+        return self.app(environ, start_response)
+
+
 def trust_proxies(app: Flask) -> None:
-    """Behind ``PROXY_COUNT`` load balancers, take the client's address (for rate limits), scheme
-    (for HSTS and secure cookies) and host from their X-Forwarded-* headers.
+    """Behind ``PROXY_COUNT`` load balancers at ``TRUSTED_PROXIES``, take the client's address (for rate
+    limits), scheme (for HSTS and secure cookies) and host from their X-Forwarded-* headers; from no one else.
 
     Call last: the outermost layer, so that everything inside it (the page cache too) sees them.
     """
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies,  # type: ignore[method-assign]
+                                       app.config.get("TRUSTED_PROXIES") or ["127.0.0.1", "::1"])
