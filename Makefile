@@ -19,12 +19,14 @@ run: install static translations migrate demo
 	@echo "Mitreden runs on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(BIN)/flask run --host "$(HOST)" --port "$(PORT)"
 
-# The production server: gunicorn, WEB_CONCURRENCY workers (default 2), production mode.
+# The production server: gunicorn, production mode, settings in webapp/gunicorn_conf.py:
+# WEB_CONCURRENCY workers (default 2 with REDIS_URL, 1 without; more than one without REDIS_URL
+# is refused, as each would count rate limits on its own).
 # It needs a real SECRET_KEY; demo logins are refused and there is no debug. webapp/serving.py adds
 # our worker (localized 414/431 answers), gunicorn's limits and the proxies to trust (TRUSTED_PROXIES).
 serve: install static translations migrate
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve runs in production mode and needs SECRET_KEY (32+ random characters), e.g. SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))') make serve"; exit 1; }
-	MITREDEN_ENV=production $(BIN)/gunicorn --workers "$${WEB_CONCURRENCY:-2}" --worker-class gthread --threads 4 \
+	MITREDEN_ENV=production $(BIN)/gunicorn --config webapp/gunicorn_conf.py \
 	  --bind "$(HOST):$(PORT)" \
 	  --access-logfile - $$(MITREDEN_ENV=production $(BIN)/python -m webapp.serving) "webapp:create_app()"
 

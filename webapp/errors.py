@@ -128,7 +128,10 @@ def init_app(app: Flask) -> None:
         view = current_app.view_functions.get(request.endpoint or "")
         if request.method == "POST" and getattr(view, "keeps_input", False) and not g.get("csrf_redispatched"):
             g.csrf_redispatched = True
-            return view(**(request.view_args or {}))
+            try:
+                return view(**(request.view_args or {}))
+            except HTTPException as error:  # e.g. its rate limit applies: raised inside this handler, it
+                return _http_error(error)   # would escape as a 500 with a traceback; answer it as any other
         if wants_fragment():  # said in place; a bare 400 would not be swapped, and nothing would happen
             return session_notice()
         return error_response(400)

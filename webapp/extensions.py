@@ -10,4 +10,8 @@ from flask_wtf import CSRFProtect
 csrf = CSRFProtect()
 login_manager = LoginManager()
 #: Rate limits; storage is Redis when ``REDIS_URL`` is set (shared by all app instances), else memory.
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+#: When Redis cannot be reached, limits fail open: they count in this process's memory, with a logged
+#: warning ("Rate limit storage unreachable"), and go back to Redis once it answers again; any other
+#: storage error is logged and the request goes on. Never a 500 because of a rate limit.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, in_memory_fallback_enabled=True,
+                  swallow_errors=True)

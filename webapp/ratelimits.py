@@ -3,6 +3,11 @@
 Flask-Limiter calls ``on_breach`` before the view runs; :func:`form_again` builds a
 callback that re-renders the page with the submitted form and a message saying how long
 to wait (HTTP 429, with ``Retry-After``).
+
+:func:`within`, :func:`count` and :func:`reset_at` are for limits a view decides on
+itself (the login brake needs to know whether the password was right). They use the
+limiter's storage (Redis or memory, with the same in-memory fallback) and, like the
+limiter, fail open with a logged warning when the storage cannot be reached.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import time
 from datetime import timedelta
 from typing import Callable
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import format_timedelta, gettext as _
+from limits import parse
 
 
 def wait_message(reset_at: float) -> str:
@@ -27,13 +33,60 @@ def retry_after(reset_at: float) -> str:
     return str(max(1, math.ceil(reset_at - time.time())))
 
 
+def refuse(render_page: Callable[[str], Response], reset_at: float) -> Response:
+    """``render_page(message)`` as a 429 that says how long to wait."""
+    response = render_page(wait_message(reset_at))
+    response.status_code = 429
+    response.headers["Retry-After"] = retry_after(reset_at)
+    return response
+
+
 def form_again(render_page: Callable[[str], Response]) -> Callable:
     """An ``on_breach`` callback: ``render_page(message)`` makes the page with the submitted form."""
 
     def on_breach(limit) -> Response:
-        response = render_page(wait_message(limit.reset_at))
-        response.status_code = 429
-        response.headers["Retry-After"] = retry_after(limit.reset_at)
-        return response
+        return refuse(render_page, limit.reset_at)
 
     return on_breach
+
+
+def _arguments(key: str) -> list[str]:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    return [prefix, "view", key] if prefix else ["view", key]
+
+
+def _storage_failed(error: Exception) -> None:
+    current_app.logger.warning("Rate limit storage unreachable (%s): not counting this request",
+                               error.__class__.__name__)
+
+
+def within(limit: str, key: str) -> bool:
+    """True while ``key`` has room left under ``limit`` (Flask-Limiter notation); counts nothing."""
+    from .extensions import limiter
+
+    try:
+        return limiter.limiter.test(parse(limit), *_arguments(key))
+    except Exception as error:  # noqa: BLE001 - storage down: fail open, as the limiter does
+        _storage_failed(error)
+        return True
+
+
+def count(limit: str, key: str) -> None:
+    """Count one hit of ``key`` against ``limit``."""
+    from .extensions import limiter
+
+    try:
+        limiter.limiter.hit(parse(limit), *_arguments(key))
+    except Exception as error:  # noqa: BLE001
+        _storage_failed(error)
+
+
+def reset_at(limit: str, key: str) -> float:
+    """When ``key``'s window under ``limit`` ends (a Unix time)."""
+    from .extensions import limiter
+
+    try:
+        return limiter.limiter.get_window_stats(parse(limit), *_arguments(key)).reset_time
+    except Exception as error:  # noqa: BLE001
+        _storage_failed(error)
+        return time.time() + 60

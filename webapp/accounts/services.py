@@ -87,6 +87,12 @@ def _tell_owner_of_attempt(email: str) -> None:
 def send_confirmation(user: User, address: Optional[str] = None) -> None:
     """Mail a link that confirms ``address`` (default: the account's address)."""
     address = address or user.email
+    owner = by_email(address)
+    if owner is not None and owner.id != user.id:
+        # The address has an account already: no link goes there, and its owner learns that someone
+        # tried (the one asking is told the same as for a free address: no account enumeration).
+        mail.send(owner.email, "email_taken", owner.language, user=owner)
+        return
     token = make_token("confirm", {"u": user.id, "e": normalise_key(address)})
     link = mail.link("accounts.confirm", user.language, token=token)
     mail.send(address, "confirm", user.language, user=user, link=link)
@@ -174,10 +180,18 @@ def confirm_address_by_reset(user: User) -> None:
 
 
 def request_email_change(user: User, new_email: str) -> None:
+    """Ask to move ``user`` to ``new_email``; the same whether or not that address has an account.
+
+    A free address gets the confirmation link; the owner of a taken one gets a note instead
+    (see :func:`send_confirmation`), and confirming could not move the account there anyway.
+
+    Raises:
+        AccountError: when ``new_email`` is the account's own address already.
+    """
     from flask_babel import gettext as _
 
-    if by_email(new_email):
-        raise AccountError(_("There is already an account with this email address."), "email")
+    if normalise_key(new_email) == user.email_key:
+        raise AccountError(_("This is your email address already."), "email")
     user.pending_email = new_email
     db.session().add(user)
     db.session().commit()

@@ -13,6 +13,7 @@ from ..extensions import limiter
 from ..forms import safe_next
 from ..htmx import render
 from ..i18n import LanguageMode
+from .. import ratelimits
 from ..ratelimits import form_again
 from . import bp, services
 from .forms import (ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm, ForgotPasswordForm,
@@ -38,8 +39,22 @@ def _failed(response: Response) -> bool:
     return response.status_code == 422
 
 
+#: Failed logins one account may have per hour from all addresses together (a brute force spread
+#: over many addresses). Beyond it only a correct password from an address that has not itself
+#: failed for this account within the hour logs in; everything else waits. So an attacker cannot
+#: lock the owner out, and each of their addresses gets one guess an hour.
+LOGIN_ACCOUNT_BRAKE = "50 per hour"
+#: Marks an address that failed for an account (one failure uses it up).
+LOGIN_ADDRESS_FAILED = "1 per hour"
+
+
+def _login_account() -> str:
+    return normalise_key(request.form.get("email", ""))[:254]
+
+
 def _login_account_key() -> str:
-    return "login:" + normalise_key(request.form.get("email", ""))[:254]
+    """The strict login limit counts per account *and* client address: failures elsewhere lock no one out."""
+    return f"login:{_login_account()}:{request.remote_addr}"
 
 
 def _login_breach(message: str) -> Response:
@@ -79,7 +94,16 @@ def login(mode: LanguageMode):
     """Log in and return to where the reader was (same site only)."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        brake, address = f"login-account:{_login_account()}", f"login-failed:{_login_account()}:{request.remote_addr}"
+        braked = not ratelimits.within(LOGIN_ACCOUNT_BRAKE, brake)
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None and braked and not ratelimits.within(LOGIN_ADDRESS_FAILED, address):
+            user = None  # under the brake, an address that has failed for this account waits
+        if user is None:
+            ratelimits.count(LOGIN_ACCOUNT_BRAKE, brake)
+            ratelimits.count(LOGIN_ADDRESS_FAILED, address)
+            if braked:
+                return ratelimits.refuse(_login_breach, ratelimits.reset_at(LOGIN_ACCOUNT_BRAKE, brake))
         if user is not None:
             target = safe_next(form.next.data)
             session.clear()  # a fresh session for the logged-in reader
@@ -178,10 +202,18 @@ def change_password(mode: LanguageMode):
     return _form_page("accounts/change_password.html", form)
 
 
+def _change_email_breach(message: str) -> Response:
+    return _form_page("accounts/change_email.html", ChangeEmailForm(), message)
+
+
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
+@limiter.limit("30 per hour", methods=["POST"], on_breach=form_again(_change_email_breach))
+@limiter.limit("10 per hour;20 per day", methods=["POST"], key_func=lambda: f"email-change:{current_user.id}",
+               on_breach=form_again(_change_email_breach))
 @keeps_input
 def change_email(mode: LanguageMode):
+    """Ask to move the account to a new address: the same answer whether or not that address has an account."""
     form = ChangeEmailForm()
     user = current_user._get_current_object()
     if form.validate_on_submit() and _current_password_ok(form, user):
