@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from . import names
 from .models import normalise_key
 from .passwords import MAX_LENGTH, password_problem
 
@@ -27,6 +28,16 @@ USERNAME_PATTERN = re.compile(r"^[\w][\w .\-]{1,38}[\w.]$", re.UNICODE)
 
 def _strip(value):
     return normalise_text(value) if isinstance(value, str) else value
+
+
+def _looks_like_itself(_form, field):
+    """No invisible characters and one script: a name cannot pass for another one (see names.py)."""
+    name = field.data or ""
+    if names.invisible_characters(name):
+        raise ValidationError(_l("Please remove the invisible characters from your username."))
+    if names.mixes_scripts(name):
+        raise ValidationError(_l("Please write your username in one alphabet: for example, do not mix Latin "
+                                 "and Cyrillic letters."))
 
 
 def _email_field(label, autocomplete="email"):
@@ -72,10 +83,11 @@ class NewPasswordMixin:
 class RegisterForm(NewPasswordMixin, BaseForm):
     username = StringField(
         _l("Username"),
-        filters=[_strip],
+        filters=[_strip, names.collapse_spaces],
         validators=[
             InputRequired(_l("Enter a username.")),
             Length(min=3, max=40, message=_l("Use 3 to 40 characters for your username.")),
+            _looks_like_itself,
             Regexp(USERNAME_PATTERN, message=_l("Use letters, digits, spaces, dots, hyphens or underscores.")),
             _key_fits(40, _l("Use 3 to 40 characters for your username.")),
             no_control_characters,

@@ -12,6 +12,8 @@ from ..clock import utcnow
 
 #: Roles, from least to most rights.
 ROLES = ("participant", "moderator", "admin")
+#: Roles that speak for the site: marked at their comments, their names reserved.
+STAFF_ROLES = ("moderator", "admin")
 
 
 def normalise_key(value: str) -> str:
@@ -55,3 +57,11 @@ class User(UserMixin, SQLModel, table=True):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def staff_role(self) -> Optional[str]:
+        """"moderator" or "admin" for the site's staff, else ``None``: the badge at their comments.
+
+        The one place that says who speaks for the site (roles move into a membership table later).
+        """
+        return self.role if self.role in STAFF_ROLES else None

@@ -6,11 +6,12 @@ from typing import Optional
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .. import db, mail
 from ..clock import utcnow
-from .models import User, new_session_token, normalise_key
+from . import names
+from .models import STAFF_ROLES, User, new_session_token, normalise_key
 from .passwords import hash_password, needs_rehash, verify_password  # noqa: F401  (views use verify_password)
 from .tokens import make_token, read_token
 
@@ -36,6 +37,12 @@ def by_email(email: str) -> Optional[User]:
     return db.session().exec(select(User).where(User.email_key == normalise_key(email))).first()
 
 
+def name_is_reserved(username: str) -> bool:
+    """Whether ``username`` looks like the site's name, an office, or a moderator's or administrator's name."""
+    staff = db.session().exec(select(User.username).where(col(User.role).in_(STAFF_ROLES))).all()
+    return names.reserved(username, current_app.config["SITE_NAME"], tuple(staff))
+
+
 def register(username: str, email: str, password: str, language: str) -> Optional[User]:
     """Create an unconfirmed account and mail the confirmation link.
 
@@ -55,6 +62,9 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     session = db.session()
     if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
         raise AccountError(_("This username is taken. Please choose another one."), "username")
+    if name_is_reserved(username):
+        raise AccountError(_("This name looks like the name of this site or of its moderation. "
+                             "Please choose another one."), "username")
     password_hash = hash_password(password)
     if by_email(email):
         _tell_owner_of_attempt(email)
