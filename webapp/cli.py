@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask demo load`` and ``flask translate ...``."""
+"""Command-line tasks: ``flask demo load``, ``flask translate ...`` and ``flask users expire-unconfirmed``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,23 @@ CATALOG_LOCALES = ("de", "de@simple")
 
 demo_cli = AppGroup("demo", help="Demo content.")
 translate_cli = AppGroup("translate", help="Interface translations (wraps pybabel).")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+@users_cli.command("expire-unconfirmed")
+def users_expire_unconfirmed() -> None:
+    """Delete accounts never confirmed within UNCONFIRMED_ACCOUNT_DAYS (default 7) of registering.
+
+    Run it daily (cron, a systemd timer or the site's periodic job); their addresses and
+    usernames become free again (registering with them also replaces such an account).
+    """
+    from flask import current_app
+
+    from .accounts.services import expire_unconfirmed
+
+    count = expire_unconfirmed()
+    days = current_app.config["UNCONFIRMED_ACCOUNT_DAYS"]
+    click.echo(f"Deleted {count} account(s) not confirmed within {days:g} days.")
 
 
 @demo_cli.command("load")
@@ -78,5 +95,6 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(users_cli)
     from .backup import backup_cli
     app.cli.add_command(backup_cli)

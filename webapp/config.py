@@ -130,6 +130,8 @@ def load() -> dict:
         "PRODUCTION": production,
         "SITE_NAME": os.environ.get("SITE_NAME", "Mitreden Eichbrunn"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        # Accounts never confirmed are deleted this many days after registering (flask users expire-unconfirmed).
+        "UNCONFIRMED_ACCOUNT_DAYS": float(os.environ.get("UNCONFIRMED_ACCOUNT_DAYS", "7")),
         # Anonymous readers' pages are kept this many seconds per process (0: off).
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "5")),
         # Only these addresses or networks may set X-Forwarded-* (with PROXY_COUNT > 0).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
@@ -10,17 +11,28 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, Va
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
 from . import names
-from .models import normalise_key
+from .models import email_key, normalise_key
 from .passwords import MAX_LENGTH, password_problem
 
-def _key_fits(length: int, message):
-    """The normalised comparison key (NFKC, case-folded) may be longer than the input: check it."""
+def _key_fits(length: int, message, key=normalise_key):
+    """The comparison key (NFKC and case-folded, or punycode for a domain) may be longer than the input: check it."""
 
     def check(_form, field):
-        if field.data and len(normalise_key(field.data)) > length:
+        if field.data and len(key(field.data)) > length:
             raise ValidationError(message)
 
     return check
+
+
+def _ordinary_characters(_form, field):
+    """Full-width letters and other compatibility forms ("ｎｅｗ@", "ﬁ") are refused in addresses.
+
+    Mail delivers "ｎｅｗ@example.org" to another mailbox than "new@example.org", yet both
+    read alike: refusing them is clearer than an account whose address looks like someone else's.
+    """
+    if field.data and unicodedata.normalize("NFKC", field.data) != field.data:
+        raise ValidationError(_l("Please type the email address in ordinary characters: it contains "
+                                 "full-width or other special forms of letters or digits."))
 
 
 USERNAME_PATTERN = re.compile(r"^[\w][\w .\-]{1,38}[\w.]$", re.UNICODE)
@@ -48,8 +60,9 @@ def _email_field(label, autocomplete="email"):
         validators=[
             InputRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
+            _ordinary_characters,
             Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
-            _key_fits(254, _l("The email address is too long.")),
+            _key_fits(254, _l("The email address is too long."), key=email_key),
         ],
     )
 

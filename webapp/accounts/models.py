@@ -5,6 +5,7 @@ import unicodedata
 from datetime import datetime
 from typing import Optional
 
+import idna
 from flask_login import UserMixin
 from sqlmodel import Field, SQLModel
 
@@ -17,8 +18,28 @@ STAFF_ROLES = ("moderator", "admin")
 
 
 def normalise_key(value: str) -> str:
-    """The comparison key of a username or email: NFKC and case-folded, so look-alikes collide."""
+    """The comparison key of a username: NFKC and case-folded, so look-alikes collide."""
     return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def email_key(address: str) -> str:
+    """The comparison key of an email address: one key for the spellings mail treats as one mailbox.
+
+    The domain is case-insensitive and its Unicode and punycode forms are one domain (IDNA,
+    UTS #46). The local part is only lower-cased: no NFKC and no case folding, because mail
+    servers deliver "straße@" and "strasse@" (or a full-width "ｎｅｗ@" and "new@") to different
+    mailboxes, and folding them let one address squat another's account. (The forms refuse
+    full-width and other compatibility characters in addresses anyway, see accounts/forms.py.)
+    """
+    address = address.strip()
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address.lower()
+    try:
+        domain = idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    return f"{local.lower()}@{domain.lower()}"
 
 
 def new_session_token() -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
+from sqlalchemy import and_, or_
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from .. import db, mail
 from ..clock import utcnow
 from . import names
-from .models import STAFF_ROLES, User, new_session_token, normalise_key
+from .models import STAFF_ROLES, User, email_key, new_session_token, normalise_key
 from .passwords import hash_password, needs_rehash, verify_password  # noqa: F401  (views use verify_password)
 from .tokens import make_token, read_token
 
@@ -34,7 +37,7 @@ class AccountError(Exception):
 
 
 def by_email(email: str) -> Optional[User]:
-    return db.session().exec(select(User).where(User.email_key == normalise_key(email))).first()
+    return db.session().exec(select(User).where(User.email_key == email_key(email))).first()
 
 
 def name_is_reserved(username: str) -> bool:
@@ -60,6 +63,7 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     from flask_babel import gettext as _
 
     session = db.session()
+    _drop_expired_holders(username, email)
     if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
         raise AccountError(_("This username is taken. Please choose another one."), "username")
     if name_is_reserved(username):
@@ -69,7 +73,7 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     if by_email(email):
         _tell_owner_of_attempt(email)
         return None
-    user = User(username=username, username_key=normalise_key(username), email=email, email_key=normalise_key(email),
+    user = User(username=username, username_key=normalise_key(username), email=email, email_key=email_key(email),
                 password_hash=password_hash, language=language)
     session.add(user)
     try:
@@ -82,6 +86,43 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
         raise AccountError(_("This username is taken. Please choose another one."), "username") from None
     send_confirmation(user)
     return user
+
+
+def _unconfirmed_before():
+    """The condition "never confirmed, registered longer ago than UNCONFIRMED_ACCOUNT_DAYS"."""
+    cutoff = utcnow() - timedelta(days=current_app.config["UNCONFIRMED_ACCOUNT_DAYS"])
+    return and_(User.email_confirmed_at.is_(None), User.created_at < cutoff)
+
+
+def expire_unconfirmed() -> int:
+    """Delete the accounts never confirmed within UNCONFIRMED_ACCOUNT_DAYS; how many there were.
+
+    Such an account could not comment, rate or report; should one have ratings all the same,
+    the comments it rated are recounted. ``flask users expire-unconfirmed`` runs this.
+    """
+    from ..comments.services import recount_ratings
+    from ..comments.models import Rating
+
+    session = db.session()
+    expired = list(session.exec(select(User.id).where(_unconfirmed_before())).all())
+    if not expired:
+        return 0
+    rated = list(session.exec(select(Rating.comment_id).where(col(Rating.user_id).in_(expired))).all())
+    session.execute(sa_delete(User).where(col(User.id).in_(expired), _unconfirmed_before()))
+    recount_ratings(sorted(set(rated)))
+    session.commit()
+    return len(expired)
+
+
+def _drop_expired_holders(username: str, email: str) -> None:
+    """An expired unconfirmed account holding this username or address gives way to the new one."""
+    session = db.session()
+    holders = list(session.exec(select(User.id).where(
+        or_(User.username_key == normalise_key(username), User.email_key == email_key(email)),
+        _unconfirmed_before())).all())
+    if holders:
+        session.execute(sa_delete(User).where(col(User.id).in_(holders), _unconfirmed_before()))
+        session.flush()
 
 
 def _tell_owner_of_attempt(email: str) -> None:
@@ -103,7 +144,7 @@ def send_confirmation(user: User, address: Optional[str] = None) -> None:
         # tried (the one asking is told the same as for a free address: no account enumeration).
         mail.send(owner.email, "email_taken", owner.language, user=owner)
         return
-    token = make_token("confirm", {"u": user.id, "e": normalise_key(address)})
+    token = make_token("confirm", {"u": user.id, "e": email_key(address)})
     link = mail.link("accounts.confirm", user.language, token=token)
     mail.send(address, "confirm", user.language, user=user, link=link)
 
@@ -117,10 +158,10 @@ def confirm(token: str) -> Optional[User]:
     user = session.get(User, payload.get("u"))
     if user is None:
         return None
-    if user.pending_email and normalise_key(user.pending_email) == payload.get("e"):
+    if user.pending_email and email_key(user.pending_email) == payload.get("e"):
         if by_email(user.pending_email):
             return None
-        user.email, user.email_key, user.pending_email = user.pending_email, normalise_key(user.pending_email), None
+        user.email, user.email_key, user.pending_email = user.pending_email, email_key(user.pending_email), None
     elif user.email_key != payload.get("e"):
         return None
     user.email_confirmed_at = utcnow()  # the address in the link is proven now
@@ -200,7 +241,7 @@ def request_email_change(user: User, new_email: str) -> None:
     """
     from flask_babel import gettext as _
 
-    if normalise_key(new_email) == user.email_key:
+    if email_key(new_email) == user.email_key:
         raise AccountError(_("This is your email address already."), "email")
     user.pending_email = new_email
     db.session().add(user)
