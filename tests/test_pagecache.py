@@ -177,3 +177,11 @@ def test_query_parameters_of_other_pages_are_left_alone(app, client):
 
     html = client.get("/de/account/login?next=" + quote("/de/projects/smart-city")).get_data(as_text=True)
     assert 'value="/de/projects/smart-city"' in html
+
+
+def test_an_unknown_category_redirects_to_the_page_without_it(client):
+    """Random categories would each be a page to render (and to keep): there is one address per page."""
+    response = client.get("/de/projects/smart-city/chapters/teilhabe?category=x7f3q&sort=oldest")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/de/projects/smart-city/chapters/teilhabe?sort=oldest")
+    assert client.get("/de/projects/smart-city/chapters/teilhabe?category=").status_code == 200  # "all categories"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Optional
 
-from flask import request
+from flask import redirect, request, url_for
 from flask_login import current_user
 
 from ..comments import messages, rules
@@ -103,11 +103,21 @@ def paragraph_page(project: Project, current: ChapterInContext, paragraph: Parag
                         render_options)
 
 
+def _without_unknown_category(project: Project):
+    """A category the project does not have leads to the page without it (one address per page:
+    random values can neither fill the page cache nor force a render each)."""
+    category = request.args.get("category")
+    if category and category not in project.categories:  # empty: "all categories", as the filter sends it
+        args = {key: value for key, value in request.args.items() if key != "category"}
+        return redirect(url_for(request.endpoint, **request.view_args, **args), 301)
+    return None
+
+
 @bp.get("/chapters/<slug:chapter>")
 def chapter(mode: LanguageMode, slug: str, chapter: str):
     """A chapter with its paragraphs, navigation and discussion."""
     project = get_published(slug)
-    return chapter_page(project, find_chapter(project, chapter))
+    return _without_unknown_category(project) or chapter_page(project, find_chapter(project, chapter))
 
 
 @bp.get("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>")
@@ -116,4 +126,4 @@ def paragraph(mode: LanguageMode, slug: str, chapter: str, paragraph_id: int):
     project = get_published(slug)
     current = find_chapter(project, chapter)
     found, number = find_paragraph(current, paragraph_id)
-    return paragraph_page(project, current, found, number)
+    return _without_unknown_category(project) or paragraph_page(project, current, found, number)
