@@ -26,6 +26,7 @@ run: install static translations migrate demo
 # our worker (localized 414/431 answers), gunicorn's limits and the proxies to trust (TRUSTED_PROXIES).
 serve: install static translations migrate
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve runs in production mode and needs SECRET_KEY (32+ random characters), e.g. SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))') make serve"; exit 1; }
+	@[ -n "$$PUBLIC_BASE_URL" ] || { echo "make serve runs in production mode and needs PUBLIC_BASE_URL, the address readers use (every mailed link starts with it), e.g. PUBLIC_BASE_URL=https://beteiligung.example.org make serve"; exit 1; }
 	MITREDEN_ENV=production $(BIN)/gunicorn --config webapp/gunicorn_conf.py \
 	  --bind "$(HOST):$(PORT)" \
 	  --access-logfile - $$(MITREDEN_ENV=production $(BIN)/python -m webapp.serving) "webapp:create_app()"
