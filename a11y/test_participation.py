@@ -256,6 +256,7 @@ def test_back_after_logging_out_in_the_header_shows_nothing_private(reader, serv
     log_in(reader, server_url, user, "/de/account/")
     assert user.email in reader.page_source
     reader.find_element(By.CSS_SELECTOR, "header .main-menu__logout button").click()
+    wait(reader, lambda: "/account" not in reader.current_url)  # the logout's redirect has landed
     wait(reader, lambda: "abgemeldet" in reader.find_element(By.TAG_NAME, "main").text)
     reader.back()
     wait(reader, lambda: reader.execute_script("return document.readyState") == "complete"
