@@ -21,12 +21,12 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.axe import AXE_SCRIPT, describe
 from a11y.conftest import make_browser
+from a11y import test_participation as participation
+from a11y.test_participation import reader, wait  # noqa: F401  (the participation flows' browser and wait)
 from tests.support import PASSWORD, csrf_token, login, make_user
 
 CHAPTER = "/de/projects/smart-city/chapters/teilhabe"
@@ -43,29 +43,9 @@ def citizen():
     shutil.rmtree(browser.profile_dir, ignore_errors=True)
 
 
-@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
-def reader(request):
-    """A fresh browser whose pages run with JavaScript, or without (DevTools emulation)."""
-    browser = make_browser(javascript=True)
-    browser.javascript = request.param
-    if not request.param:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
-    yield browser
-    browser.quit()
-    shutil.rmtree(browser.profile_dir, ignore_errors=True)
-
-
-def wait(browser, condition, timeout=10):
-    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
-                         ).until(lambda _b: condition())
-
-
 def log_in(browser, server_url, user, target=CHAPTER):
-    browser.get(f"{server_url}/de/account/login?next={target}")
-    browser.find_element(By.ID, "email").send_keys(user.email)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait(browser, lambda: target in browser.current_url)
+    """The participation flows' login, then (with JavaScript) until htmx is ready."""
+    participation.log_in(browser, server_url, user, target)
     if browser.javascript:
         wait(browser, lambda: browser.execute_script("return Boolean(window.htmx)"))
 
