@@ -131,11 +131,14 @@ def many_comments(app):
 def log_in_as_participant(browser, server_url: str) -> None:
     """Log the demo participant in through the form (JavaScript or not)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     open_page(browser, f"{server_url}/de/account/login")
     browser.find_element(By.ID, "email").send_keys("participant@example.org")
     browser.find_element(By.ID, "password").send_keys("mitreden-demo")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(
+        lambda b: "/account/login" not in b.current_url and b.execute_script("return document.readyState") == "complete")
 
 
 def submit_main_form(browser) -> None:

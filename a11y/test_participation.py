@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
@@ -49,7 +50,9 @@ def log_in(browser, server_url, user, target=CHAPTER):
     browser.find_element(By.ID, "email").send_keys(user.email)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait(browser, lambda: target in browser.current_url)
+    # The login page's own address names the target (?next=…): wait for the page itself.
+    wait(browser, lambda: urlsplit(browser.current_url).path == urlsplit(target).path
+         and browser.execute_script("return document.readyState") == "complete")
 
 
 def write(browser, text, form="#comment-form"):
