@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -19,7 +20,9 @@ def test_no_policy_violation_while_reading_and_commenting(server_url, app):
         browser.find_element(By.ID, "email").send_keys(user.email)
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        WebDriverWait(browser, 10).until(lambda b: "/chapters/offen" in b.current_url)
+        # The login page's address names the target too (?next=…): wait for the target page itself.
+        WebDriverWait(browser, 10).until(lambda b: urlsplit(b.current_url).path.endswith("/chapters/offen")
+                                         and b.execute_script("return document.readyState") == "complete")
         assert "js-enabled" in browser.find_element(By.TAG_NAME, "html").get_attribute("class")
         assert browser.execute_script("return typeof htmx") == "object"
         text = f"Mit Sicherheitsrichtlinie {secrets.token_hex(3)}"
