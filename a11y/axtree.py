@@ -58,7 +58,7 @@ def _dom(browser, texts: list[str] | None = None) -> dict[int, DomNode]:
     def walk(node: dict, form: DomNode | None, written: bool, nav: DomNode | None = None) -> None:
         if node.get("nodeType") == 1:
             raw = node.get("attributes", [])
-            element = DomNode(node["nodeName"].lower(), dict(zip(raw[::2], raw[1::2])), form)
+            element = DomNode(node["nodeName"].lower(), dict(zip(raw[::2], raw[1::2], strict=True)), form)
             found[node["backendNodeId"]] = element
             if element.name == "nav" and "hidden" not in element.attributes:
                 nav = element

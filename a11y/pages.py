@@ -14,7 +14,6 @@ from webapp.i18n import MODES
 from webapp.pages.content import PAGES
 from webapp.projects.models import Project
 
-
 #: A page's main form, sent empty for its error state (the comment form where there is one).
 MAIN_FORM = "#comment-form, .reply-form form, main form.form"
 

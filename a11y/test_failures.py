@@ -18,14 +18,14 @@ import json
 import secrets
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from selenium.webdriver.common.by import By
 
+from a11y import test_participation as participation
 from a11y.axe import AXE_SCRIPT, describe
 from a11y.conftest import make_browser
-from a11y import test_participation as participation
 from a11y.test_participation import reader, wait  # noqa: F401  (the participation flows' browser and wait)
 from tests.support import PASSWORD, csrf_token, login, make_user
 
@@ -158,7 +158,7 @@ def test_a_refused_reply_leaves_nothing_busy_and_keeps_the_text(citizen, server_
 
     with Session(app.extensions["db_engine"]) as session:  # its author deletes it meanwhile
         comment = session.get(Comment, parent)
-        comment.deleted_at = datetime.now(timezone.utc)
+        comment.deleted_at = datetime.now(UTC)
         session.add(comment)
         session.commit()
     text = f"Zu spät {secrets.token_hex(3)}"

@@ -203,8 +203,9 @@ def test_a_closed_phase_shows_why_and_keeps_the_discussion_readable(reader, serv
 
 
 def test_more_comments_are_appended_with_focus_on_the_first_new_one(server_url, app, session):
-    from webapp.models import Comment, Project
     from sqlmodel import select
+
+    from webapp.models import Comment, Project
 
     project = session.exec(select(Project).where(Project.slug == "spielplaetze")).one()
     writer = make_user(app)

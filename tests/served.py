@@ -73,7 +73,7 @@ def gunicorn(database_url: str, instance: Path, workers: int = 2, **env):
                     break
             except OSError:  # refused, reset or timed out: not up yet (URLError is an OSError too)
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}") from None
                 time.sleep(0.2)
         yield base
     finally:

@@ -7,7 +7,7 @@ The database is SQLite in a temporary folder, or the PostgreSQL server named by
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -60,7 +60,7 @@ def demo_app(url: str, **overrides):
     with application.app_context(), Session(db.engine()) as session:
         demo.load(session, TODAY)
         demo.load_accounts(session)
-        demo.load_comments(session, datetime.now(timezone.utc))
+        demo.load_comments(session, datetime.now(UTC))
     return application
 
 
@@ -128,7 +128,7 @@ def make_user(app, *, confirmed: bool = True, role: str = "participant", passwor
     with app.app_context(), Session(db.engine()) as session:
         user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
                     password_hash=hash_password(password), role=role, language=language,
-                    email_confirmed_at=datetime.now(timezone.utc) if confirmed else None)
+                    email_confirmed_at=datetime.now(UTC) if confirmed else None)
         session.add(user)
         session.commit()
         session.refresh(user)

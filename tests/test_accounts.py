@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-from tests.support import (PASSWORD, csrf_token, link_in, login, mails_to, make_user, post_form, soup)
+from tests.support import PASSWORD, csrf_token, link_in, login, mails_to, make_user, post_form, soup
 from webapp.forms import safe_next
 
 

@@ -8,7 +8,7 @@ link and heading those on that paragraph.
 """
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -46,7 +46,7 @@ def reader(app, client, session):
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     chapter = project.document.chapters[0]
     author = make_user(app)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     common = {"project_id": project.id, "chapter_id": chapter.id, "author_id": author.id, "language": "de"}
     deleted = Comment(**common, body="", deleted_at=now, reply_count=1, created_at=now - timedelta(minutes=3))
     on_paragraph = Comment(**common, paragraph_id=chapter.paragraphs[0].id, body="Zum ersten Absatz",

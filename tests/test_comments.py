@@ -429,7 +429,7 @@ def test_ratings_say_what_they_mean_and_ones_own_comment_is_not_rated(app, sessi
     assert not html.find("article", id=f"comment-{own.id}").find("button")  # no rating of one's own
     assert "0 Personen stimmen zu" in html.find("article", id=f"comment-{own.id}").get_text()
     token = csrf_token(logged_in.get(CHAPTER))
-    rate = f"/de/projects/smart-city/comments/{{}}/rating"
+    rate = "/de/projects/smart-city/comments/{}/rating"
     assert logged_in.post(rate.format(own.id), data={"csrf_token": token, "agree": "Stimme zu"}).status_code == 403
     # The button sends its label as value (text browsers show values); its name says which.
     assert logged_in.post(rate.format(theirs.id), data={"csrf_token": token, "agree": "Stimme zu"}).status_code == 303

@@ -7,12 +7,13 @@ address and username.
 """
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import MetaData, create_engine, select as sa_select
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from tests.support import PASSWORD, alembic_config, csrf_token, login, mails_to, make_user, soup
@@ -88,7 +89,7 @@ def test_an_address_in_other_case_is_still_the_same_account(app, client, session
 def _age(app, user_id, days):
     with app.app_context(), Session(db.engine()) as session:
         row = session.get(User, user_id)
-        row.created_at = datetime.now(timezone.utc) - timedelta(days=days)
+        row.created_at = datetime.now(UTC) - timedelta(days=days)
         session.add(row)
         session.commit()
 
@@ -119,7 +120,7 @@ def test_registering_with_the_address_of_an_expired_unconfirmed_account_replaces
     _age(app, expired.id, 8)
     assert register(app.test_client(), expired.email).status_code == 303
     [new] = accounts(session, expired.email_key)
-    assert new.username != expired.username and new.created_at > datetime.now(timezone.utc) - timedelta(hours=1)
+    assert new.username != expired.username and new.created_at > datetime.now(UTC) - timedelta(hours=1)
     assert mails_to(app, expired.email)
 
     pending = make_user(app, confirmed=False)  # not expired yet: it keeps its address
@@ -154,7 +155,7 @@ def test_0005_recomputes_the_keys_of_a_filled_database_and_back(scratch_url):  #
     engine = create_engine(scratch_url)
     old = MetaData()
     old.reflect(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     users = [{"id": i, "username": f"Alt {i}", "username_key": f"alt {i}", "email": email, "email_key": key,
               "pending_email": None, "password_hash": "x", "role": "participant", "language": "de",
               "email_confirmed_at": now, "created_at": now, "session_token": f"t{i}"}

@@ -124,7 +124,7 @@ def test_unreachable_postgresql_gives_503_and_the_app_recovers(postgres_via_prox
 
 
 def test_a_locked_sqlite_database_gives_503_not_a_traceback(tmp_path):
-    from tests.support import demo_app, login, make_user, csrf_token
+    from tests.support import csrf_token, demo_app, login, make_user
 
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     command.upgrade(alembic_config(url), "head")

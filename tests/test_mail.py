@@ -160,8 +160,8 @@ def register_request_reset_and_change_email(app):
 
     from sqlmodel import Session, select
 
-    from webapp.accounts.models import User
     from tests.support import soup
+    from webapp.accounts.models import User
 
     client = app.test_client()
     email, new_email = (f"{secrets.token_hex(5)}@example.org" for _ in range(2))
@@ -199,7 +199,6 @@ def test_a_mail_server_that_is_down_or_hangs_breaks_no_request(app, smtp_config,
     Now each form answers as usual at once, the state is whole, the failure is one line in the log;
     once the server is back, asking again delivers the mail."""
     import logging
-    import time
 
     from webapp import mail
 

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import UTC
 
 import pytest
 from alembic import command
@@ -54,7 +55,7 @@ def _first_release_rows(now) -> dict[str, list[dict]]:
 
 def test_upgrading_a_filled_database_of_the_previous_release_loses_nothing(tmp_path):
     """0001 (the first release: projects, phases, documents) filled with data, then upgraded to head."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import MetaData, select
 
@@ -63,7 +64,7 @@ def test_upgrading_a_filled_database_of_the_previous_release_loses_nothing(tmp_p
     engine = create_engine(url)
     old = MetaData()
     old.reflect(engine)
-    rows = _first_release_rows(datetime.now(timezone.utc))
+    rows = _first_release_rows(datetime.now(UTC))
     with engine.begin() as connection:
         for table, values in rows.items():
             connection.execute(old.tables[table].insert(), values)
@@ -121,7 +122,7 @@ def scratch_url(request, tmp_path):
 
 def test_comments_written_before_0004_are_german_and_marked_so_on_english_pages(scratch_url):
     """0003 filled with comments, then upgraded: each comment is "de" and sits in lang="de" on /en/ pages."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from bs4 import BeautifulSoup
     from sqlalchemy import MetaData, select
@@ -130,7 +131,7 @@ def test_comments_written_before_0004_are_german_and_marked_so_on_english_pages(
     engine = create_engine(scratch_url)
     old = MetaData()
     old.reflect(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = _first_release_rows(now)
     rows["user_account"] = [{"id": 1, "username": "Alt", "username_key": "alt", "email": "alt@example.org",
                              "email_key": "alt@example.org", "pending_email": None, "password_hash": "x",

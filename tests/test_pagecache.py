@@ -55,8 +55,9 @@ def test_pages_with_a_form_token_are_never_cached(app):
 
 
 def test_each_encoding_gets_its_own_stored_answer(app, client):
-    import brotli
     import gzip
+
+    import brotli
 
     plain = client.get(PAGE).data
     for encoding, decode in (("gzip", gzip.decompress), ("br", brotli.decompress)):

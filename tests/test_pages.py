@@ -30,7 +30,7 @@ def test_every_page_has_one_h1_lang_title_landmarks_and_a_skip_link_first(client
         first_link = html.body.find(["a", "button", "input", "select", "textarea"])
         assert first_link["href"] == "#main" and "skip-link" in first_link["class"], url
         levels = [int(h.name[1]) for h in html.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
-        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (url, levels)
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
 
 
 def test_every_link_on_every_page_leads_somewhere(client, session):

@@ -1,13 +1,13 @@
 """The phase service decides what is open; pages only ask it."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from webapp.models import Phase  # all models, so the mappers can configure
 from webapp.phases.services import timeline
 
-T0 = datetime(2027, 3, 1, tzinfo=timezone.utc)
+T0 = datetime(2027, 3, 1, tzinfo=UTC)
 
 
 def phases():

@@ -6,6 +6,7 @@ invalid UTF-8, missing and extra fields, a missing or forged CSRF token. ``@exam
 random drawing rarely finds. (No example database is kept: a failure is reported with its input.)
 """
 
+from datetime import UTC
 from urllib.parse import quote, quote_from_bytes
 
 import pytest
@@ -166,7 +167,7 @@ def test_a_comment_form_for_any_comment_number_answers_without_a_server_error(ap
 @pytest.fixture(scope="module")
 def reporter(app):
     """A participant logged in once, and someone else's comments to report: open, in a closed phase, deleted."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlmodel import Session
 
@@ -182,7 +183,7 @@ def reporter(app):
             project = session.exec(select(Project).where(Project.slug == slug)).one()
             chapter = next(c for c in project.document.chapters if c.slug == chapter_slug)
             comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body="Gemeldet",
-                              deleted_at=datetime.now(timezone.utc) if deleted else None)
+                              deleted_at=datetime.now(UTC) if deleted else None)
             session.add(comment)
             session.commit()
             urls[(slug, deleted)] = f"/de/projects/{slug}/comments/{comment.id}/report"

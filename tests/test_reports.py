@@ -3,7 +3,7 @@
 import json
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import func, select
@@ -21,7 +21,7 @@ def comment_by(app, session, author, slug="smart-city", deleted=False) -> Commen
     chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS[slug])
     comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id,
                       body="" if deleted else f"Zu melden {secrets.token_hex(4)}",
-                      deleted_at=datetime.now(timezone.utc) if deleted else None)
+                      deleted_at=datetime.now(UTC) if deleted else None)
     session.add(comment)
     session.commit()
     session.refresh(comment)

@@ -297,7 +297,7 @@ def test_authors_texts_are_shown_harmlessly_on_every_page(client, session, paylo
         assert chapter_page.h1.get_text() == payload[:200]
         assert chapter_page.find(id=f"paragraph-{chapter.paragraphs[0].id}").h2.get_text() == payload[:300]
     finally:
-        for (row, field), value in zip(fields, originals):
+        for (row, field), value in zip(fields, originals, strict=True):
             setattr(row, field, value)
             session.add(row)
         session.commit()

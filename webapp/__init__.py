@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from flask import Flask, redirect, url_for
 from werkzeug.exceptions import SecurityError
 
-from . import config as config_module
 from . import assets, db, errors, health, htmx, i18n, pagecache, security, templating
+from . import config as config_module
 from .extensions import csrf, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,8 +1,8 @@
 """The time as the database stores it: aware UTC (SQLModel's UTCDateTime columns)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
     """Now, in UTC with its offset (Babel converts to Europe/Berlin for display)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

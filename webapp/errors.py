@@ -11,12 +11,12 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, make_response, request, url_for
-from flask_login import AnonymousUserMixin, current_user
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .forms import safe_next

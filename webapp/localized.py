@@ -8,8 +8,9 @@ page can show a notice and mark the text with the right ``lang``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, Iterable, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .i18n import FALLBACK_KEY, MODES
 

@@ -32,6 +32,7 @@ from flask_babel import force_locale
 
 from .i18n import mode_for
 
+
 def link(endpoint: str, language: str, **values) -> str:
     """The absolute address of ``endpoint`` in the recipient's mode, for a mail.
 

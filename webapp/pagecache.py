@@ -36,7 +36,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Iterable, NamedTuple, Optional
+from collections.abc import Callable, Iterable
+from typing import NamedTuple, Optional
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request

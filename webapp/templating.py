@@ -6,8 +6,8 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import Flask
-from jinja2 import pass_eval_context
 from flask_babel import format_date, format_number, format_time, get_locale, get_timezone, gettext, to_user_timezone
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from .comments.text import render as render_comment

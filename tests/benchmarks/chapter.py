@@ -97,7 +97,7 @@ def measure(client, engine, path: str) -> dict:
 
 def add_comments(session, chapter_slug: str, comments: int, replies: int) -> tuple[int, int]:
     """``comments`` comments on the chapter and ``replies`` replies spread over the newest ones."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from sqlmodel import select
 
@@ -106,7 +106,7 @@ def add_comments(session, chapter_slug: str, comments: int, replies: int) -> tup
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     chapter = next(c for c in project.document.chapters if c.slug == chapter_slug)
     authors = session.exec(select(User)).all()
-    start = datetime.now(timezone.utc) - timedelta(days=10)
+    start = datetime.now(UTC) - timedelta(days=10)
     tops = [Comment(project_id=project.id, chapter_id=chapter.id, author_id=authors[i % len(authors)].id,
                     body=f"Kommentar {i}: " + "Ein Gedanke zur Strategie. " * (1 + i % 6),
                     created_at=start + timedelta(seconds=i * 60), agree_count=i % 7, reply_count=0)

@@ -16,7 +16,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -49,8 +49,8 @@ def grow(session: Session, comments: int) -> None:
     session.execute(insert(User), [
         {"username": f"Leser{n}", "username_key": f"leser{n}", "email": f"leser{n}@example.org",
          "email_key": f"leser{n}@example.org", "password_hash": "-", "role": "participant", "language": "de",
-         "created_at": datetime.now(timezone.utc), "session_token": f"bench{n:035}",
-         "email_confirmed_at": datetime.now(timezone.utc)} for n in range(USERS)])
+         "created_at": datetime.now(UTC), "session_token": f"bench{n:035}",
+         "email_confirmed_at": datetime.now(UTC)} for n in range(USERS)])
     session.commit()
     users = session.execute(select(User.id)).scalars().all()
     # Every chapter of every other project, with its paragraphs: where the new comments go.
@@ -61,7 +61,7 @@ def grow(session: Session, comments: int) -> None:
 
     rng = random.Random(1)
     next_id = session.execute(select(func.max(Comment.id))).scalar_one() + 1
-    start = datetime.now(timezone.utc) - timedelta(days=30)
+    start = datetime.now(UTC) - timedelta(days=30)
     missing = comments - session.execute(select(func.count()).select_from(Comment)).scalar_one()
     table = Comment.__table__
     started = time.perf_counter()

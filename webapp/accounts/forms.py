@@ -14,6 +14,7 @@ from . import names
 from .models import email_key, normalise_key
 from .passwords import MAX_LENGTH, password_problem
 
+
 def _key_fits(length: int, message, key=normalise_key):
     """The comparison key (NFKC and case-folded, or punycode for a domain) may be longer than the input: check it."""
 

@@ -100,8 +100,8 @@ def expire_unconfirmed() -> int:
     Such an account could not comment, rate or report; should one have ratings all the same,
     the comments it rated are recounted. ``flask users expire-unconfirmed`` runs this.
     """
-    from ..comments.services import recount_ratings
     from ..comments.models import Rating
+    from ..comments.services import recount_ratings
 
     session = db.session()
     expired = list(session.exec(select(User.id).where(_unconfirmed_before())).all())

@@ -8,16 +8,24 @@ from flask import Response, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import ratelimits
 from ..errors import keeps_input
 from ..extensions import limiter
 from ..forms import safe_next
 from ..htmx import render
 from ..i18n import LanguageMode
-from .. import ratelimits
 from ..ratelimits import form_again
 from . import bp, services
-from .forms import (ChangeEmailForm, ChangePasswordForm, ConfirmForm, DeleteAccountForm, ForgotPasswordForm,
-                    LoginForm, RegisterForm, ResetPasswordForm)
+from .forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from .models import normalise_key
 
 

@@ -30,6 +30,7 @@ from .labels import comment_labels
 from .messages import flash_at
 from .models import Comment
 
+
 def comment_limit() -> str:
     """The per-account comment limit, read per request (COMMENT_RATE_LIMIT, see config.py)."""
     return current_app.config["COMMENT_RATE_LIMIT"]

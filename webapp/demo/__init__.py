@@ -7,7 +7,7 @@ demo always has one project in its commenting phase, one finished and one upcomi
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ PROJECT_FILES = ("smart-city.toml", "radverkehr.toml", "spielplaetze.toml")
 
 def _utc(day: date, at: time) -> datetime:
     """A Berlin wall-clock moment, in UTC."""
-    return datetime.combine(day, at, tzinfo=BERLIN).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=BERLIN).astimezone(UTC)
 
 
 def _read(name: str) -> dict:
@@ -103,7 +103,7 @@ def load_accounts(session: Session) -> list[User]:
         if session.exec(select(User).where(User.email_key == normalise_key(email))).first():
             continue
         user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
-                    password_hash=hash_password(DEMO_PASSWORD), role=role, email_confirmed_at=datetime.now(timezone.utc))
+                    password_hash=hash_password(DEMO_PASSWORD), role=role, email_confirmed_at=datetime.now(UTC))
         session.add(user)
         users.append(user)
     session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..localized import Localized, pick
@@ -25,7 +25,7 @@ class PageText:
     body: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> tuple[PageText, ...]:
     data = tomllib.loads((CONTENT_DIR / f"{name}.toml").read_text(encoding="utf-8"))
     return tuple(

@@ -6,9 +6,10 @@ so that the rules live in one place (issue 3 adds ``may_comment`` on top of ``al
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional, Sequence
+from typing import Optional
 
 from ..clock import utcnow
 from .models import Phase
