@@ -19,6 +19,8 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -167,3 +169,46 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(engine())
     return g.db_session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """The one place a unit of work commits: everything done inside is stored together, or nothing.
+
+    Views, CLI commands and jobs open it; services only change rows (``session().add``), write
+    their audit entries and queue their mail, and never commit. On an exception the session
+    is rolled back and the exception goes on. Work registered with :func:`after_commit` runs
+    once the commit has succeeded (e.g. telling the job queue to deliver the mail just stored).
+    Nested use joins the outer transaction: only the outermost one commits.
+    """
+    current = session()
+    depth = g.get("db_transaction_depth", 0)
+    g.db_transaction_depth = depth + 1
+    try:
+        yield current
+        if depth == 0:
+            current.commit()
+    except BaseException:
+        if depth == 0:
+            current.rollback()
+            g.pop("db_after_commit", None)
+        raise
+    finally:
+        g.db_transaction_depth = depth
+    if depth == 0:
+        for callback in g.pop("db_after_commit", []):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - what was committed stands; the sweeper catches up
+                current_app.logger.exception("After-commit work failed")
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed (at once outside one).
+
+    A failure in it is logged, never raised: what was committed stands.
+    """
+    if not g.get("db_transaction_depth"):
+        callback()
+        return
+    g.setdefault("db_after_commit", []).append(callback)
