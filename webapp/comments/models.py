@@ -30,10 +30,12 @@ class Comment(SQLModel, table=True):
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
-    chapter_id: int = Field(foreign_key="chapter.id", ondelete="CASCADE")
-    paragraph_id: Optional[int] = Field(default=None, foreign_key="paragraph.id", ondelete="CASCADE")
-    parent_id: Optional[int] = Field(default=None, foreign_key="comment.id", ondelete="CASCADE")
+    # What citizens wrote is never deleted as a side effect (migration 0006): the database refuses
+    # to delete a project, chapter or paragraph with comments, and a comment with replies.
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="RESTRICT")
+    chapter_id: int = Field(foreign_key="chapter.id", ondelete="RESTRICT")
+    paragraph_id: Optional[int] = Field(default=None, foreign_key="paragraph.id", ondelete="RESTRICT")
+    parent_id: Optional[int] = Field(default=None, foreign_key="comment.id", ondelete="RESTRICT")
     #: Empty once the author deleted their account ("deleted account").
     author_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     body: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -27,7 +27,8 @@ class Report(SQLModel, table=True):
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    comment_id: int = Field(foreign_key="comment.id", ondelete="CASCADE")
+    #: A reported comment cannot be deleted: the moderation record keeps what it refers to (migration 0006).
+    comment_id: int = Field(foreign_key="comment.id", ondelete="RESTRICT")
     #: Empty once the reporter deleted their account: the moderation record stays.
     reporter_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     reason: str = Field(max_length=20)
