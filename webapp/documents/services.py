@@ -1,16 +1,21 @@
-"""Finding a chapter (with its neighbours) and a paragraph within a project."""
+"""Finding a chapter (with its neighbours) and a paragraph within a project; deleting them while no one commented."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
 from flask import abort
+from flask_babel import gettext, ngettext
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
 from .. import db
+from ..comments.models import Comment
 from ..projects.models import Project
 from .models import Chapter, Paragraph
 
@@ -57,3 +62,100 @@ def find_paragraph(context: ChapterInContext, paragraph_id: int) -> tuple[Paragr
         if paragraph.id == paragraph_id:
             return paragraph, number
     abort(404)
+
+
+# --- Deleting: never what citizens wrote ----------------------------------------------------------
+
+#: Why a project, chapter or paragraph with comments is not deleted, when the count is known ...
+_COUNTED: dict[str, Callable[[int], str]] = {
+    "project": lambda n: ngettext(
+        "This project cannot be deleted because people have commented on it: it has %(num)d comment.",
+        "This project cannot be deleted because people have commented on it: it has %(num)d comments.", n),
+    "chapter": lambda n: ngettext(
+        "This chapter cannot be deleted because people have commented on it: it has %(num)d comment.",
+        "This chapter cannot be deleted because people have commented on it: it has %(num)d comments.", n),
+    "paragraph": lambda n: ngettext(
+        "This paragraph cannot be deleted because people have commented on it: it has %(num)d comment.",
+        "This paragraph cannot be deleted because people have commented on it: it has %(num)d comments.", n),
+}
+#: ... and when the database refused a comment written after the count.
+_UNCOUNTED: dict[str, Callable[[], str]] = {
+    "project": lambda: gettext("This project cannot be deleted because people have commented on it."),
+    "chapter": lambda: gettext("This chapter cannot be deleted because people have commented on it."),
+    "paragraph": lambda: gettext("This paragraph cannot be deleted because people have commented on it."),
+}
+
+
+class HasComments(Exception):
+    """Refused: the project, chapter or paragraph has comments, and nothing was deleted.
+
+    Citizens' words are never deleted as a side effect (the database refuses too: its foreign
+    keys from comments say RESTRICT). ``what`` is ``"project"``, ``"chapter"`` or ``"paragraph"``;
+    ``count`` the comments and replies on it, ``None`` when a comment arrived after the count and
+    the database refused the delete. :attr:`message` says so in the reader's language.
+    """
+
+    def __init__(self, what: str, count: Optional[int] = None) -> None:
+        super().__init__(what, count)
+        self.what, self.count = what, count
+
+    @property
+    def message(self) -> str:
+        """The refusal, translated when read (views and CLI commands each have their own locale)."""
+        return _UNCOUNTED[self.what]() if self.count is None else _COUNTED[self.what](self.count)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def comment_count(column, value: int) -> int:
+    """How many comments (replies and author-deleted ones included) have ``column == value``."""
+    return db.session().exec(select(func.count(Comment.id)).where(column == value)).one()
+
+
+def _refused_by_a_comment(error: IntegrityError) -> bool:
+    """Whether the database refused a delete because a comment refers to the row (RESTRICT)."""
+    original = error.orig
+    if getattr(original, "sqlstate", None) is not None:  # PostgreSQL names the referring table
+        diag = getattr(original, "diag", None)
+        return original.sqlstate == "23503" and getattr(diag, "table_name", None) == "comment"
+    return "FOREIGN KEY constraint failed" in str(original)  # SQLite names neither
+
+
+def delete_unless_commented(item, what: str, count: int) -> None:
+    """Delete ``item`` with its texts and parts, or raise :class:`HasComments` and touch nothing.
+
+    ``count`` is the comments counted on it beforehand. The delete is flushed at once, so that a
+    comment written after the count (the database refuses then) is told apart here, with the same
+    message, instead of as an error at commit. The caller's transaction rolls back on it.
+    """
+    if count:
+        raise HasComments(what, count)
+    session = db.session()
+    session.delete(item)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if _refused_by_a_comment(error):
+            raise HasComments(what) from error
+        raise
+
+
+def delete_chapter(actor, chapter: Chapter) -> None:
+    """Delete ``chapter``, its texts and paragraphs, when no one has commented on it.
+
+    Raises :class:`HasComments` before anything is changed otherwise. ``actor`` is the person
+    deleting, authorized by the caller (who may author the project); the caller commits, e.g.
+    ``with db.transaction(): delete_chapter(current_user, chapter)``. The other chapters keep
+    their positions (the gap does not show: pages number chapters by their order).
+    """
+    delete_unless_commented(chapter, "chapter", comment_count(Comment.chapter_id, chapter.id))
+
+
+def delete_paragraph(actor, paragraph: Paragraph) -> None:
+    """Delete ``paragraph`` and its texts when no one has commented on it; else :class:`HasComments`.
+
+    Comments on the whole chapter do not hold a paragraph back. As :func:`delete_chapter`:
+    the caller authorizes ``actor`` and commits.
+    """
+    delete_unless_commented(paragraph, "paragraph", comment_count(Comment.paragraph_id, paragraph.id))

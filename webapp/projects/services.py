@@ -1,4 +1,4 @@
-"""Loading projects with everything their pages show, in a fixed number of queries."""
+"""Loading projects with everything their pages show, in a fixed number of queries; deleting an uncommented one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
 from .. import db
+from ..comments.models import Comment
 from ..documents.models import Chapter, Document
+from ..documents.services import comment_count, delete_unless_commented
 from ..phases.models import Phase
 from ..phases.services import Timeline, timeline
 from .models import Project
@@ -57,3 +59,14 @@ def get_published(slug: str) -> Project:
     if project is None:
         abort(404)
     return project
+
+
+def delete_project(actor, project: Project) -> None:
+    """Delete ``project`` with its texts, phases and document, when no one has commented on it.
+
+    Raises :class:`~webapp.documents.services.HasComments` before anything is changed otherwise:
+    citizens' words are never deleted as a side effect (archiving comes with a later issue).
+    ``actor`` is the person deleting, authorized by the caller (who may author the project);
+    the caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
+    """
+    delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id))
