@@ -231,3 +231,39 @@ def test_no_relationship_lets_the_orm_delete_or_empty_comments_and_reports():
             if relationship.mapper.class_ in protected and relationship.direction.name == "ONETOMANY":
                 assert relationship.viewonly or relationship.passive_deletes == "all", relationship
 
+
+def test_loading_the_demo_into_a_database_with_projects_is_refused_with_a_clear_message(app):
+    """``flask demo load`` on the demo with its comments: one line saying why and what to do, no traceback,
+    nothing changed; ``--if-empty`` (what ``make run`` uses) leaves the database as it is."""
+    def state():
+        with Session(app.extensions["db_engine"]) as session:
+            return [session.exec(select(func.count()).select_from(table)).one() for table in (Project, Comment)]
+
+    before = state()
+    assert before[1] > 0
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Error: The database has projects already, so the demo is not loaded" in result.output
+    assert "--if-empty" in result.output and "Traceback" not in result.output
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "left as it is" in result.output
+    assert state() == before
+
+
+def test_the_demo_still_loads_into_an_empty_database(tmp_path):
+    """``make run`` on a fresh machine: the demo with its discussion goes into the new database."""
+    from alembic import command
+
+    from tests.support import alembic_config
+    from webapp import create_app
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    command.upgrade(alembic_config(url), "head")
+    application = create_app({"DATABASE_URL": url, "SECRET_KEY": "x" * 40})
+    result = application.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Demo content loaded: smart-city, radverkehr, spielplaetze." in result.output
+    with Session(application.extensions["db_engine"]) as session:
+        assert session.exec(select(func.count()).select_from(Comment)).one() > 0
+    application.extensions["db_engine"].dispose()

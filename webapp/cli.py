@@ -46,7 +46,7 @@ def users_expire_unconfirmed() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when projects exist already.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Place phases around this day.")
 def demo_load(if_empty: bool, today) -> None:
-    """Load the demo projects of the fictional city of Eichbrunn."""
+    """Load the demo projects of the fictional city of Eichbrunn into an empty database."""
     from flask import current_app
 
     from . import demo
@@ -57,6 +57,13 @@ def demo_load(if_empty: bool, today) -> None:
     with Session(db.engine()) as session:
         if if_empty and not demo.is_empty(session):
             click.echo("Demo content: the database has projects already, left as it is.")
+        elif not demo.is_empty(session):
+            # Loading again would clash with the demo's own projects; replacing them would take what
+            # people wrote with them, which the database refuses (migration 0006). Nothing is changed.
+            raise click.ClickException(
+                "The database has projects already, so the demo is not loaded: it goes into an empty database "
+                "only, and projects people commented on are never deleted to make room. Use an empty database "
+                "(another DATABASE_URL), or pass --if-empty to leave this one as it is.")
         else:
             projects = demo.load(session, (today.date() if today else date.today()))
             demo.load_accounts(session)
