@@ -12,7 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlmodel import Session
 
-from . import db
+from . import db, jobs
 from .clock import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,5 +103,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs.jobs_cli)
     from .backup import backup_cli
     app.cli.add_command(backup_cli)

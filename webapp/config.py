@@ -165,8 +165,12 @@ def load() -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true").lower() != "false",
-        # Seconds the background sender waits for the SMTP server (never inside a request).
+        # Seconds the delivery job waits for the SMTP server (in the worker, never inside a request).
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        # The job queue (webapp.jobs): Redis with REDIS_URL, else a SQLite file in the instance folder.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # /health reports the queue "stuck" while a mail has waited longer than this (minutes).
+        "QUEUE_STUCK_MINUTES": float(os.environ.get("QUEUE_STUCK_MINUTES", "15")),
         "OUTBOX_DIR": str(instance_dir() / "outbox"),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }
