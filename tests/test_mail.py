@@ -1,59 +1,42 @@
-"""Mail: an outbox file in development, real SMTP in production, in the recipient's language."""
+"""Mail: an outbox file in development, real SMTP in production, in the recipient's language.
 
+Mail is stored in the outbox with the change that causes it and delivered by a job (see
+tests/test_jobs.py for the queue itself): no request waits for a mail server.
+"""
+
+import logging
+import re
 import secrets
-import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.support import PASSWORD, csrf_token, login, mails_to, make_user, outbox, post_form
-
-
-class Inbox:
-    """A real SMTP server on a free local port that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, _server, _session, envelope):
-        self.messages.append(envelope)
-        return "250 Message accepted"
+from tests.jobs_support import age_outbox, outbox_rows, queued_app, smtp, work_off  # noqa: F401
+from tests.support import PASSWORD, csrf_token, login, mails_to, make_user, post_form, soup
 
 
-def test_production_mail_goes_out_by_smtp_in_the_recipients_language(app):
-    from webapp import mail
+def test_production_mail_goes_out_by_smtp_in_the_recipients_language(queued_app, smtp):
+    from webapp import db, mail
 
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (the controller checks itself by connecting)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    before = len(outbox(app))
-    saved = {key: app.config[key] for key in ("MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
-    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                      SMTP_STARTTLS=False)
-    try:
-        with app.test_request_context("/"):
-            user = type("U", (), {"username": "Ana"})()
-            mail.send("ana@example.org", "confirm", "en", user=user, link="https://mitreden.example.org/x")
-        assert mail.wait_until_sent(15)  # the sender thread delivers it, not the request
-    finally:
-        app.config.update(saved)
-        controller.stop()
-    assert len(inbox.messages) == 1 and len(outbox(app)) == before  # nothing written locally
-    envelope = inbox.messages[0]
+    address = f"ana-{secrets.token_hex(4)}@example.org"
+    with queued_app.test_request_context("/"):
+        user = type("U", (), {"username": "Ana"})()
+        with db.transaction():
+            mail.send(address, "confirm", "en", user=user, link="https://mitreden.example.org/x")
+    assert smtp.inbox.messages == []  # stored and queued: the worker sends it, not the request
+    assert work_off(queued_app) == 1
+    [envelope] = smtp.inbox.messages
     text = envelope.content.decode()
-    assert envelope.rcpt_tos == ["ana@example.org"]
+    assert envelope.rcpt_tos == [address]
     assert "Subject: Please confirm your email address" in text and "Hello Ana," in text
     assert "Content-Language: en" in text
+    [row] = outbox_rows(queued_app, address)
+    assert row.sent_at is not None and row.attempts == 1 and row.template == "confirm"
 
 
 def _links(message) -> list[str]:
     """Every http(s) link in a mail's text."""
-    import re
-
     return re.findall(r"https?://[^\s<>\"']+", message.get_content())
 
 
@@ -135,85 +118,53 @@ def test_a_mode_key_never_becomes_an_address(app):
                 url_for("projects.index", mode=wrong)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture()
-def smtp_config(app):
-    """Production's mail settings (SMTP) on the shared app, put back afterwards."""
-    keys = ("MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_TIMEOUT")
-    saved = {key: app.config[key] for key in keys}
-    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_STARTTLS=False, SMTP_TIMEOUT=1.5)
-    yield app.config
-    from webapp import mail
-
-    mail.wait_until_sent(30)  # nothing of this test is delivered into the next one
-    app.config.update(saved)
-
-
 def register_request_reset_and_change_email(app):
-    """The three forms that mail something, sent as a reader does; each must answer as usual, at once."""
-    import time
-
+    """The three forms that mail something, sent as a reader does; each must answer as usual."""
     from sqlmodel import Session, select
 
-    from tests.support import soup
     from webapp.accounts.models import User
 
     client = app.test_client()
     email, new_email = (f"{secrets.token_hex(5)}@example.org" for _ in range(2))
-    timings = []
-
-    def timed(response_of):
-        started = time.monotonic()
-        response = response_of()
-        timings.append(time.monotonic() - started)
-        return response
-
     page = client.get("/de/account/register")
-    response = timed(lambda: client.post("/de/account/register", data={
+    response = client.post("/de/account/register", data={
         "csrf_token": csrf_token(page), "username": f"Smtp {secrets.token_hex(3)}", "email": email,
-        "password": PASSWORD, "password_repeat": PASSWORD, "accept_terms": "y"}))
+        "password": PASSWORD, "password_repeat": PASSWORD, "accept_terms": "y"})
     assert response.status_code == 303
     assert "E-Mail an" in soup(client.get(response.headers["Location"])).find(class_="flash").get_text()
-    response = timed(lambda: post_form(client, "/de/account/password/forgot", {"email": email},
-                                       page="/de/account/password/forgot"))
+    response = post_form(client, "/de/account/password/forgot", {"email": email}, page="/de/account/password/forgot")
     assert response.status_code == 200 and "Link" in soup(response).find("main").get_text()
     login(client, type("Newcomer", (), {"email": email}))
-    response = timed(lambda: post_form(client, "/de/account/email", {"email": new_email, "current_password": PASSWORD},
-                                       page="/de/account/email"))
+    response = post_form(client, "/de/account/email", {"email": new_email, "current_password": PASSWORD},
+                         page="/de/account/email")
     assert response.status_code == 303 and response.headers["Location"] == "/de/account/"
-    with Session(app.extensions["db_engine"]) as session:  # the state is stored whole, whatever the mail did
+    with Session(app.extensions["db_engine"]) as session:  # the state is stored whole, whatever the mail does
         user = session.exec(select(User).where(User.email == email)).one()
         assert user.pending_email == new_email and user.email_confirmed_at is None
-    return client, email, new_email, timings
+    return client, email, new_email
 
 
 @pytest.mark.parametrize("server", ["closed port", "never answers"])
-def test_a_mail_server_that_is_down_or_hangs_breaks_no_request(app, smtp_config, caplog, server):
+def test_a_mail_server_that_is_down_or_hangs_breaks_no_request(queued_app, smtp, caplog, server):
     """With SMTP down, registering stored the account and then answered 500, and a change of address
     stored ``pending_email`` and then answered 500; a hanging server held each request for 20 s.
-    Now each form answers as usual at once, the state is whole, the failure is one line in the log;
-    once the server is back, asking again delivers the mail."""
-    import logging
+    Now no request talks to the mail server at all: each form answers as usual, its mail waits in
+    the outbox, untried, until a worker runs the queue. The worker's failures are one line each in
+    the log; once the server is back, the same mails go out, each once."""
+    import socket
 
-    from webapp import mail
-
-    port = free_port()
+    smtp.stop()
     listener = None
     if server == "never answers":  # accepts connections (the backlog) but never says a word
         listener = socket.socket()
-        listener.bind(("127.0.0.1", port))
+        listener.bind(("127.0.0.1", smtp.port))
         listener.listen(16)
-    smtp_config["SMTP_PORT"] = port
     try:
-        with caplog.at_level(logging.INFO, logger=app.logger.name):
-            client, email, new_email, timings = register_request_reset_and_change_email(app)
-            assert max(timings) < 1.0, timings  # argon2 and the page; no mail server waited for
-            assert mail.wait_until_sent(30)
+        with caplog.at_level(logging.INFO, logger=queued_app.logger.name):
+            client, email, new_email = register_request_reset_and_change_email(queued_app)
+            rows = outbox_rows(queued_app, email) + outbox_rows(queued_app, new_email)
+            assert len(rows) == 3 and all(row.attempts == 0 for row in rows)  # no request tried to send
+            assert work_off(queued_app) == 3  # the worker tries, and fails
     finally:
         if listener is not None:
             listener.close()
@@ -221,20 +172,17 @@ def test_a_mail_server_that_is_down_or_hangs_breaks_no_request(app, smtp_config,
     assert len(failures) == 3 and all(record.exc_info is None for record in failures)
     assert all("\n" not in record.getMessage() for record in failures)  # one line each, no traceback
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    rows = outbox_rows(queued_app, email) + outbox_rows(queued_app, new_email)
+    assert all(row.sent_at is None and row.attempts == 1 and row.last_error for row in rows)
 
-    inbox = Inbox()  # the server is back: asking again delivers
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    smtp_config["SMTP_PORT"] = controller.port
-    try:
-        token = csrf_token(client.get("/de/account/"))
-        assert client.post("/de/account/confirm/resend", data={"csrf_token": token}).status_code == 303
-        assert post_form(client, "/de/account/password/forgot", {"email": email},
-                         page="/de/account/password/forgot").status_code == 200
-        assert mail.wait_until_sent(30)
-    finally:
-        controller.stop()
-    assert sorted(recipient for envelope in inbox.messages for recipient in envelope.rcpt_tos) == sorted([new_email, email])
-    links = [link for envelope in inbox.messages
-             for link in __import__("re").findall(r"https?://\S+", envelope.content.decode())]
-    assert links and all(link.startswith(app.config["PUBLIC_BASE_URL"] + "/") for link in links)
+    smtp.start()  # the server is back; an hour later the sweeper finds the mails still waiting
+    for address in (email, new_email):
+        age_outbox(queued_app, address, timedelta(hours=1))
+    from webapp.mail.tasks import sweep
+
+    with queued_app.app_context():
+        assert sweep() == 3
+    work_off(queued_app)
+    assert sorted(r for envelope in smtp.inbox.messages for r in envelope.rcpt_tos) == sorted([email, email, new_email])
+    links = [link for envelope in smtp.inbox.messages for link in re.findall(r"https?://\S+", envelope.content.decode())]
+    assert links and all(link.startswith(queued_app.config["PUBLIC_BASE_URL"] + "/") for link in links)

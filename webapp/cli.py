@@ -30,14 +30,15 @@ users_cli = AppGroup("users", help="Accounts.")
 def users_expire_unconfirmed() -> None:
     """Delete accounts never confirmed within UNCONFIRMED_ACCOUNT_DAYS (default 7) of registering.
 
-    Run it daily (cron, a systemd timer or the site's periodic job); their addresses and
-    usernames become free again (registering with them also replaces such an account).
+    The worker that runs periodic jobs does this daily (``flask jobs worker``); their addresses
+    and usernames become free again (registering with them also replaces such an account).
     """
     from flask import current_app
 
     from .accounts.services import expire_unconfirmed
 
-    count = expire_unconfirmed()
+    with db.transaction():
+        count = expire_unconfirmed()
     days = current_app.config["UNCONFIRMED_ACCOUNT_DAYS"]
     click.echo(f"Deleted {count} account(s) not confirmed within {days:g} days.")
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from .accounts.models import User
 from .comments.models import Comment, Rating
 from .documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
+from .mail.models import OutboxMessage
 from .moderation.models import Report
 from .phases.models import Phase, PhaseText
 from .projects.models import Organisation, Project, ProjectText
@@ -14,4 +15,5 @@ metadata = SQLModel.metadata
 __all__ = [
     "Chapter", "ChapterText", "Comment", "Rating", "User", "Document", "DocumentText", "Organisation", "Paragraph",
     "ParagraphText", "Phase", "PhaseText", "Project", "ProjectText", "Report", "metadata",
+    "OutboxMessage",
 ]

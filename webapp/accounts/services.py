@@ -47,12 +47,16 @@ def name_is_reserved(username: str) -> bool:
 
 
 def register(username: str, email: str, password: str, language: str) -> Optional[User]:
-    """Create an unconfirmed account and mail the confirmation link.
+    """Create an unconfirmed account and mail the confirmation link (in the caller's transaction).
 
     For an address that has an account already, nothing is created: its owner is mailed a
     note instead (if it was them, they can log in or reset the password). The caller answers
     the same either way, and the password is hashed either way, so neither the answer nor its
     time tells whether an address has an account. Usernames are public, so a taken one is said.
+
+    The caller commits (``with db.transaction():``); the account and its mail are stored together.
+    It must be the transaction's first change: should a concurrent registration take the name or
+    address meanwhile, what the transaction did so far is rolled back.
 
     Returns:
         The new account, or ``None`` when the address had one.
@@ -77,7 +81,7 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
                 password_hash=password_hash, language=language)
     session.add(user)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:  # a concurrent registration took the name or address
         session.rollback()
         if by_email(email):
@@ -98,7 +102,8 @@ def expire_unconfirmed() -> int:
     """Delete the accounts never confirmed within UNCONFIRMED_ACCOUNT_DAYS; how many there were.
 
     Such an account could not comment, rate or report; should one have ratings all the same,
-    the comments it rated are recounted. ``flask users expire-unconfirmed`` runs this.
+    the comments it rated are recounted. ``flask users expire-unconfirmed`` and a daily job run
+    this, in their transaction.
     """
     from ..comments.models import Rating
     from ..comments.services import recount_ratings
@@ -110,7 +115,6 @@ def expire_unconfirmed() -> int:
     rated = list(session.exec(select(Rating.comment_id).where(col(Rating.user_id).in_(expired))).all())
     session.execute(sa_delete(User).where(col(User.id).in_(expired), _unconfirmed_before()))
     recount_ratings(sorted(set(rated)))
-    session.commit()
     return len(expired)
 
 
@@ -136,7 +140,7 @@ def _tell_owner_of_attempt(email: str) -> None:
 
 
 def send_confirmation(user: User, address: Optional[str] = None) -> None:
-    """Mail a link that confirms ``address`` (default: the account's address)."""
+    """Mail a link that confirms ``address`` (default: the account's address), in the caller's transaction."""
     address = address or user.email
     owner = by_email(address)
     if owner is not None and owner.id != user.id:
@@ -195,7 +199,7 @@ def end_all_sessions(user: User) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the account exists; the caller answers the same either way."""
+    """Mail a reset link if the account exists (in the caller's transaction); the caller answers the same either way."""
     user = by_email(email)
     if user is None:
         return
@@ -235,6 +239,7 @@ def request_email_change(user: User, new_email: str) -> None:
 
     A free address gets the confirmation link; the owner of a taken one gets a note instead
     (see :func:`send_confirmation`), and confirming could not move the account there anyway.
+    The caller commits the change and the mail together (``with db.transaction():``).
 
     Raises:
         AccountError: when ``new_email`` is the account's own address already.
@@ -245,7 +250,6 @@ def request_email_change(user: User, new_email: str) -> None:
         raise AccountError(_("This is your email address already."), "email")
     user.pending_email = new_email
     db.session().add(user)
-    db.session().commit()
     send_confirmation(user, new_email)
 
 

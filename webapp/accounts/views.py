@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import ratelimits
+from .. import db, ratelimits
 from ..errors import keeps_input
 from ..extensions import limiter
 from ..forms import safe_next
@@ -81,7 +81,8 @@ def register(mode: LanguageMode):
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register(form.username.data, form.email.data, form.password.data, mode.key)
+            with db.transaction():  # the account and its confirmation mail, or neither
+                services.register(form.username.data, form.email.data, form.password.data, mode.key)
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
@@ -152,7 +153,8 @@ def confirm(mode: LanguageMode, token: str):
 @limiter.limit("3 per hour", key_func=lambda: f"resend:{current_user.id}")
 def resend_confirmation(mode: LanguageMode):
     if not current_user.is_confirmed or current_user.pending_email:
-        services.send_confirmation(current_user._get_current_object(), current_user.pending_email)
+        with db.transaction():
+            services.send_confirmation(current_user._get_current_object(), current_user.pending_email)
         flash(_("We have sent the email again. Please also look in your spam folder."), "success")
     return redirect(safe_next(request.form.get("next")) or url_for(".overview"), 303)
 
@@ -165,7 +167,8 @@ def forgot_password(mode: LanguageMode):
     """The same answer whether or not the address has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        with db.transaction():
+            services.request_password_reset(form.email.data)
         return render("accounts/message.html", title=_("Check your email"),
                       text=_("If there is an account for %(email)s, we have sent a link to reset the password. "
                              "The link is valid for one hour.", email=form.email.data))
@@ -226,7 +229,8 @@ def change_email(mode: LanguageMode):
     user = current_user._get_current_object()
     if form.validate_on_submit() and _current_password_ok(form, user):
         try:
-            services.request_email_change(user, form.email.data)
+            with db.transaction():  # the pending address and its mail, or neither
+                services.request_email_change(user, form.email.data)
         except services.AccountError as error:
             form.email.errors.append(error.message)
         else:

@@ -1,0 +1,133 @@
+"""Fixtures for mail and the job queue: a real SMTP server, an app whose jobs wait in a real queue.
+
+``queued_app`` is the test app's twin with the queue as production has it (a SQLite file
+here, immediate mode off), sending by SMTP to ``smtp``'s server. Nothing is delivered until
+a test runs the queue (:func:`work_off`, as a worker does, in this thread) or starts a worker.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    """What a real SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, _server, _session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [envelope for envelope in self.messages if address in envelope.rcpt_tos]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    """aiosmtpd on a fixed free port that can be stopped and started again (an outage)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture()
+def smtp():
+    """A running SMTP server of the test's own; always stopped afterwards."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def queued_config(app, smtp_port: int, **overrides) -> dict:
+    """The test app's configuration with the real queue and SMTP delivery (a SQLite queue unless
+    ``overrides`` name ``REDIS_URL``, whatever the environment says)."""
+    return {"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": app.config["SECRET_KEY"], "TESTING": True,
+            "JOBS_IMMEDIATE": False, "REDIS_URL": "", "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port,
+            "SMTP_STARTTLS": False, "SMTP_TIMEOUT": 1.5, **overrides}
+
+
+@pytest.fixture()
+def queued_app(app, smtp, tmp_path):
+    """The app with its jobs in a SQLite-file queue of the test's own, mailing to ``smtp``."""
+    from webapp import create_app
+
+    queued = create_app(queued_config(app, smtp.port, JOBS_SQLITE_FILE=str(tmp_path / "jobs.db")))
+    yield queued
+    queued.extensions["db_engine"].dispose()
+
+
+def work_off(app) -> int:
+    """Run every job waiting in ``app``'s queue here, as a worker does; how many ran.
+
+    Jobs a failure scheduled for later (retries) stay scheduled: see :func:`run_due_retries`.
+    """
+    from webapp import jobs
+
+    ran = 0
+    with app.app_context():
+        while (task := jobs.queue.dequeue()) is not None:
+            jobs.queue.execute(task)
+            ran += 1
+    return ran
+
+
+def run_due_retries(app, later: timedelta) -> int:
+    """Queue the jobs scheduled to run within ``later`` (retries after a failure), as the worker's
+    scheduler does once their time has come; how many."""
+    from huey.utils import utcnow as huey_now
+
+    from webapp import jobs
+
+    with app.app_context():
+        due = jobs.queue.read_schedule(huey_now() + later)
+        for task in due:
+            jobs.queue.enqueue(task)
+    return len(due)
+
+
+def outbox_rows(app, recipient: str) -> list:
+    """The outbox rows to ``recipient``, oldest first."""
+    from sqlmodel import Session, col, select
+
+    from webapp.mail.models import OutboxMessage
+
+    with Session(app.extensions["db_engine"]) as session:
+        return list(session.exec(select(OutboxMessage).where(OutboxMessage.recipient == recipient)
+                                 .order_by(col(OutboxMessage.id))).all())
+
+
+def age_outbox(app, recipient: str, by: timedelta) -> None:
+    """Move the rows to ``recipient`` into the past by ``by``, as if that much time had gone by."""
+    from sqlmodel import Session, col, select
+
+    from webapp.mail.models import OutboxMessage
+
+    with Session(app.extensions["db_engine"]) as session:
+        for row in session.exec(select(OutboxMessage).where(col(OutboxMessage.recipient) == recipient)).all():
+            row.created_at -= by
+            row.next_attempt_at -= by
+            session.add(row)
+        session.commit()
