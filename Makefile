@@ -13,11 +13,15 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 VENDOR := static/vendor/htmx.min.js
 
-.PHONY: run serve test bench screenshots install static translations check-prereqs check-browser migrate demo clean
+.PHONY: run serve worker test bench screenshots install static translations check-prereqs check-browser migrate demo clean
 
+# The development server and, beside it, the job worker that delivers mail (as .eml files in
+# instance/outbox/) and runs the periodic jobs; Ctrl+C stops both.
 run: install static translations migrate demo
-	@echo "Mitreden runs on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	$(BIN)/flask run --host "$(HOST)" --port "$(PORT)"
+	@echo "Mitreden runs on http://$(HOST):$(PORT)/ with its job worker (Ctrl+C stops both)"
+	@$(BIN)/flask jobs worker --workers 1 & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; trap - EXIT' EXIT INT TERM; \
+	  $(BIN)/flask run --host "$(HOST)" --port "$(PORT)"
 
 # The production server: gunicorn, production mode, settings in webapp/gunicorn_conf.py:
 # WEB_CONCURRENCY workers (default 2 with REDIS_URL, 1 without; more than one without REDIS_URL
@@ -30,6 +34,12 @@ serve: install static translations migrate
 	MITREDEN_ENV=production $(BIN)/gunicorn --config webapp/gunicorn_conf.py \
 	  --bind "$(HOST):$(PORT)" \
 	  --access-logfile - $$(MITREDEN_ENV=production $(BIN)/python -m webapp.serving) "webapp:create_app()"
+
+# The production job worker (mail delivery, periodic jobs), beside `make serve`: see README, "The worker".
+# Run exactly one with periodic jobs; more with WORKER_ARGS=--no-periodic (REDIS_URL when on other machines).
+worker: install
+	@[ -n "$$SECRET_KEY" ] && [ -n "$$PUBLIC_BASE_URL" ] || { echo "make worker runs in production mode and needs the same SECRET_KEY and PUBLIC_BASE_URL (and DATABASE_URL, REDIS_URL, SMTP_*) as make serve"; exit 1; }
+	MITREDEN_ENV=production $(BIN)/flask jobs worker $(WORKER_ARGS)
 
 test: install static translations check-browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
