@@ -6,7 +6,9 @@ from .accounts.models import User
 from .comments.models import Comment, Rating
 from .documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from .mail.models import OutboxMessage
+from .moderation.discussion_rules import DiscussionRules, ModerationSettings
 from .moderation.models import Report
+from .moderation.people import PersonBlock
 from .phases.models import Phase, PhaseText
 from .projects.models import Organisation, Project, ProjectText
 
@@ -16,4 +18,5 @@ __all__ = [
     "Chapter", "ChapterText", "Comment", "Rating", "User", "Document", "DocumentText", "Organisation", "Paragraph",
     "ParagraphText", "Phase", "PhaseText", "Project", "ProjectText", "Report", "metadata",
     "OutboxMessage",
+    "DiscussionRules", "ModerationSettings", "PersonBlock",
 ]

@@ -1,0 +1,212 @@
+"""Blocking a person from taking part: in one project, or on the whole site; for a time or for good.
+
+A block stops its person from commenting, replying, rating and reporting (the predicates of
+:mod:`webapp.comments.rules` and :mod:`webapp.moderation.rules` ask :func:`block_for`); reading
+stays open. Project staff block within their project, administrators also site-wide. A block
+ends by itself at ``ends_at`` (none: it has no end), or early when someone ends it (``ended_at``).
+The person is told by mail, with the reason, the end and the project's discussion rules.
+
+A person's blocks are read once per request (one query, kept in ``flask.g``), so asking on
+every comment of a page costs nothing more.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask import g
+from flask_babel import gettext as _
+from sqlalchemy import CheckConstraint, Column, Index, Text, or_
+from sqlmodel import Field, SQLModel, col, select
+
+from .. import audit, clock, db, mail
+from ..accounts.models import User
+
+#: Longest reason a moderator may give, in characters.
+MAX_REASON = 1000
+
+
+class PersonBlock(SQLModel, table=True):
+    """One person blocked from taking part in one project (``project_id``) or on the whole site (empty).
+
+    Rows are never deleted when a block ends: ``ended_at`` marks an early end, ``ends_at`` the planned one.
+    """
+
+    __tablename__ = "person_block"
+    __table_args__ = (
+        # The per-request lookup: a person's blocks that have not been ended.
+        Index("ix_person_block_user", "user_id", "ended_at"),
+        # The project's list of blocked people.
+        Index("ix_person_block_project", "project_id", "ended_at"),
+        CheckConstraint("ends_at IS NULL OR ends_at > created_at", name="person_block_ends"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    #: Empty: blocked on the whole site (only administrators may do that).
+    project_id: Optional[int] = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
+    #: Why, in the moderator's words; the person is told it.
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=clock.utcnow)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    #: When the block ends by itself; empty: it has no end.
+    ends_at: Optional[datetime] = None
+    #: When someone ended it early (or a new block of the same scope replaced it).
+    ended_at: Optional[datetime] = None
+    ended_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+
+    @property
+    def site_wide(self) -> bool:
+        return self.project_id is None
+
+    def active_at(self, moment: datetime) -> bool:
+        """Whether the block holds at ``moment``."""
+        return self.ended_at is None and self.created_at <= moment and (self.ends_at is None or self.ends_at > moment)
+
+
+def _active_condition(now: datetime):
+    return (col(PersonBlock.ended_at).is_(None), PersonBlock.created_at <= now,
+            or_(col(PersonBlock.ends_at).is_(None), col(PersonBlock.ends_at) > now))
+
+
+def blocks_of(user) -> tuple[PersonBlock, ...]:
+    """The blocks that hold for ``user`` now, anywhere: one query per person and request, none for anonymous readers."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
+        return ()
+    cache = g.setdefault("person_blocks", {})
+    if user.id not in cache:
+        rows = db.session().exec(select(PersonBlock).where(PersonBlock.user_id == user.id,
+                                                           *_active_condition(clock.utcnow()))).all()
+        cache[user.id] = tuple(rows)
+    return cache[user.id]
+
+
+def forget_blocks() -> None:
+    """Blocks changed in this request: read them again when asked."""
+    g.pop("person_blocks", None)
+
+
+def _lasts(block: PersonBlock) -> tuple:
+    """Sort key: the block that lasts longest first (no end before any date), site-wide before project."""
+    return (block.ends_at is not None, -(block.ends_at.timestamp() if block.ends_at else 0), not block.site_wide)
+
+
+def block_for(user, project_id: Optional[int]) -> Optional[PersonBlock]:
+    """The block that keeps ``user`` from taking part in project ``project_id`` now (the longest), or ``None``.
+
+    With ``project_id`` empty only site-wide blocks count.
+    """
+    holding = [b for b in blocks_of(user) if b.project_id is None or b.project_id == project_id]
+    return min(holding, key=_lasts) if holding else None
+
+
+def refusal(block: PersonBlock) -> str:
+    """The refusal a blocked person reads where the form would be: where, until when, and why."""
+    from ..templating import datetime_long
+
+    if block.site_wide:
+        if block.ends_at is None:
+            return _("You have been blocked from taking part on this website, with no end date. Reason: %(reason)s",
+                     reason=block.reason)
+        return _("You have been blocked from taking part on this website until %(end)s. Reason: %(reason)s",
+                 end=datetime_long(block.ends_at), reason=block.reason)
+    if block.ends_at is None:
+        return _("You have been blocked from taking part in this project, with no end date. Reason: %(reason)s",
+                 reason=block.reason)
+    return _("You have been blocked from taking part in this project until %(end)s. Reason: %(reason)s",
+             end=datetime_long(block.ends_at), reason=block.reason)
+
+
+def may_be_blocked(person: User, project, site_wide: bool) -> Optional[str]:
+    """Why ``person`` cannot be blocked here (a message for the acting moderator), or ``None``.
+
+    The project's own staff are not blocked from it, nor administrators from the site.
+    """
+    from ..permissions import roles_of
+
+    roles = roles_of(person)
+    if roles.is_admin:
+        return _("%(name)s is an administrator and cannot be blocked.", name=person.username)
+    if site_wide and roles.is_staff:
+        return _("%(name)s has a staff role and cannot be blocked on the whole website. "
+                 "Remove the role first.", name=person.username)
+    if project.id in roles.moderator_of or project.organisation_id in roles.initiator_of:
+        return _("%(name)s belongs to this project's staff and cannot be blocked from it.", name=person.username)
+    return None
+
+
+def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at: Optional[datetime], reason: str) -> PersonBlock:
+    """Block ``person`` in ``project`` (or, ``site_wide``, everywhere) until ``ends_at`` (``None``: no end).
+
+    A block of the same scope that still holds is ended and replaced by this one. Writes the
+    audit entry and queues the mail to the person in their language mode; the caller commits.
+    The caller has checked that ``actor`` may do this (:func:`webapp.permissions.may_moderate`,
+    and :func:`~webapp.permissions.may_administer` for ``site_wide``) and :func:`may_be_blocked`.
+    """
+    session = db.session()
+    now = clock.utcnow()
+    scope = PersonBlock.project_id.is_(None) if site_wide else PersonBlock.project_id == project.id
+    replaced = session.exec(select(PersonBlock).where(PersonBlock.user_id == person.id, scope,
+                                                      *_active_condition(now))).all()
+    for old in replaced:
+        old.ended_at, old.ended_by_id = now, actor.id
+        session.add(old)
+    row = PersonBlock(user_id=person.id, project_id=None if site_wide else project.id, reason=reason,
+                      created_at=now, created_by_id=actor.id, ends_at=ends_at)
+    session.add(row)
+    session.flush()
+    audit.record(actor, "person.block", "user", person.id, project_id=project.id, reason=reason,
+                 person=person.username, scope="site" if site_wide else "project", block_id=row.id,
+                 ends_at=ends_at.isoformat() if ends_at else "", replaced=[old.id for old in replaced])
+    mail.send(person.email, "person_blocked", person.language, user=person, project=project, block=row,
+              link=mail.link("moderation.rules", person.language, slug=project.slug))
+    forget_blocks()
+    return row
+
+
+def end_block(actor: User, row: PersonBlock, project) -> None:
+    """End the block ``row`` now (it was seen from ``project``'s pages); audit entry and mail to the person."""
+    session = db.session()
+    row.ended_at, row.ended_by_id = clock.utcnow(), actor.id
+    session.add(row)
+    person = session.get(User, row.user_id)
+    audit.record(actor, "person.unblock", "user", row.user_id, project_id=project.id,
+                 person=person.username if person else "", scope="site" if row.site_wide else "project",
+                 block_id=row.id)
+    if person is not None:
+        mail.send(person.email, "person_unblocked", person.language, user=person, project=project, block=row,
+                  link=mail.link("moderation.rules", person.language, slug=project.slug))
+    forget_blocks()
+
+
+def blocked_in(project, include_site_wide: bool) -> list[tuple[PersonBlock, User]]:
+    """The blocks that hold now in ``project`` (and, if asked, site-wide ones), with their people, by name."""
+    scope = PersonBlock.project_id == project.id
+    if include_site_wide:
+        scope = or_(scope, col(PersonBlock.project_id).is_(None))
+    return list(db.session().exec(
+        select(PersonBlock, User).join(User, User.id == PersonBlock.user_id)
+        .where(scope, *_active_condition(clock.utcnow()))
+        .order_by(User.username_key, PersonBlock.id)).all())
+
+
+def may_see_person(actor, person: User, project) -> bool:
+    """Whether the block page of ``person`` opens for ``actor`` in ``project``.
+
+    Project staff act on the people of their discussion: those who wrote a comment in it or are
+    blocked from it. Administrators may block anyone. (Otherwise any account's name could be
+    looked up by its number.)
+    """
+    from ..comments.models import Comment
+    from ..permissions import roles_of
+
+    if roles_of(actor).is_admin:
+        return True
+    session = db.session()
+    wrote = session.exec(select(Comment.id).where(Comment.project_id == project.id,
+                                                  Comment.author_id == person.id).limit(1)).first()
+    if wrote is not None:
+        return True
+    return session.exec(select(PersonBlock.id).where(PersonBlock.project_id == project.id,
+                                                     PersonBlock.user_id == person.id).limit(1)).first() is not None
