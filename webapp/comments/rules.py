@@ -5,10 +5,12 @@ Each answers with a :class:`Decision`; a refusal carries the reason the reader i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 
+from ..moderation import people
 from ..phases.services import Timeline
 from .models import Comment
 
@@ -21,34 +23,56 @@ REASONS = {
     "deleted": _l("This comment has been deleted."),
     "reply_to_reply": _l("You can only reply to a comment, not to a reply."),
     "own": _l("You cannot rate your own comment."),
+    "blocked": _l("You have been blocked from taking part."),  # said in full with the block (Decision.message)
 }
 
 
 @dataclass(frozen=True)
 class Decision:
+    """An answer to "may this person do this here?"; a "blocked" refusal carries the
+    :class:`~webapp.moderation.people.PersonBlock`: its message says where, until when and why.
+    """
+
     allowed: bool
     reason: str = ""
+    block: Any = field(default=None, compare=False)
 
     def __bool__(self) -> bool:
         return self.allowed
 
     @property
     def message(self) -> str:
+        if self.reason == "blocked" and self.block is not None:
+            return people.refusal(self.block)
         return str(REASONS.get(self.reason, ""))
 
 
 ALLOWED = Decision(True)
 
 
-def may_comment(user, timeline: Timeline) -> Decision:
-    """Logged in, confirmed, and the active phase allows commenting."""
+def not_blocked(user, project_id: Optional[int]) -> Decision:
+    """Refused while ``user`` is blocked from project ``project_id`` or from the whole site.
+
+    The person's blocks are read once per request (:func:`webapp.moderation.people.blocks_of`),
+    so asking on every comment of a page costs no query.
+    """
+    block = people.block_for(user, project_id)
+    return Decision(False, "blocked", block) if block is not None else ALLOWED
+
+
+def may_comment(user, timeline: Timeline, project_id: Optional[int] = None) -> Decision:
+    """Logged in, confirmed, not blocked, and the active phase allows commenting.
+
+    ``project_id``: the project the timeline belongs to; by default read from its phases
+    (a timeline that allows commenting has one).
+    """
     if not timeline.allows("comment"):
         return Decision(False, "phase")
     if not user.is_authenticated:
         return Decision(False, "login")
     if not user.is_confirmed:
         return Decision(False, "unconfirmed")
-    return ALLOWED
+    return not_blocked(user, project_id if project_id is not None else timeline.phases[0].project_id)
 
 
 def may_reply(user, comment: Comment, timeline: Timeline) -> Decision:
@@ -56,7 +80,7 @@ def may_reply(user, comment: Comment, timeline: Timeline) -> Decision:
         return Decision(False, "reply_to_reply")
     if comment.is_deleted:
         return Decision(False, "deleted")
-    return may_comment(user, timeline)
+    return may_comment(user, timeline, comment.project_id)
 
 
 def may_change(user, comment: Comment, timeline: Timeline) -> Decision:
@@ -76,7 +100,7 @@ def may_rate(user, comment: Comment, timeline: Timeline) -> Decision:
     """Someone else's comment, not deleted, while one may comment."""
     if comment.is_deleted:
         return Decision(False, "deleted")
-    decision = may_comment(user, timeline)
+    decision = may_comment(user, timeline, comment.project_id)
     if decision and comment.author_id == user.id:
         return Decision(False, "own")
     return decision

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..comments import rules as comment_rules
 from ..comments.models import Comment
+from . import people
 
 #: Why a report is not possible, in the reader's words.
 REASONS = {
@@ -29,6 +30,8 @@ class Decision(comment_rules.Decision):
 
     @property
     def message(self) -> str:
+        if self.reason == "blocked":
+            return super().message  # where, until when and why
         return str(REASONS.get(self.reason, ""))
 
 
@@ -38,13 +41,16 @@ ALLOWED = Decision(True)
 def offers_report(user, comment: Comment) -> bool:
     """Whether the discussion shows a "Report" link: not on deleted comments nor on one's own.
 
-    Logged-out readers see it too (it leads them to the login page). No query: templates call it per comment.
+    Logged-out readers see it too (it leads them to the login page). No query: templates call it per comment
+    (a blocked reader's blocks are read once per request; the discussion tells them why they cannot take part).
     """
+    if people.block_for(user, comment.project_id) is not None:
+        return False
     return not comment.is_deleted and not (user.is_authenticated and comment.author_id == user.id)
 
 
 def may_report(user, comment: Comment, already_reported: bool) -> Decision:
-    """Logged in, confirmed, someone else's comment that still exists, not reported by this reader yet."""
+    """Logged in, confirmed, not blocked, someone else's comment that still exists, not reported by this reader yet."""
     if comment.is_deleted:
         return Decision(False, "deleted")
     if not user.is_authenticated:
@@ -53,6 +59,9 @@ def may_report(user, comment: Comment, already_reported: bool) -> Decision:
         return Decision(False, "own")
     if not user.is_confirmed:
         return Decision(False, "unconfirmed")
+    block = people.block_for(user, comment.project_id)
+    if block is not None:
+        return Decision(False, "blocked", block)
     if already_reported:
         return Decision(False, "already_reported")
     return ALLOWED

@@ -1,0 +1,365 @@
+"""Blocking a person: who may, what the person is told, what they can no longer do, and when it ends."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date
+from sqlalchemy import event
+from sqlmodel import select
+
+from tests.support import csrf_token, mails_to, make_user, soup
+from webapp import clock
+from webapp.audit.models import AuditEntry
+from webapp.models import Comment, PersonBlock, Project, Rating, Report
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
+
+
+def sign_in(client, user):
+    """Logged in as Flask-Login records it (the login form itself is tested elsewhere)."""
+    with client.session_transaction() as cookie:
+        cookie["_user_id"], cookie["_fresh"] = user.get_id(), True
+
+
+def project_of(session, slug="smart-city") -> Project:
+    return session.exec(select(Project).where(Project.slug == slug)).one()
+
+
+def comment_by(session, author, slug="smart-city", parent=None) -> Comment:
+    project = project_of(session, slug)
+    chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS[slug])
+    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, parent_id=parent,
+                      body=f"Ein Beitrag {secrets.token_hex(4)}")
+    session.add(comment)
+    session.commit()
+    session.refresh(comment)
+    return comment
+
+
+def block_url(person, slug="smart-city", prefix="de"):
+    return f"/{prefix}/staff/projects/{slug}/people/{person.id}/block"
+
+
+def blocks_url(slug="smart-city", prefix="de"):
+    return f"/{prefix}/staff/projects/{slug}/people/blocked"
+
+
+def send_block(client, person, slug="smart-city", **data):
+    """The block form as a moderator sends it (7 days unless said otherwise)."""
+    url = block_url(person, slug)
+    token = csrf_token(client.get(url))
+    return client.post(url, data={"csrf_token": token, "duration": "7", "reason": "Beleidigungen", **data})
+
+
+def blocks_of(session, person) -> list[PersonBlock]:
+    session.expire_all()
+    return list(session.exec(select(PersonBlock).where(PersonBlock.user_id == person.id).order_by(PersonBlock.id)).all())
+
+
+def audit(session, action, user_id) -> list[AuditEntry]:
+    session.expire_all()
+    return list(session.exec(select(AuditEntry).where(AuditEntry.action == action,
+                                                      AuditEntry.object_id == user_id)).all())
+
+
+@pytest.fixture()
+def person(app, session):
+    """A participant who wrote a comment in smart-city, in English mode (so their mail is English)."""
+    user = make_user(app, language="en", name=f"Laut {secrets.token_hex(3)}")
+    comment_by(session, user)
+    return user
+
+
+@pytest.fixture()
+def moderator(app):
+    return make_user(app, role="moderator")
+
+
+@pytest.fixture()
+def blocked(app, client, session, person, moderator):
+    """``person`` blocked from smart-city for 7 days by ``moderator``; ``client`` then logged in as ``person``."""
+    moderator_client = app.test_client()
+    sign_in(moderator_client, moderator)
+    assert send_block(moderator_client, person).status_code == 303
+    sign_in(client, person)
+    return blocks_of(session, person)[-1]
+
+
+def test_a_moderator_blocks_a_person_who_is_told_by_mail_in_their_mode(app, client, session, person, moderator):
+    sign_in(client, moderator)
+    page = soup(client.get(block_url(person)))
+    assert person.username in page.h1.get_text()
+    assert not page.select("input[name=scope]")  # the whole site is for administrators only
+    before = clock.utcnow()
+    response = send_block(client, person, reason="Wiederholt beleidigend")
+    assert response.status_code == 303 and response.headers["Location"].endswith(blocks_url())
+    [row] = blocks_of(session, person)
+    project = project_of(session)
+    assert row.project_id == project.id and row.reason == "Wiederholt beleidigend" and row.created_by_id == moderator.id
+    assert timedelta(days=7) <= row.ends_at - before < timedelta(days=7, minutes=5)
+    [entry] = audit(session, "person.block", person.id)
+    assert entry.actor_id == moderator.id and entry.project_id == project.id and entry.reason == "Wiederholt beleidigend"
+    [mail] = mails_to(app, person.email)
+    text = mail.get_content()
+    assert mail["Subject"] == "You have been blocked from taking part" and mail["Content-Language"] == "en"
+    assert "Wiederholt beleidigend" in text and "Smart City" in text
+    assert format_date(row.ends_at.astimezone(BERLIN), "long", locale="en_GB") in text
+    assert "/en/projects/smart-city/rules" in text
+    listing = soup(client.get(blocks_url()))
+    assert person.username in listing.main.get_text() and "Wiederholt beleidigend" in listing.main.get_text()
+
+
+def test_the_blocked_person_cannot_comment_reply_rate_or_report_and_is_told_until_when_and_why(
+        app, client, session, person, blocked):
+    other = make_user(app)
+    theirs = comment_by(session, other)
+    token = csrf_token(client.get("/de/"))
+    until = format_date(blocked.ends_at.astimezone(BERLIN), "long", locale="de")
+    chapter = "/de/projects/smart-city/chapters/nachhaltig"
+
+    page = soup(client.get(chapter))
+    notice = page.select_one("#discussion-blocked")
+    assert notice is not None and until in notice.get_text() and "Beleidigungen" in notice.get_text()
+    assert page.select_one("#comment-form") is None
+    assert page.select_one("#discussion a[href='/de/projects/smart-city/rules']") is not None
+    assert not page.select(f"#comment-{theirs.id} a[href$='/report']")  # no actions they cannot take
+    assert not page.select(f"#comment-{theirs.id} form.rating")
+
+    body = f"Trotzdem {secrets.token_hex(4)}"
+    response = client.post(f"{chapter}/comments", data={"csrf_token": token, "body": body, "submission_key": "k1"})
+    assert response.status_code == 403 and until in soup(response).select_one("#discussion-notice").get_text()
+    reply = client.post(f"/de/projects/smart-city/comments/{theirs.id}/reply",
+                        data={"csrf_token": token, f"reply-{theirs.id}-body": body})
+    assert reply.status_code == 403 and "Beleidigungen" in reply.get_data(as_text=True)
+    rating = client.post(f"/de/projects/smart-city/comments/{theirs.id}/rating", data={"csrf_token": token, "value": "agree"})
+    assert rating.status_code == 403 and until in rating.get_data(as_text=True)
+    report_url = f"/de/projects/smart-city/comments/{theirs.id}/report"
+    assert client.get(report_url).status_code == 403
+    report = client.post(report_url, data={"csrf_token": token, "reason": "spam"})
+    assert report.status_code == 403 and "Beleidigungen" in soup(report).select_one(".notice").get_text()
+    session.expire_all()
+    assert not session.exec(select(Comment).where(Comment.body == body)).first()
+    assert not session.exec(select(Rating).where(Rating.comment_id == theirs.id)).first()
+    assert not session.exec(select(Report).where(Report.comment_id == theirs.id)).first()
+
+
+def test_the_refusal_reads_in_every_mode(client, blocked):
+    for prefix, words in (("de", "Sie sind bis"), ("en", "You have been blocked from taking part in this project until"),
+                          ("einfach", "Sie dürfen")):
+        page = soup(client.get(f"/{prefix}/projects/smart-city/chapters/nachhaltig"))
+        text = page.select_one("#discussion-blocked").get_text()
+        assert words in text and "Beleidigungen" in text, (prefix, text)
+
+
+def test_a_project_block_leaves_other_projects_open(app, client, session, blocked):
+    theirs = comment_by(session, make_user(app), slug="radverkehr")
+    url = f"/de/projects/radverkehr/comments/{theirs.id}/report"
+    response = client.post(url, data={"csrf_token": csrf_token(client.get(url)), "reason": "spam"})
+    assert response.status_code == 303
+
+
+def test_the_block_ends_by_itself_when_its_time_is_up(app, client, session, blocked, monkeypatch):
+    chapter = "/de/projects/smart-city/chapters/nachhaltig"
+    assert soup(client.get(chapter)).select_one("#comment-form") is None
+    later = blocked.ends_at + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    page = soup(client.get(chapter))
+    assert page.select_one("#comment-form") is not None and page.select_one("#discussion-blocked") is None
+
+
+def test_a_block_until_a_date_holds_all_of_that_day(app, client, session, person, moderator):
+    sign_in(client, moderator)
+    day = (datetime.now(BERLIN) + timedelta(days=10)).date()
+    assert send_block(client, person, duration="date", until=day.isoformat()).status_code == 303
+    [row] = blocks_of(session, person)
+    end = row.ends_at.astimezone(BERLIN)
+    assert end.date() == day and (end.hour, end.minute) == (23, 59)
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"reason": ""}, "reason"),
+    ({"reason": "x" * 1001}, "reason"),
+    ({"duration": ""}, "duration"),
+    ({"duration": "365"}, "duration"),
+    ({"duration": "date", "until": ""}, "until"),
+    ({"duration": "date", "until": "31.12.2030"}, "until"),
+    ({"duration": "date", "until": date.today().isoformat()}, "until"),
+    ({"duration": "date", "until": "2099-01-01"}, "until"),
+])
+def test_a_form_with_a_mistake_comes_back_with_the_input_and_blocks_no_one(app, client, session, person, moderator,
+                                                                             data, field):
+    sign_in(client, moderator)
+    response = send_block(client, person, **{"reason": "Grund bleibt", **data})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one(f".error-summary a[href='#{field}']") is not None
+    assert page.title.get_text().startswith("Fehler:")
+    if data.get("reason") is None:
+        assert page.select_one("textarea#reason").get_text().strip() == "Grund bleibt"
+    assert blocks_of(session, person) == []
+
+
+def test_a_moderator_cannot_block_site_wide_an_administrator_can(app, client, session, person, moderator):
+    sign_in(client, moderator)
+    refused = send_block(client, person, scope="site")
+    assert refused.status_code == 403 and "Administration" in soup(refused).select_one("main .lead").get_text()
+    assert blocks_of(session, person) == []
+    assert send_block(client, person).status_code == 303
+
+    admin = make_user(app, role="admin")
+    admin_client = app.test_client()
+    sign_in(admin_client, admin)
+    assert soup(admin_client.get(block_url(person))).select("input[name=scope]")
+    assert send_block(admin_client, person, scope="site", duration="forever", reason="Hetze").status_code == 303
+    row = blocks_of(session, person)[-1]
+    assert row.project_id is None and row.ends_at is None
+    [_, entry] = audit(session, "person.block", person.id)
+    assert '"scope": "site"' in entry.details
+    assert "whole website" in mails_to(app, person.email)[-1].get_content()
+
+    # Site-wide: refused in the other project too, with the message saying so.
+    sign_in(client, person)
+    theirs = comment_by(session, make_user(app), slug="radverkehr")
+    url = f"/en/projects/radverkehr/comments/{theirs.id}/report"
+    response = client.post(url, data={"csrf_token": csrf_token(client.get("/de/")), "reason": "spam"})
+    assert response.status_code == 403
+    assert "on this website, with no end date. Reason: Hetze" in response.get_data(as_text=True)
+
+    # Only administrators end a site-wide block.
+    sign_in(client, moderator)
+    assert "Hetze" not in soup(client.get(blocks_url())).main.get_text()
+    end = f"/de/staff/projects/smart-city/people/blocks/{row.id}/end"
+    assert client.post(end, data={"csrf_token": csrf_token(client.get(blocks_url()))}).status_code == 403
+    assert blocks_of(session, person)[-1].ended_at is None
+    assert admin_client.post(end, data={"csrf_token": csrf_token(admin_client.get(blocks_url()))}).status_code == 303
+    assert blocks_of(session, person)[-1].ended_at is not None
+
+
+def test_a_new_block_replaces_the_one_in_the_same_place(app, client, session, person, moderator):
+    sign_in(client, moderator)
+    send_block(client, person)
+    send_block(client, person, duration="forever", reason="Jetzt für immer")
+    first, second = blocks_of(session, person)
+    assert first.ended_at is not None and second.ended_at is None and second.ends_at is None
+    page = soup(client.get(block_url(person)))
+    assert "Jetzt für immer" in page.select_one(".block-facts").get_text()
+
+
+def test_ending_a_block_early_tells_the_person_and_lets_them_take_part(app, client, session, person, moderator,
+                                                                        blocked):
+    moderator_client = app.test_client()
+    sign_in(moderator_client, moderator)
+    page = soup(moderator_client.get(blocks_url()))
+    form = page.select_one(f"form[action$='/people/blocks/{blocked.id}/end']")
+    assert person.username in form.button.get_text()
+    response = moderator_client.post(form["action"], data={"csrf_token": csrf_token(moderator_client.get(blocks_url()))})
+    assert response.status_code == 303
+    row = blocks_of(session, person)[-1]
+    assert row.ended_at is not None and row.ended_by_id == moderator.id
+    assert audit(session, "person.unblock", person.id)[0].actor_id == moderator.id
+    mail = mails_to(app, person.email)[-1]
+    assert mail["Subject"] == "You can take part again" and "/en/projects/smart-city/rules" in mail.get_content()
+    assert not soup(moderator_client.get(blocks_url())).select(f"#block-{blocked.id}")
+    assert soup(client.get("/de/projects/smart-city/chapters/nachhaltig")).select_one("#comment-form") is not None
+    # Ending it again changes nothing and sends nothing.
+    count = len(mails_to(app, person.email))
+    assert moderator_client.post(form["action"], data={"csrf_token": csrf_token(moderator_client.get(blocks_url()))}).status_code == 303
+    assert len(mails_to(app, person.email)) == count
+
+
+def test_who_may_open_the_block_pages(app, client, session, person):
+    others = make_user(app, role="moderator", project="radverkehr")
+    cases = [(None, 302, 302), (make_user(app), 403, 403), (others, 403, 403),
+             (make_user(app, role="moderator"), 200, 200), (make_user(app, role="initiator"), 200, 200),
+             (make_user(app, role="admin"), 200, 200),
+             (make_user(app, role="initiator", project="radverkehr"), 403, 403)]
+    for user, block_status, list_status in cases:
+        visitor = app.test_client()
+        if user is not None:
+            sign_in(visitor, user)
+        assert visitor.get(block_url(person)).status_code == block_status, user
+        assert visitor.get(blocks_url()).status_code == list_status, user
+
+
+def test_staff_act_on_the_people_of_their_discussion_only(app, client, session, moderator):
+    stranger = make_user(app)  # never wrote in smart-city
+    sign_in(client, moderator)
+    assert client.get(block_url(stranger)).status_code == 404
+    assert client.get("/de/staff/projects/smart-city/people/999999999/block").status_code == 404
+    admin = app.test_client()
+    sign_in(admin, make_user(app, role="admin"))
+    assert admin.get(block_url(stranger)).status_code == 200
+
+
+def test_the_projects_staff_cannot_be_blocked_from_it(app, client, session, moderator):
+    colleague = make_user(app, role="moderator")
+    comment_by(session, colleague)
+    sign_in(client, moderator)
+    page = soup(client.get(block_url(colleague)))
+    assert "Verantwortlichen" in page.select_one(".notice").get_text() and page.select_one("main form") is None
+    assert send_block(client, colleague).status_code == 409
+    assert blocks_of(session, colleague) == []
+
+
+def test_blocks_are_read_once_per_request_not_per_comment(app, client, session, blocked):
+    for _ in range(5):
+        comment_by(session, make_user(app))
+    statements = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        page = soup(client.get("/de/projects/smart-city/chapters/nachhaltig"))  # each comment asks may_rate, may_reply...
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert len(page.select("article.comment")) >= 5
+    assert len([s for s in statements if "FROM person_block" in s]) == 1
+
+
+def test_blocked_people_are_listed_with_site_wide_ones_for_administrators_only(app, client, session, person):
+    admin = app.test_client()
+    sign_in(admin, make_user(app, role="admin"))
+    send_block(admin, person, scope="site", reason="Überall")
+    sign_in(client, make_user(app, role="moderator"))
+    assert "Überall" not in soup(client.get(blocks_url())).main.get_text()
+    listing = soup(admin.get(blocks_url()))
+    assert "Überall" in listing.main.get_text() and "On the whole website" not in listing.main.get_text()
+    assert "Auf der ganzen Website" in listing.main.get_text()
+
+
+def test_end_needs_a_post_with_a_valid_token(app, client, session, moderator, blocked):
+    sign_in(client, moderator)
+    end = f"/de/staff/projects/smart-city/people/blocks/{blocked.id}/end"
+    assert client.get(end).status_code == 405
+    assert client.post(end, data={}).status_code == 400
+    token = csrf_token(client.get(blocks_url()))
+    assert client.post(end.replace(str(blocked.id), "999999999"), data={"csrf_token": token}).status_code == 404
+    session.expire_all()
+    assert session.get(PersonBlock, blocked.id).ended_at is None
+
+
+def test_a_block_of_another_project_is_not_ended_from_this_one(app, client, session, blocked):
+    sign_in(client, make_user(app, role="initiator", project="radverkehr"))
+    end = f"/de/staff/projects/radverkehr/people/blocks/{blocked.id}/end"
+    assert client.post(end, data={"csrf_token": csrf_token(client.get("/de/"))}).status_code == 404
+    session.expire_all()
+    assert session.get(PersonBlock, blocked.id).ended_at is None
+
+
+def test_blocks_from_the_past_do_not_count(app, client, session, person):
+    """A block that ended yesterday is history, not a refusal."""
+    project = project_of(session)
+    past = datetime.now(UTC) - timedelta(days=3)
+    session.add(PersonBlock(user_id=person.id, project_id=project.id, reason="Alt", created_at=past,
+                            ends_at=past + timedelta(days=1)))
+    session.commit()
+    sign_in(client, person)
+    assert soup(client.get("/de/projects/smart-city/chapters/nachhaltig")).select_one("#comment-form") is not None

@@ -1,0 +1,126 @@
+"""Pages for how people take part: a project's discussion rules, its moderation settings, blocking people.
+
+The rules page is public (published projects). The others are staff pages: blocking and the list
+of blocked people for the project's moderators (:func:`~webapp.permissions.may_moderate`; the
+whole site for administrators only), the settings for its initiators
+(:func:`~webapp.permissions.may_author`). Plain forms that work without JavaScript: success
+redirects (303) with a message, a form with a mistake comes back with 422 and the input kept.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import db, permissions
+from ..accounts.models import User
+from ..errors import keeps_input
+from ..htmx import render
+from ..i18n import LanguageMode
+from ..projects.services import get_for_staff, get_published
+from . import bp, discussion_rules, people
+from .conduct_forms import BlockPersonForm, EndBlockForm, SettingsForm
+
+STAFF = "/staff/projects/<slug:slug>"
+ID = "int(max=2147483647)"
+
+
+@bp.get("/projects/<slug:slug>/rules", endpoint="rules")
+def rules(mode: LanguageMode, slug: str):
+    """The project's discussion rules, in the reader's mode (or German, marked so; or the default text)."""
+    project = get_published(slug)
+    text, is_default = discussion_rules.rules_for(project, mode.key)
+    return render("moderation/rules.html", project=project, rules=text, is_default=is_default,
+                  auto_hide_after=discussion_rules.settings_for(project.id).auto_hide_after)
+
+
+def _staff_project(slug: str, decide=permissions.may_moderate):
+    """The project (published or not) if the person may act on it: the login page or a 403 page otherwise."""
+    project = get_for_staff(slug)
+    permissions.authorize(decide(current_user, project))
+    return project
+
+
+@bp.route(f"{STAFF}/people/<{ID}:user_id>/block", methods=["GET", "POST"], endpoint="block_person")
+@keeps_input
+def block_person(mode: LanguageMode, slug: str, user_id: int):
+    """Block a person from the project (administrators: or from the whole site), for a time or for good."""
+    project = _staff_project(slug)
+    person = db.session().get(User, user_id)
+    if person is None or not people.may_see_person(current_user, person, project):
+        abort(404)
+    site_allowed = permissions.may_administer(current_user)
+    if request.method == "POST" and request.form.get("scope") == "site":
+        permissions.authorize(site_allowed)  # not offered to them: a 403 saying who may, never a quiet project block
+    form = BlockPersonForm(site_allowed=bool(site_allowed))
+    refusal = people.may_be_blocked(person, project, site_wide=False)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            refusal = people.may_be_blocked(person, project, form.site_wide)
+            if refusal is None:
+                with db.transaction():
+                    people.block_person(current_user, person, project, site_wide=form.site_wide,
+                                        ends_at=form.ends_at(), reason=form.reason.data)
+                flash(_("%(name)s is blocked. We have told them by email.", name=person.username))
+                return redirect(url_for("moderation.blocks", slug=project.slug), 303)
+            status = 409
+        else:
+            status = 409 if refusal else 422
+    return render("moderation/block_person.html", status=status, project=project, person=person, form=form,
+                  refusal=refusal, current_block=people.block_for(person, project.id))
+
+
+@bp.get(f"{STAFF}/people/blocked", endpoint="blocks")
+def blocks(mode: LanguageMode, slug: str):
+    """The people blocked from the project now (administrators also see site-wide blocks), each with "end block"."""
+    project = _staff_project(slug)
+    is_admin = bool(permissions.may_administer(current_user))
+    return render("moderation/blocks.html", project=project, rows=people.blocked_in(project, include_site_wide=is_admin),
+                  may_end_site_wide=is_admin, form=EndBlockForm())
+
+
+@bp.post(f"{STAFF}/people/blocks/<{ID}:block_id>/end", endpoint="unblock")
+def unblock(mode: LanguageMode, slug: str, block_id: int):
+    """End a block now; the person is told by email."""
+    project = _staff_project(slug)
+    row = db.session().get(people.PersonBlock, block_id)
+    if row is None or (row.project_id is not None and row.project_id != project.id):
+        abort(404)
+    if row.site_wide:
+        permissions.authorize(permissions.may_administer(current_user))
+    form = EndBlockForm()
+    if not form.validate_on_submit():
+        abort(400)
+    person = db.session().get(User, row.user_id)
+    if row.ended_at is None:
+        with db.transaction():
+            people.end_block(current_user, row, project)
+        flash(_("The block of %(name)s has ended. We have told them by email.", name=person.username))
+    else:
+        flash(_("The block of %(name)s had already ended.", name=person.username))
+    return redirect(url_for("moderation.blocks", slug=project.slug), 303)
+
+
+@bp.route(f"{STAFF}/moderation/settings", methods=["GET", "POST"], endpoint="settings")
+@keeps_input
+def settings(mode: LanguageMode, slug: str):
+    """The project's discussion rules in each mode and its automatic hiding, for its initiators."""
+    project = _staff_project(slug, permissions.may_author)
+    current = discussion_rules.settings_for(project.id).auto_hide_after
+    if request.method == "POST":
+        form = SettingsForm(current)
+        if form.validate_on_submit():
+            with db.transaction():
+                changed = discussion_rules.save_rules(current_user, project, form.texts())
+                changed_settings = discussion_rules.save_settings(current_user, project, form.auto_hide)
+            flash(_("Your changes have been saved.") if changed or changed_settings else _("Nothing was changed."))
+            return redirect(url_for("moderation.settings", slug=project.slug), 303)
+        status = 422
+    else:
+        texts = {key: discussion_rules.rules_for(project, key)[0] for key in ("de", "en", "simple")}
+        data = {f"rules_{key}": text.text.body if not text.is_fallback else "" for key, text in texts.items()}
+        form = SettingsForm(current, data={**data, "auto_hide_after": str(current or "")})
+        status = 200
+    return render("moderation/settings.html", status=status, project=project, form=form)
