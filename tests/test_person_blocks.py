@@ -363,3 +363,12 @@ def test_blocks_from_the_past_do_not_count(app, client, session, person):
     session.commit()
     sign_in(client, person)
     assert soup(client.get("/de/projects/smart-city/chapters/nachhaltig")).select_one("#comment-form") is not None
+
+
+def test_a_persons_blocks_are_part_of_their_data(app, session, person, blocked):
+    from webapp.moderation import people
+
+    with app.test_request_context("/de/"):
+        [row] = people.blocks_about(person)
+    assert row["project"] == "smart-city" and row["reason"] == "Beleidigungen" and row["site_wide"] is False
+    assert row["ends_at"] == blocked.ends_at.isoformat() and row["ended_at"] is None

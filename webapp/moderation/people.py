@@ -210,3 +210,15 @@ def may_see_person(actor, person: User, project) -> bool:
         return True
     return session.exec(select(PersonBlock.id).where(PersonBlock.project_id == project.id,
                                                      PersonBlock.user_id == person.id).limit(1)).first() is not None
+
+
+def blocks_about(user) -> list[dict]:
+    """Every block of ``user``, past and present, for the download of their own data (who blocked them is staff's)."""
+    from ..projects.models import Project
+
+    rows = db.session().exec(select(PersonBlock, Project.slug).join(Project, Project.id == PersonBlock.project_id,
+                                                                    isouter=True)
+                             .where(PersonBlock.user_id == user.id).order_by(PersonBlock.created_at)).all()
+    return [{"project": slug, "site_wide": block.site_wide, "reason": block.reason,
+             "created_at": block.created_at.isoformat(), "ends_at": block.ends_at.isoformat() if block.ends_at else None,
+             "ended_at": block.ended_at.isoformat() if block.ended_at else None} for block, slug in rows]
