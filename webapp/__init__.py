@@ -82,10 +82,10 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import accounts, comments, documents, moderation, pages, projects
+    from . import accounts, audit, comments, documents, moderation, pages, projects, roles
 
     accounts.init_app(app)
-    for package in (projects, documents, comments, moderation, accounts, pages):
+    for package in (projects, documents, comments, moderation, roles, audit, accounts, pages):
         app.register_blueprint(package.blueprint())
 
     @app.get("/")

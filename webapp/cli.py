@@ -43,6 +43,52 @@ def users_expire_unconfirmed() -> None:
     click.echo(f"Deleted {count} account(s) not confirmed within {days:g} days.")
 
 
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--username", help="For a new account: its public username (asked for when missing).")
+@click.option("--password", help="For a new account: its password (asked for, hidden, when missing).")
+def users_create_admin(email: str, username: str | None, password: str | None) -> None:
+    """Make the account with EMAIL a site administrator, or create a confirmed administrator account.
+
+    The first administrator of a new site is made here; then they add initiators in the staff area.
+    The change is recorded in the audit log, done by the system.
+    """
+    from flask import current_app
+    from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
+
+    from . import mail
+    from .roles import services
+    from .roles.forms import CreateAdminForm
+
+    email = email.strip()
+    with db.transaction():
+        existing = services.by_email(email)
+        if existing is not None:
+            user, was = services.make_admin(email)
+            click.echo(f"{user.username} <{user.email}> " + ("is an administrator already." if was else
+                                                              "is an administrator now."))
+        else:
+            username = username or click.prompt("Username (shown publicly)")
+            password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            with current_app.test_request_context(), force_locale("en"):  # the registration's rules, in English
+                form = CreateAdminForm(formdata=MultiDict({"username": username, "email": email, "password": password}),
+                                       meta={"csrf": False})
+                if not form.validate():
+                    raise click.ClickException(" ".join(str(errors[0]) for errors in form.errors.values()))
+                username, email = form.username.data, form.email.data
+            try:
+                user = services.create_admin(username, email, password)
+            except services.RoleError as error:
+                raise click.ClickException(error.message) from None
+            click.echo(f"Created the administrator account {user.username} <{user.email}> (confirmed).")
+        login, staff = mail.link("accounts.login", "de"), mail.link("roles.staff", "de")
+    click.echo("Next steps:\n"
+               f"  1. Log in at {login}\n"
+               f"  2. Open the staff area: {staff} (\"Verwaltung\" in the menu)\n"
+               "  3. Add initiators to your organisations there: they run the projects and add moderators.")
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when projects exist already.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Place phases around this day.")
@@ -69,6 +115,7 @@ def demo_load(if_empty: bool, today) -> None:
             projects = demo.load(session, (today.date() if today else date.today()))
             demo.load_accounts(session)
             demo.load_comments(session, utcnow())
+            demo.load_moderation(session, utcnow())
             click.echo(f"Demo content loaded: {', '.join(p.slug for p in projects)}.")
     click.echo(f"Demo accounts (password {DEMO_PASSWORD!r}): " + ", ".join(email for email, _n, _r in DEMO_ACCOUNTS))
 

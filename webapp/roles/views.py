@@ -1,0 +1,238 @@
+"""The staff overview, who moderates a project and who runs an organisation, and the invitation link.
+
+Plain server-rendered pages and forms. Every change is a POST that redirects (303) back with a
+message saying what happened; a form with a mistake comes back with 422, its input kept. Who
+may see and do what is asked of :mod:`webapp.permissions` only; every page here is sent
+``no-store`` and is never page-cached (only reading pages are, see :mod:`webapp.pagecache`).
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from .. import db, permissions
+from ..accounts.models import User
+from ..errors import keeps_input
+from ..htmx import render
+from ..i18n import LanguageMode
+from ..projects.models import Organisation, Project
+from ..projects.services import get_for_staff
+from . import bp, services
+from .forms import AddPersonForm, ButtonForm, InvitationRegisterForm
+from .models import Invitation
+
+
+@bp.after_request
+def _never_stored(response):
+    """Staff pages and invitation links are personal: no browser or proxy keeps them."""
+    response.cache_control.no_store = True
+    return response
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _organisation(slug: str):
+    organisation = services.organisation_by_slug(slug)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _days() -> int:
+    return current_app.config.get("INVITATION_DAYS", services.INVITATION_DAYS)
+
+
+@bp.get("/staff/")
+def staff(mode: LanguageMode):
+    """The staff overview: the projects one may moderate or run, and (administrators) the organisations."""
+    permissions.authorize(permissions.may_see_staff_area(current_user))
+    user = _actor()
+    roles = permissions.roles_of(user)
+    projects = services.staff_projects(user)
+    return render("roles/staff.html", projects=projects, roles=roles,
+                  organisations=services.organisations() if roles.is_admin else [],
+                  my_organisations=[o for o in services.organisations() if o.id in roles.initiator_of],
+                  has_queue="moderation.queue" in current_app.view_functions)
+
+
+def _added_message(outcome: str, address: str, role: str) -> str:
+    if outcome == "invited":
+        return _("%(email)s has no account yet. We have sent an invitation to this address. "
+                 "The link in it is valid for %(days)s days.", email=address, days=_days())
+    if role == "moderator":
+        return _("%(email)s is now a moderator of this project. We have told them by email.", email=address)
+    return _("%(email)s is now an initiator of this organisation. We have told them by email.", email=address)
+
+
+def _people_page(kind: str, place, people, invitations, form, status: int = 200):
+    """The moderators of a project or the initiators of an organisation, with the form to add one."""
+    return render("roles/people.html", status=status if not form.errors else 422, kind=kind, place=place,
+                  people=people, invitations=invitations, form=form)
+
+
+@bp.route("/staff/projects/<slug:slug>/moderators", methods=["GET", "POST"])
+@keeps_input
+def moderators(mode: LanguageMode, slug: str):
+    """The project's moderators and open invitations; the form adds one by email address."""
+    project = get_for_staff(slug)
+    permissions.authorize(permissions.may_manage_moderators(current_user, project))
+    form = AddPersonForm()
+    if form.validate_on_submit():
+        try:
+            with db.transaction():
+                outcome = services.add_moderator(_actor(), project, form.email.data, mode.key)
+        except services.RoleError as error:
+            form.email.errors.append(error.message)
+        else:
+            flash(_added_message(outcome, form.email.data, "moderator"), "success")
+            return redirect(url_for(".moderators", slug=project.slug), 303)
+    return _people_page("moderator", project, services.moderators(project),
+                        services.open_invitations(project=project), form)
+
+
+@bp.post("/staff/projects/<slug:slug>/moderators/<int(max=2147483647):user_id>/remove")
+def remove_moderator(mode: LanguageMode, slug: str, user_id: int):
+    """End one person's moderation of the project."""
+    project = get_for_staff(slug)
+    permissions.authorize(permissions.may_manage_moderators(current_user, project))
+    with db.transaction():
+        removed = services.remove_moderator(_actor(), project, user_id)
+    if removed is not None:
+        flash(_("%(name)s is no longer a moderator of this project.", name=removed.username), "success")
+    else:
+        flash(_("This person was not a moderator of this project (any more). Nothing was changed."), "success")
+    return redirect(url_for(".moderators", slug=project.slug), 303)
+
+
+@bp.route("/staff/organisations/<slug:slug>/initiators", methods=["GET", "POST"])
+@keeps_input
+def initiators(mode: LanguageMode, slug: str):
+    """The organisation's initiators and open invitations; administrators add one by email address."""
+    permissions.authorize(permissions.may_manage_initiators(current_user))
+    organisation = _organisation(slug)
+    form = AddPersonForm()
+    if form.validate_on_submit():
+        try:
+            with db.transaction():
+                outcome = services.add_initiator(_actor(), organisation, form.email.data, mode.key)
+        except services.RoleError as error:
+            form.email.errors.append(error.message)
+        else:
+            flash(_added_message(outcome, form.email.data, "initiator"), "success")
+            return redirect(url_for(".initiators", slug=organisation.slug), 303)
+    return _people_page("initiator", organisation, services.initiators(organisation),
+                        services.open_invitations(organisation=organisation), form)
+
+
+@bp.post("/staff/organisations/<slug:slug>/initiators/<int(max=2147483647):user_id>/remove")
+def remove_initiator(mode: LanguageMode, slug: str, user_id: int):
+    """End one person's role as initiator of the organisation."""
+    permissions.authorize(permissions.may_manage_initiators(current_user))
+    organisation = _organisation(slug)
+    with db.transaction():
+        removed = services.remove_initiator(_actor(), organisation, user_id)
+    if removed is not None:
+        flash(_("%(name)s is no longer an initiator of this organisation.", name=removed.username), "success")
+    else:
+        flash(_("This person was not an initiator of this organisation (any more). Nothing was changed."), "success")
+    return redirect(url_for(".initiators", slug=organisation.slug), 303)
+
+
+@bp.post("/staff/invitations/<int(max=2147483647):invitation_id>/withdraw")
+def withdraw_invitation(mode: LanguageMode, invitation_id: int):
+    """Withdraw an open invitation: its link stops working."""
+    invitation = db.session().get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    if invitation.role == "moderator":
+        project = db.session().get(Project, invitation.project_id)
+        permissions.authorize(permissions.may_manage_moderators(current_user, project))
+        back = url_for(".moderators", slug=project.slug)
+    else:
+        permissions.authorize(permissions.may_manage_initiators(current_user))
+        back = url_for(".initiators", slug=db.session().get(Organisation, invitation.organisation_id).slug)
+    if invitation.accepted_at or invitation.withdrawn_at:
+        flash(_("This invitation was accepted or withdrawn already. Nothing was changed."), "success")
+    else:
+        with db.transaction():
+            services.withdraw_invitation(_actor(), invitation)
+        flash(_("The invitation to %(email)s is withdrawn. Its link no longer works.", email=invitation.email),
+              "success")
+    return redirect(back, 303)
+
+
+# The invitation link ------------------------------------------------------------------------------
+
+def _invalid_invitation(state: str):
+    """The page for a link that cannot be used: 404 when we know no such invitation, else 410."""
+    return render("roles/invitation_invalid.html", status=404 if state == "unknown" else 410, state=state,
+                  days=_days())
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@keeps_input
+def invitation(mode: LanguageMode, token: str):
+    """An invitation link: accept with the account of its address, or register one straight into the role."""
+    found, state = services.invitation_status(token)
+    if found is None:
+        return _invalid_invitation(state)
+    account = services.by_email(found.email)
+    place = _place_of(found)
+    if account is not None:
+        return _accept(found, account, place, mode)
+    if current_user.is_authenticated:  # someone else's session: they log out first
+        return _invitation_page(found, place, "other_account", 403 if request.method == "POST" else 200)
+    form = InvitationRegisterForm(invited_email=found.email)
+    if form.validate_on_submit():
+        try:
+            with db.transaction():  # the account, its role and the audit entry, or none of them
+                user = services.register_invited(found, form.username.data, form.password.data, mode.key)
+        except services.RoleError as error:
+            if error.field:
+                getattr(form, error.field).errors.append(error.message)
+            else:  # an account with this address appeared meanwhile: the page now asks to log in
+                return redirect(request.path, 303)
+        else:
+            session.clear()  # a fresh session for the new account
+            login_user(user)
+            flash(_welcome(found, place, mode), "success")
+            return redirect(url_for(".staff"), 303)
+    return _invitation_page(found, place, "register", 422 if form.errors else 200, form)
+
+
+def _accept(found: Invitation, account, place, mode: LanguageMode):
+    """The address has an account: its owner logs in (if need be) and accepts with one button."""
+    if not current_user.is_authenticated or current_user.id != account.id:
+        step = "log_in" if not current_user.is_authenticated else "other_account"
+        return _invitation_page(found, place, step, 403 if request.method == "POST" else 200)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        with db.transaction():
+            services.accept_invitation(_actor(), found)
+        flash(_welcome(found, place, mode), "success")
+        return redirect(url_for(".staff"), 303)
+    return _invitation_page(found, place, "accept", 422 if form.errors else 200, form)
+
+
+def _invitation_page(found: Invitation, place, step: str, status: int = 200, form=None):
+    """The invitation page at ``step`` (see templates/roles/invitation.html), naming who invited."""
+    inviter = db.session().get(User, found.invited_by_id) if found.invited_by_id else None
+    return render("roles/invitation.html", status=status, invitation=found, place=place, step=step, form=form,
+                  inviter=inviter.username if inviter else None)
+
+
+def _place_of(found: Invitation):
+    """The project (moderators) or organisation (initiators) the invitation is for."""
+    model = Project if found.role == "moderator" else Organisation
+    return db.session().get(model, found.project_id if found.role == "moderator" else found.organisation_id)
+
+
+def _welcome(found: Invitation, place, mode: LanguageMode) -> str:
+    if found.role == "moderator":
+        return _("Welcome! You are now a moderator of the project “%(project)s”.",
+                 project=place.localized(mode.key).text.title)
+    return _("Welcome! You are now an initiator of %(organisation)s.", organisation=place.name)
