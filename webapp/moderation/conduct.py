@@ -69,7 +69,8 @@ def block_person(mode: LanguageMode, slug: str, user_id: int):
         else:
             status = 409 if refusal else 422
     return render("moderation/block_person.html", status=status, project=project, person=person, form=form,
-                  refusal=refusal, current_block=people.block_for(person, project.id))
+                  refusal=refusal, current_block=people.block_for(person, project.id),
+                  has_errors=bool(form.errors) and not refusal)
 
 
 @bp.get(f"{STAFF}/people/blocked", endpoint="blocks")
