@@ -52,10 +52,10 @@ def staff(mode: LanguageMode):
     permissions.authorize(permissions.may_see_staff_area(current_user))
     user = _actor()
     roles = permissions.roles_of(user)
-    projects = services.staff_projects(user)
-    return render("roles/staff.html", projects=projects, roles=roles,
-                  organisations=services.organisations() if roles.is_admin else [],
-                  my_organisations=[o for o in services.organisations() if o.id in roles.initiator_of],
+    organisations = services.organisations() if roles.is_admin or roles.initiator_of else []
+    return render("roles/staff.html", projects=services.staff_projects(user), roles=roles,
+                  organisations=organisations if roles.is_admin else [],
+                  my_organisations=[o for o in organisations if o.id in roles.initiator_of],
                   has_queue="moderation.queue" in current_app.view_functions)
 
 
