@@ -128,6 +128,41 @@ def many_comments(app):
         session.commit()
 
 
+# Staff states (roles and audit log pages) ----------------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def staff_states(app):
+    """What the staff pages show in each state (a11y/pages.py): an unpublished draft nobody moderates, an
+    organisation without initiators, an open invitation (its mail's link is the invitation page) and a
+    few entries in the Smart City project's audit log."""
+    from sqlmodel import select
+
+    from a11y.pages import DRAFT_PROJECT, EMPTY_ORGANISATION, INVITED
+    from tests.support import TODAY
+    from webapp import audit, db, demo
+    from webapp.accounts.models import User
+    from webapp.comments.models import Comment
+    from webapp.projects.models import Organisation, Project
+    from webapp.roles import services
+
+    with app.test_request_context("/de/"), db.transaction() as session:
+        organisation = Organisation(slug=EMPTY_ORGANISATION, name="Stadt Eichbrunn – Kulturamt")
+        session.add(organisation)
+        draft = demo.build_project(demo._read("spielplaetze.toml"), organisation, TODAY, slug=DRAFT_PROJECT)
+        draft.published = False
+        for text in draft.texts:  # a title of its own: links name the project they lead to
+            text.title = f"Entwurf: {text.title}"
+        session.add(draft)
+        project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+        admin, initiator, moderator = (session.exec(select(User).where(User.email_key == f"{name}@example.org")).one()
+                                       for name in ("admin", "initiator", "moderator"))
+        services.add_moderator(initiator, project, INVITED, "de")
+        comment = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.parent_id.is_(None))
+                               .order_by(Comment.id)).first()
+        audit.record(moderator, "comment.review", "comment", comment.id, project_id=project.id,
+                     reason="Kein Verstoß gegen die Diskussionsregeln.")
+        audit.record(admin, "role.add_moderator", "user", moderator.id, project_id=project.id, person=moderator.username)
+
+
 def log_in_as_participant(browser, server_url: str) -> None:
     """Log the demo participant in through the form (JavaScript or not)."""
     from selenium.webdriver.common.by import By

@@ -55,6 +55,7 @@ def pages(session: Session) -> list[Page]:
                               f"{base}/chapters/{chapter.slug}/paragraphs/{paragraph.id}"))
     found += [Page(f"page {name}", f"/{name}") for name in PAGES]
     found.append(Page("not found", "/projects/no-such-project", status=404))
+    found += invitation_pages(session)
     found += [
         Page("register", "/account/register"),
         Page("register with errors", "/account/register", submit=True),
@@ -97,6 +98,30 @@ def participant_pages(session: Session) -> list[Page]:
         Page("change email", "/account/email", user=True),
         Page("delete account", "/account/delete", user=True),
     ]
+
+
+# Roles and audit log (staff pages) -----------------------------------------------------------------
+#: What a11y/conftest.py's ``staff_states`` adds: an unpublished draft nobody moderates, an organisation
+#: without initiators (their pages' empty states), and an invitation to this address.
+DRAFT_PROJECT, EMPTY_ORGANISATION, INVITED = "entwurf", "eichbrunn-kultur", "eingeladen@example.org"
+
+
+def invitation_pages(session: Session) -> list[Page]:
+    """The invitation link as the invited person opens it (nobody logged in), from the mail it came in:
+    an invalid link; where ``staff_states`` has invited someone, the registration form, empty and in error."""
+    import re
+    from email import message_from_bytes, policy
+
+    from webapp.mail.models import OutboxMessage
+
+    found = [Page("invitation link not valid", "/invitation/no-such-invitation", status=404)]
+    sent = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == INVITED,
+                                                    OutboxMessage.template == "invitation")).first()
+    if sent is not None:
+        text = message_from_bytes(sent.message, policy=policy.default).get_content()
+        path = re.search(r"https?://[^/\s]+/[a-z]+(/invitation/\S+)", text).group(1)
+        found += [Page("invitation, new account", path), Page("invitation, new account with errors", path, submit=True)]
+    return found
 
 
 def all_urls(session: Session) -> list[tuple[str, Page]]:
