@@ -111,13 +111,13 @@ def staff_links(response) -> dict[str, list[str]]:
 
 def test_the_overview_shows_each_role_what_it_may_do(app, draft):
     admin = staff_links(logged_in(app, make_user(app, role="admin")).get("/en/staff/"))
-    assert admin["Eichbrunn Smart City Strategy"] == ["Moderation", "Moderators", "Audit log"]
+    assert admin["Eichbrunn Smart City Strategy"] == ["Moderation queue", "Moderators", "Audit log"]
     assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["Initiators"]  # every organisation
     assert any("Radverkehr" in title or "cycling" in title.lower() for title in admin)
 
     initiator = logged_in(app, make_user(app, role="initiator"))
     cards = staff_links(initiator.get("/en/staff/"))
-    assert cards["Eichbrunn Smart City Strategy"] == ["Moderation", "Moderators", "Audit log"]
+    assert cards["Eichbrunn Smart City Strategy"] == ["Moderation queue", "Moderators", "Audit log"]
     assert not any("Initiators" in links for links in cards.values())  # only administrators add initiators
     assert not any("cycling" in title.lower() for title in cards)  # another organisation's project
     page = initiator.get("/en/staff/")
@@ -126,7 +126,7 @@ def test_the_overview_shows_each_role_what_it_may_do(app, draft):
 
     moderator = logged_in(app, make_user(app, role="moderator"))
     cards = staff_links(moderator.get("/en/staff/"))
-    assert cards == {"Eichbrunn Smart City Strategy": ["Moderation"]}
+    assert cards == {"Eichbrunn Smart City Strategy": ["Moderation queue"]}
 
 
 def test_the_overview_hides_drafts_from_those_who_only_moderate_them(app, session, draft):

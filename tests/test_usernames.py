@@ -154,15 +154,16 @@ def _comment_by(session, user):
     return comment
 
 
-BADGES = {"de": {"moderator": "Moderation", "admin": "Administration"},
-          "en": {"moderator": "Moderation", "admin": "Administration"},
-          "einfach": {"moderator": "Prüft die Kommentare", "admin": "Betreut die Seite"}}
+BADGES = {"de": {"moderator": "Moderation", "initiator": "Projektteam", "admin": "Administration"},
+          "en": {"moderator": "Moderation", "initiator": "Project team", "admin": "Administration"},
+          "einfach": {"moderator": "Prüft die Kommentare", "initiator": "Macht das Projekt",
+                      "admin": "Betreut die Seite"}}
 
 
 @pytest.mark.parametrize("prefix", BADGES)
 def test_staff_comments_carry_a_role_badge_in_every_mode_and_others_do_not(app, client, session, prefix):
     comments = {role: _comment_by(session, make_user(app, role=role, name=f"Person {letters()}"))
-                for role in ("moderator", "admin", "participant")}
+                for role in ("moderator", "initiator", "admin", "participant")}
     page = soup(client.get(f"/{prefix}/projects/smart-city/chapters/nachhaltig"))
     for role, comment in comments.items():
         heading = page.find("article", id=f"comment-{comment.id}").find(class_="comment__author")
@@ -174,7 +175,8 @@ def test_staff_comments_carry_a_role_badge_in_every_mode_and_others_do_not(app, 
             assert heading.get_text(" ", strip=True) == f"{comment.author.username} {BADGES[prefix][role]}"
 
 
-def test_the_staff_check_is_one_property():
-    assert User(role="moderator").staff_role == "moderator"
-    assert User(role="admin").staff_role == "admin"
-    assert User(role="participant").staff_role is None
+def test_a_moderator_of_another_project_gets_no_badge_here(app, client, session):
+    """Roles are per project: moderating the cycling project says nothing on the smart-city discussion."""
+    comment = _comment_by(session, make_user(app, role="moderator", project="radverkehr", name=f"Person {letters()}"))
+    page = soup(client.get("/de/projects/smart-city/chapters/nachhaltig"))
+    assert page.find("article", id=f"comment-{comment.id}").find(class_="staff-badge") is None

@@ -38,9 +38,10 @@ MESSAGES = {
 GENERIC = (_l("Request failed"), _l("The request could not be completed."))
 
 
-def error_response(code: int):
-    """The localized error page for ``code``."""
-    title, explanation = MESSAGES.get(code, GENERIC if code < 500 else MESSAGES[500])
+def error_response(code: int, explanation: str | None = None):
+    """The localized error page for ``code``; ``explanation`` says why, where the refusal knows it."""
+    title, generic = MESSAGES.get(code, GENERIC if code < 500 else MESSAGES[500])
+    explanation = explanation or generic
     return render("errors/error.html", status=code, code=code, title=title, explanation=explanation)
 
 
@@ -142,7 +143,8 @@ def init_app(app: Flask) -> None:
             return exc.response
         if isinstance(exc, RateLimitExceeded):
             return _rate_limited()
-        response = error_response(exc.code or 500)
+        refusal = getattr(exc, "decision", None)  # permissions.Refused: the page says why
+        response = error_response(exc.code or 500, refusal.message if refusal is not None else None)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

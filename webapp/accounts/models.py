@@ -7,14 +7,10 @@ from typing import Optional
 
 import idna
 from flask_login import UserMixin
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from ..clock import utcnow
-
-#: Roles, from least to most rights.
-ROLES = ("participant", "moderator", "admin")
-#: Roles that speak for the site: marked at their comments, their names reserved.
-STAFF_ROLES = ("moderator", "admin")
 
 
 def normalise_key(value: str) -> str:
@@ -50,6 +46,7 @@ class User(UserMixin, SQLModel, table=True):
     """A registered person. Deleting the row removes their personal data; comments stay anonymous."""
 
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+    __table_args__ = (CheckConstraint("report_mail IN ('each', 'digest', 'none')", name="user_report_mail"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=40)
@@ -59,7 +56,10 @@ class User(UserMixin, SQLModel, table=True):
     #: An address waiting for confirmation after a change of email.
     pending_email: Optional[str] = Field(default=None, max_length=254)
     password_hash: str = Field(max_length=200)
-    role: str = Field(default="participant", max_length=20)
+    #: A site administrator: adds initiators, sees every project's staff pages (other roles: webapp.roles).
+    is_admin: bool = Field(default=False)
+    #: For moderators: a mail for each new report ("each"), one a day ("digest", the default) or none ("none").
+    report_mail: str = Field(default="digest", max_length=10)
     #: The language mode mails are written in (the mode they registered in).
     language: str = Field(default="de", max_length=16)
     email_confirmed_at: Optional[datetime] = None
@@ -74,15 +74,3 @@ class User(UserMixin, SQLModel, table=True):
     @property
     def is_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
-
-    @property
-    def staff_role(self) -> Optional[str]:
-        """"moderator" or "admin" for the site's staff, else ``None``: the badge at their comments.
-
-        The one place that says who speaks for the site (roles move into a membership table later).
-        """
-        return self.role if self.role in STAFF_ROLES else None

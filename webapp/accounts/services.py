@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from .. import db, mail
 from ..clock import utcnow
 from . import names
-from .models import STAFF_ROLES, User, email_key, new_session_token, normalise_key
+from .models import User, email_key, new_session_token, normalise_key
 from .passwords import hash_password, needs_rehash, verify_password  # noqa: F401  (views use verify_password)
 from .tokens import make_token, read_token
 
@@ -23,6 +23,7 @@ DEMO_PASSWORD = "mitreden-demo"
 DEMO_ACCOUNTS = (
     ("participant@example.org", "Paula Beispiel", "participant"),
     ("moderator@example.org", "Moderation Eichbrunn", "moderator"),
+    ("initiator@example.org", "Stadtplanung Eichbrunn", "initiator"),
     ("admin@example.org", "Admin Eichbrunn", "admin"),
 )
 DEMO_EMAILS = frozenset(email for email, _name, _role in DEMO_ACCOUNTS)
@@ -42,7 +43,9 @@ def by_email(email: str) -> Optional[User]:
 
 def name_is_reserved(username: str) -> bool:
     """Whether ``username`` looks like the site's name, an office, or a moderator's or administrator's name."""
-    staff = db.session().exec(select(User.username).where(col(User.role).in_(STAFF_ROLES))).all()
+    from ..roles.services import staff_usernames
+
+    staff = staff_usernames()
     return names.reserved(username, current_app.config["SITE_NAME"], tuple(staff))
 
 
@@ -258,11 +261,19 @@ def delete_account(user: User) -> None:
 
     Its ratings go with it (the database cascades), so the comments it rated are recounted.
     Its reports of comments stay for the moderators, without the reporter (the database sets it empty).
+    What a staff member wrote or did stays with the project (moderator notes, audit entries), without
+    their name: the database empties the link to the account, and the name kept beside it goes here.
     """
+    from sqlalchemy import update as sa_update
+
+    from ..audit.models import AuditEntry
     from ..comments.services import rated_by, recount_ratings
+    from ..moderation.models import ModeratorNote
 
     session = db.session()
     rated = rated_by(user.id)
+    session.execute(sa_update(ModeratorNote).where(ModeratorNote.author_id == user.id).values(author_name=""))
+    session.execute(sa_update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_name=""))
     session.delete(user)
     session.flush()
     recount_ratings(rated)
@@ -272,18 +283,22 @@ def delete_account(user: User) -> None:
 def export(user: User) -> dict:
     """Everything we hold about ``user``, for the download of their own data."""
     from ..comments.services import comments_by_author
+    from ..moderation.actions import notes_by
     from ..moderation.services import reports_by
+    from ..roles.services import roles_of_person
 
     return {
         "account": {
             "username": user.username,
             "email": user.email,
             "pending_email": user.pending_email,
-            "role": user.role,
+            "is_admin": user.is_admin,
             "language": user.language,
             "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
             "created_at": user.created_at.isoformat(),
         },
         "comments": comments_by_author(user),
         "reports": reports_by(user),
+        "roles": roles_of_person(user),
+        "moderator_notes": notes_by(user),
     }

@@ -8,7 +8,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 #: How long each kind of link stays valid, in seconds.
-MAX_AGE = {"confirm": 3 * 24 * 3600, "reset": 3600}
+MAX_AGE = {"confirm": 3 * 24 * 3600, "reset": 3600, "invitation": 30 * 24 * 3600}
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

@@ -69,8 +69,9 @@ def log(mode: LanguageMode, slug: str):
     project = get_for_staff(slug)
     permissions.authorize(permissions.may_see_audit_log(current_user, project))
     session = db.session()
-    people = list(session.exec(select(AuditEntry.actor_name).where(AuditEntry.project_id == project.id)
-                               .distinct().order_by(AuditEntry.actor_name)).all())
+    people = [name for name in session.exec(select(AuditEntry.actor_name).where(AuditEntry.project_id == project.id)
+                                            .distinct().order_by(AuditEntry.actor_name)).all()
+              if name]  # "": a deleted account's, not a person one can filter by
     action = request.args.get("action", "")
     action = action if action in ACTIONS else ""
     person = request.args.get("person", "")

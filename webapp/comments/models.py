@@ -25,6 +25,8 @@ class Comment(SQLModel, table=True):
         Index("ix_comment_thread", "chapter_id", "paragraph_id", "parent_id", "created_at"),
         Index("ix_comment_parent", "parent_id", "created_at"),
         Index("ix_comment_author", "author_id"),
+        # The moderation queue: a project's comments with open reports first, then by reports or age.
+        Index("ix_comment_moderation", "project_id", "open_report_count", "report_count"),
         UniqueConstraint("author_id", "submission_key", name="uq_comment_submission"),
         CheckConstraint("agree_count >= 0 AND disagree_count >= 0 AND reply_count >= 0", name="comment_counts"),
     )
@@ -51,12 +53,35 @@ class Comment(SQLModel, table=True):
     agree_count: int = 0
     disagree_count: int = 0
     reply_count: int = 0
+    #: Moderation (webapp.moderation): blocked with a reason key and optional words, shown as a notice.
+    blocked_at: Optional[datetime] = None
+    block_reason: Optional[str] = Field(default=None, max_length=20)
+    block_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: Hidden automatically after the project's number of reports, until a moderator decides.
+    hidden_at: Optional[datetime] = None
+    highlighted_at: Optional[datetime] = None
+    #: When a moderator last looked at it and decided (a new report makes it need review again).
+    reviewed_at: Optional[datetime] = None
+    #: Reports in all, and those not yet dealt with: the queue sorts and filters on them without a join.
+    report_count: int = 0
+    open_report_count: int = 0
+    #: An answer given for the project by its staff, shown as the project team's answer.
+    official: bool = False
 
     author: Optional[User] = Relationship()
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        """Not shown to readers: blocked by a moderator, or hidden after reports until one decides."""
+        return self.blocked_at is not None or self.hidden_at is not None
 
 
 class Rating(SQLModel, table=True):

@@ -39,3 +39,26 @@ class Report(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     #: Set when a moderator has dealt with the report.
     resolved_at: Optional[datetime] = None
+
+
+#: Why a moderator blocks a comment; the reader sees the reason's name (interface catalogs) in the notice.
+BLOCK_REASONS = ("insult", "discrimination", "spam", "personal_data", "off_topic", "illegal", "other")
+
+
+class ModeratorNote(SQLModel, table=True):
+    """A private note of the project's staff on a comment; never shown to participants.
+
+    It stays with the project when its writer's account is deleted (``author_id`` empty then,
+    ``author_name`` says who wrote it).
+    """
+
+    __tablename__ = "moderator_note"
+    __table_args__ = (Index("ix_moderator_note_comment", "comment_id", "created_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", ondelete="RESTRICT")
+    project_id: int = Field(foreign_key="project.id", ondelete="RESTRICT", index=True)
+    author_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    author_name: str = Field(max_length=80)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -44,9 +44,23 @@ def get_published(slug: str) -> Project:
 
     Aborts with 404 when there is none.
     """
+    return _get(slug, published_only=True)
+
+
+def get_for_staff(slug: str) -> Project:
+    """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages.
+
+    Aborts with 404 when there is none; whether the person may see it is the caller's question
+    (``permissions.authorize``).
+    """
+    return _get(slug, published_only=False)
+
+
+def _get(slug: str, published_only: bool) -> Project:
+    condition = (Project.slug == slug) & (Project.published == True) if published_only else Project.slug == slug  # noqa: E712
     project: Optional[Project] = db.session().exec(
         select(Project)
-        .where(Project.slug == slug, Project.published == True)  # noqa: E712
+        .where(condition)
         .options(
             # One-to-one and many-to-one ride along in the main query; lists get one query each.
             joinedload(Project.organisation),
@@ -70,3 +84,4 @@ def delete_project(actor, project: Project) -> None:
     the caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
     """
     delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id))
+

@@ -1,0 +1,211 @@
+"""Who may do what: the one home for the staff's rights.
+
+Roles are data (:mod:`webapp.roles.models`): site administrators are marked on their account,
+initiators are members of an organisation and run all of its projects, moderators are named
+per project. Each right is a small named predicate returning a :class:`Decision` with the
+reason a refusal is explained with; views call :func:`authorize` with it, templates ask the
+same predicates (they are template globals). Participants' rights on comments live in
+:mod:`webapp.comments.rules` and :mod:`webapp.moderation.rules`, built on the same Decision.
+
+A person's roles are read once per request (:func:`roles_of`), so asking on every comment of
+a page costs no query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, g
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+from werkzeug.exceptions import Forbidden
+
+from . import db
+
+#: Why a staff action is refused, in the reader's words.
+REASONS = {
+    "login": _l("Please log in to continue."),
+    "unconfirmed": _l("Please confirm your email address first. We have sent you a link."),
+    "admin": _l("Only administrators can do this."),
+    "initiator": _l("Only the initiators of this project and administrators can do this."),
+    "moderator": _l("Only the moderators and initiators of this project can do this."),
+    "staff": _l("This page is for the staff of this site: administrators, initiators and moderators."),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An answer to "may this person do this here?"; false with a ``reason`` key when refused."""
+
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def message(self) -> str:
+        """The refusal explained to the reader (empty when allowed)."""
+        return str(REASONS.get(self.reason, ""))
+
+
+ALLOWED = Decision(True)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one person is: administrator, initiator of which organisations, moderator of which projects."""
+
+    user_id: int | None = None
+    is_admin: bool = False
+    initiator_of: frozenset[int] = frozenset()
+    moderator_of: frozenset[int] = frozenset()
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff anywhere: the staff navigation is shown."""
+        return self.is_admin or bool(self.initiator_of) or bool(self.moderator_of)
+
+
+NOBODY = Roles()
+
+
+def roles_of(user) -> Roles:
+    """``user``'s roles, read once per request (two small queries), none for anonymous readers."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
+        return NOBODY
+    cache = g.setdefault("permission_roles", {})
+    if user.id not in cache:
+        from .roles.models import OrganisationMember, ProjectModerator
+
+        session = db.session()
+        organisations = session.exec(select(OrganisationMember.organisation_id)
+                                     .where(OrganisationMember.user_id == user.id)).all()
+        projects = session.exec(select(ProjectModerator.project_id).where(ProjectModerator.user_id == user.id)).all()
+        cache[user.id] = Roles(user.id, bool(user.is_admin), frozenset(organisations), frozenset(projects))
+    return cache[user.id]
+
+
+def forget_roles() -> None:
+    """Roles changed in this request (someone was added or removed): read them again when asked."""
+    g.pop("permission_roles", None)
+
+
+def _signed_in(user) -> Decision:
+    if user is None or not user.is_authenticated:
+        return Decision(False, "login")
+    if not user.is_confirmed:
+        return Decision(False, "unconfirmed")
+    return ALLOWED
+
+
+def may_administer(user) -> Decision:
+    """Site administration: add initiators to organisations, see every project's staff pages."""
+    decision = _signed_in(user)
+    if decision and not roles_of(user).is_admin:
+        return Decision(False, "admin")
+    return decision
+
+
+def may_author(user, project) -> Decision:
+    """Run the project: its texts and phases, its moderators, its audit log. Initiators of its organisation, administrators."""
+    decision = _signed_in(user)
+    if not decision:
+        return decision
+    roles = roles_of(user)
+    if roles.is_admin or project.organisation_id in roles.initiator_of:
+        return ALLOWED
+    return Decision(False, "initiator")
+
+
+def may_moderate(user, project) -> Decision:
+    """Moderate the project's discussion: its moderators, and whoever may author it."""
+    decision = _signed_in(user)
+    if not decision:
+        return decision
+    if project.id in roles_of(user).moderator_of or may_author(user, project):
+        return ALLOWED
+    return Decision(False, "moderator")
+
+
+def may_manage_moderators(user, project) -> Decision:
+    """Add and remove the project's moderators (and invite them)."""
+    return may_author(user, project)
+
+
+def may_see_audit_log(user, project) -> Decision:
+    """Read the project's audit log: its initiators and administrators."""
+    return may_author(user, project)
+
+
+def may_manage_initiators(user) -> Decision:
+    """Add initiators to organisations (and invite them): administrators."""
+    return may_administer(user)
+
+
+def may_see_staff_area(user) -> Decision:
+    """The staff overview: anyone with a staff role."""
+    decision = _signed_in(user)
+    if decision and not roles_of(user).is_staff:
+        return Decision(False, "staff")
+    return decision
+
+
+def is_staff(user) -> bool:
+    """Whether ``user`` has any staff role (the header then links to the staff overview)."""
+    return roles_of(user).is_staff
+
+
+def authorize(decision: Decision) -> None:
+    """Go on if ``decision`` allows; else the login page (for "log in first") or a 403 page saying why.
+
+    Views call this instead of choosing status codes themselves.
+    """
+    if decision:
+        return
+    if decision.reason == "login":
+        from .extensions import login_manager
+
+        abort(login_manager.unauthorized())  # to the login page, and back here afterwards
+    raise Refused(decision)
+
+
+class Refused(Forbidden):
+    """A 403 whose page explains the refusal (``decision.message``)."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.message)
+        self.decision = decision
+
+
+def staff_badges(project_id: int) -> dict[int, str]:
+    """Who speaks for the project in its discussion: user id → "admin", "initiator" or "moderator".
+
+    One query per project and request; the discussion marks these authors' comments.
+    """
+    cache = g.setdefault("permission_badges", {})
+    if project_id not in cache:
+        from .accounts.models import User
+        from .projects.models import Project
+        from .roles.models import OrganisationMember, ProjectModerator
+
+        session = db.session()
+        badges: dict[int, str] = {}
+        for user_id in session.exec(select(ProjectModerator.user_id).where(ProjectModerator.project_id == project_id)):
+            badges[user_id] = "moderator"
+        initiators = select(OrganisationMember.user_id).join(
+            Project, Project.organisation_id == OrganisationMember.organisation_id).where(Project.id == project_id)
+        for user_id in session.exec(initiators):
+            badges[user_id] = "initiator"
+        for user_id in session.exec(select(User.id).where(User.is_admin == True)):  # noqa: E712  (SQL comparison)
+            badges[user_id] = "admin"
+        cache[project_id] = badges
+    return cache[project_id]
+
+
+def init_app(app) -> None:
+    """Templates ask the same predicates as views."""
+    app.jinja_env.globals.update(
+        may_moderate=may_moderate, may_author=may_author, may_see_audit_log=may_see_audit_log,
+        may_manage_moderators=may_manage_moderators, may_administer=may_administer, is_staff=is_staff,
+        staff_badges=staff_badges)

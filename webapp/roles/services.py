@@ -1,0 +1,349 @@
+"""Giving and taking roles, and invitations for addresses without an account.
+
+Services take the acting person, check nothing about the request, write the audit entry
+and queue the mail, and never commit: the caller's ``db.transaction()`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import current_app
+from sqlmodel import col, select
+
+from .. import audit, db, mail
+from ..accounts.models import User, email_key
+from ..clock import utcnow
+from ..permissions import forget_roles
+from ..projects.models import Organisation, Project
+from .models import Invitation, OrganisationMember, ProjectModerator
+
+#: How long an invitation link works, in days (``INVITATION_DAYS``).
+INVITATION_DAYS = 14
+
+
+class RoleError(Exception):
+    """A refusal with a message for the person acting (e.g. "already a moderator")."""
+
+    def __init__(self, message: str, field: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def staff_usernames() -> list[str]:
+    """Usernames of everyone with a staff role: names that look like theirs are refused at registration."""
+    session = db.session()
+    staff = select(User.username).where(
+        (User.is_admin == True)  # noqa: E712  (SQL comparison)
+        | col(User.id).in_(select(OrganisationMember.user_id))
+        | col(User.id).in_(select(ProjectModerator.user_id)))
+    return list(session.exec(staff).all())
+
+
+def by_email(address: str) -> Optional[User]:
+    """The account with ``address`` (compared as mail compares addresses), or ``None``."""
+    return db.session().exec(select(User).where(User.email_key == email_key(address))).first()
+
+
+def organisation_by_slug(slug: str) -> Optional[Organisation]:
+    """The organisation ``slug``, or ``None``."""
+    return db.session().exec(select(Organisation).where(Organisation.slug == slug)).first()
+
+
+def staff_projects(user: User) -> list[Project]:
+    """The projects ``user`` has a staff role in, by title: all for administrators, their organisations'
+    for initiators, the ones they moderate. Unpublished ones only for those who may author them."""
+    from sqlalchemy.orm import selectinload
+
+    from ..permissions import may_author, roles_of
+
+    roles = roles_of(user)
+    query = select(Project).options(selectinload(Project.texts), selectinload(Project.organisation))
+    if not roles.is_admin:
+        query = query.where(col(Project.organisation_id).in_(roles.initiator_of) | col(Project.id).in_(roles.moderator_of))
+    projects = [p for p in db.session().exec(query).all() if p.published or may_author(user, p)]
+    return sorted(projects, key=lambda p: (p.organisation.name, p.slug))
+
+
+def organisations() -> list[Organisation]:
+    """Every organisation, by name (administrators add their initiators)."""
+    return list(db.session().exec(select(Organisation).order_by(Organisation.name)).all())
+
+
+def moderators(project: Project) -> list[tuple[ProjectModerator, User]]:
+    """The project's moderators with their accounts, by name."""
+    return list(db.session().exec(
+        select(ProjectModerator, User).join(User, User.id == ProjectModerator.user_id)
+        .where(ProjectModerator.project_id == project.id).order_by(User.username_key)).all())
+
+
+def initiators(organisation: Organisation) -> list[tuple[OrganisationMember, User]]:
+    """The organisation's initiators with their accounts, by name."""
+    return list(db.session().exec(
+        select(OrganisationMember, User).join(User, User.id == OrganisationMember.user_id)
+        .where(OrganisationMember.organisation_id == organisation.id).order_by(User.username_key)).all())
+
+
+def open_invitations(*, project: Optional[Project] = None, organisation: Optional[Organisation] = None) -> list[Invitation]:
+    """Invitations not yet accepted, withdrawn or expired, newest first."""
+    query = select(Invitation).where(col(Invitation.accepted_at).is_(None), col(Invitation.withdrawn_at).is_(None),
+                                     Invitation.created_at > utcnow() - _invitation_age())
+    if project is not None:
+        query = query.where(Invitation.project_id == project.id, Invitation.role == "moderator")
+    if organisation is not None:
+        query = query.where(Invitation.organisation_id == organisation.id, Invitation.role == "initiator")
+    return list(db.session().exec(query.order_by(col(Invitation.created_at).desc())).all())
+
+
+def _invitation_age():
+    from datetime import timedelta
+
+    return timedelta(days=current_app.config.get("INVITATION_DAYS", INVITATION_DAYS))
+
+
+def add_moderator(actor: User, project: Project, address: str, language: str) -> str:
+    """Make the account with ``address`` a moderator of ``project``, or invite the address.
+
+    Returns "added" or "invited". Raises :class:`RoleError` when the person moderates it already
+    or an invitation to the address is open.
+    """
+    from flask_babel import gettext as _
+
+    user = by_email(address)
+    if user is None:
+        return _invite(actor, address, "moderator", language, project=project)
+    session = db.session()
+    if session.exec(select(ProjectModerator.id).where(ProjectModerator.user_id == user.id,
+                                                      ProjectModerator.project_id == project.id)).first():
+        raise RoleError(_("%(name)s moderates this project already.", name=user.username), "email")
+    session.add(ProjectModerator(user_id=user.id, project_id=project.id))
+    audit.record(actor, "role.add_moderator", "user", user.id, project_id=project.id, person=user.username)
+    mail.send(user.email, "role_added", user.language, user=user, role="moderator", project=project,
+              link=_moderation_link(user.language, project))
+    forget_roles()
+    return "added"
+
+
+def _moderation_link(language: str, project: Project) -> str:
+    """The project's moderation queue for a mail (the staff overview while the queue does not exist)."""
+    if "moderation.queue" in current_app.view_functions:
+        return mail.link("moderation.queue", language, slug=project.slug)
+    return mail.link("roles.staff", language)
+
+
+def remove_moderator(actor: User, project: Project, user_id: int) -> Optional[User]:
+    """End ``user_id``'s moderation of ``project``; the account, or ``None`` if they were no moderator."""
+    session = db.session()
+    row = session.exec(select(ProjectModerator).where(ProjectModerator.user_id == user_id,
+                                                      ProjectModerator.project_id == project.id)).first()
+    if row is None:
+        return None
+    user = session.get(User, user_id)
+    session.delete(row)
+    audit.record(actor, "role.remove_moderator", "user", user_id, project_id=project.id,
+                 person=user.username if user else "")
+    forget_roles()
+    return user
+
+
+def add_initiator(actor: User, organisation: Organisation, address: str, language: str) -> str:
+    """Make the account with ``address`` an initiator of ``organisation``, or invite the address ("added"/"invited")."""
+    from flask_babel import gettext as _
+
+    user = by_email(address)
+    if user is None:
+        return _invite(actor, address, "initiator", language, organisation=organisation)
+    session = db.session()
+    if session.exec(select(OrganisationMember.id).where(OrganisationMember.user_id == user.id,
+                                                        OrganisationMember.organisation_id == organisation.id)).first():
+        raise RoleError(_("%(name)s is an initiator of this organisation already.", name=user.username), "email")
+    session.add(OrganisationMember(user_id=user.id, organisation_id=organisation.id, role="initiator"))
+    audit.record(actor, "role.add_initiator", "user", user.id, organisation_id=organisation.id, person=user.username)
+    mail.send(user.email, "role_added", user.language, user=user, role="initiator", organisation=organisation,
+              link=mail.link("roles.staff", user.language))
+    forget_roles()
+    return "added"
+
+
+def remove_initiator(actor: User, organisation: Organisation, user_id: int) -> Optional[User]:
+    """End ``user_id``'s membership of ``organisation``; the account, or ``None`` if there was none."""
+    session = db.session()
+    row = session.exec(select(OrganisationMember).where(OrganisationMember.user_id == user_id,
+                                                        OrganisationMember.organisation_id == organisation.id)).first()
+    if row is None:
+        return None
+    user = session.get(User, user_id)
+    session.delete(row)
+    audit.record(actor, "role.remove_initiator", "user", user_id, organisation_id=organisation.id,
+                 person=user.username if user else "")
+    forget_roles()
+    return user
+
+
+def _invite(actor: User, address: str, role: str, language: str, *, project: Optional[Project] = None,
+            organisation: Optional[Organisation] = None) -> str:
+    from flask_babel import gettext as _
+
+    from ..accounts.tokens import make_token
+
+    session = db.session()
+    key = email_key(address)
+    for invitation in open_invitations(project=project, organisation=organisation):
+        if invitation.email_key == key:
+            raise RoleError(_("An invitation to this address is open already."), "email")
+    invitation = Invitation(email=address, email_key=key, role=role, language=language, invited_by_id=actor.id,
+                            project_id=project.id if project else None,
+                            organisation_id=organisation.id if organisation else None)
+    session.add(invitation)
+    session.flush()
+    audit.record(actor, "role.invite", "invitation", invitation.id, project_id=invitation.project_id,
+                 organisation_id=invitation.organisation_id, role=role, email=address)
+    token = make_token("invitation", {"id": invitation.id, "email": key})
+    mail.send(address, "invitation", language, role=role, project=project, organisation=organisation,
+              inviter=actor, days=current_app.config.get("INVITATION_DAYS", INVITATION_DAYS),
+              link=mail.link("roles.invitation", language, token=token))
+    return "invited"
+
+
+def withdraw_invitation(actor: User, invitation: Invitation) -> None:
+    """The invitation's link stops working."""
+    invitation.withdrawn_at = utcnow()
+    db.session().add(invitation)
+    audit.record(actor, "role.withdraw_invitation", "invitation", invitation.id, project_id=invitation.project_id,
+                 organisation_id=invitation.organisation_id, email=invitation.email)
+
+
+def invitation_status(token: str) -> tuple[Optional[Invitation], str]:
+    """The invitation the token names and its state: "open", or why it cannot be used.
+
+    States: "open"; "unknown" (forged, garbled, or its row is gone); "accepted", "withdrawn",
+    "expired" (older than ``INVITATION_DAYS``). The invitation is returned only when open.
+    """
+    from ..accounts.tokens import read_token
+
+    payload = read_token("invitation", token)
+    invitation = db.session().get(Invitation, payload.get("id")) if payload and isinstance(payload.get("id"), int) else None
+    if invitation is None or invitation.email_key != payload.get("email"):
+        return None, "unknown"
+    if invitation.accepted_at:
+        return None, "accepted"
+    if invitation.withdrawn_at:
+        return None, "withdrawn"
+    if invitation.created_at < utcnow() - _invitation_age():
+        return None, "expired"
+    return invitation, "open"
+
+
+def invitation_for(token: str) -> Optional[Invitation]:
+    """The open invitation the token names, or ``None`` (forged, expired, accepted or withdrawn)."""
+    return invitation_status(token)[0]
+
+
+def register_invited(invitation: Invitation, username: str, password: str, language: str) -> User:
+    """Create a confirmed account for the invitation's address (its link proves the address) and
+    give it the invitation's role, in the caller's transaction.
+
+    The username follows the rules of registration: not taken, not looking like the site's
+    name, an office or a staff member's name. Raises :class:`RoleError` (field "username")
+    otherwise, and when the address got an account meanwhile (field "").
+    """
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import IntegrityError
+
+    from ..accounts.models import normalise_key
+    from ..accounts.passwords import hash_password
+    from ..accounts.services import _drop_expired_holders, name_is_reserved
+
+    session = db.session()
+    _drop_expired_holders(username, invitation.email)
+    if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
+        raise RoleError(_("This username is taken. Please choose another one."), "username")
+    if name_is_reserved(username):
+        raise RoleError(_("This name looks like the name of this site or of its moderation. "
+                          "Please choose another one."), "username")
+    if by_email(invitation.email):
+        raise RoleError(_("There is an account with this email address already. Please log in."))
+    user = User(username=username, username_key=normalise_key(username), email=invitation.email,
+                email_key=invitation.email_key, password_hash=hash_password(password), language=language,
+                email_confirmed_at=utcnow())
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent registration took the name (the caller's transaction rolls back)
+        raise RoleError(_("This username is taken. Please choose another one."), "username") from None
+    accept_invitation(user, invitation)
+    return user
+
+
+def accept_invitation(user: User, invitation: Invitation) -> None:
+    """Give ``user`` the invitation's role (they registered through its link, so their address is proven)."""
+    session = db.session()
+    invitation.accepted_at = utcnow()
+    session.add(invitation)
+    if user.email_key == invitation.email_key and not user.is_confirmed:
+        user.email_confirmed_at = utcnow()  # the link reached this address: it is proven
+        session.add(user)
+    if invitation.role == "moderator":
+        exists = session.exec(select(ProjectModerator.id).where(ProjectModerator.user_id == user.id,
+                                                                ProjectModerator.project_id == invitation.project_id)).first()
+        if not exists:
+            session.add(ProjectModerator(user_id=user.id, project_id=invitation.project_id))
+    else:
+        exists = session.exec(select(OrganisationMember.id).where(
+            OrganisationMember.user_id == user.id, OrganisationMember.organisation_id == invitation.organisation_id)).first()
+        if not exists:
+            session.add(OrganisationMember(user_id=user.id, organisation_id=invitation.organisation_id, role="initiator"))
+    session.flush()
+    audit.record(user, "role.accept_invitation", "invitation", invitation.id, project_id=invitation.project_id,
+                 organisation_id=invitation.organisation_id, role=invitation.role)
+    forget_roles()
+
+
+def make_admin(address: str) -> tuple[User, bool]:
+    """Mark the account with ``address`` as site administrator (``flask users create-admin``).
+
+    Returns the account and whether it was an administrator already. Raises :class:`RoleError`
+    when no account has this address.
+    """
+    user = by_email(address)
+    if user is None:
+        raise RoleError(f"No account has the address {address}.")
+    was = user.is_admin
+    if not was:
+        user.is_admin = True
+        db.session().add(user)
+        audit.record(None, "role.make_admin", "user", user.id, person=user.username)
+    return user, was
+
+
+def create_admin(username: str, address: str, password: str, language: str = "de") -> User:
+    """A new, confirmed administrator account (``flask users create-admin`` for an address without one).
+
+    The operator typed the address, so it counts as confirmed. Raises :class:`RoleError` when the
+    username or the address is taken.
+    """
+    from ..accounts.models import normalise_key
+    from ..accounts.passwords import hash_password
+
+    session = db.session()
+    if by_email(address):
+        raise RoleError(f"An account has the address {address} already.")
+    if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
+        raise RoleError(f"The username {username!r} is taken.", "username")
+    user = User(username=username, username_key=normalise_key(username), email=address, email_key=email_key(address),
+                password_hash=hash_password(password), language=language, is_admin=True, email_confirmed_at=utcnow())
+    session.add(user)
+    session.flush()
+    audit.record(None, "role.make_admin", "user", user.id, person=user.username, created=True)
+    return user
+
+
+def roles_of_person(user: User) -> dict:
+    """``user``'s roles, for the download of their own data."""
+    session = db.session()
+    organisations = session.exec(select(Organisation.name).join(
+        OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
+        .where(OrganisationMember.user_id == user.id)).all()
+    projects = session.exec(select(Project.slug).join(ProjectModerator, ProjectModerator.project_id == Project.id)
+                            .where(ProjectModerator.user_id == user.id)).all()
+    return {"administrator": user.is_admin, "initiator_of": list(organisations), "moderator_of": list(projects)}
