@@ -22,7 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from werkzeug.serving import make_server
 
-from a11y.pages import MAIN_FORM
+from a11y.pages import MAIN_FORM, PARTICIPANT
 from tests.support import _fresh_rate_limits, app, client, database_url, session  # noqa: F401  (shared fixtures)
 
 CHROMIUM_FLAGS = (
@@ -163,24 +163,112 @@ def staff_states(app):
         audit.record(admin, "role.add_moderator", "user", moderator.id, project_id=project.id, person=moderator.username)
 
 
-def log_in_as_participant(browser, server_url: str) -> None:
-    """Log the demo participant in through the form (JavaScript or not)."""
+@pytest.fixture(scope="session", autouse=True)
+def conduct_states(app):
+    """Blocking and discussion rules (a11y/pages.py ``conduct_pages``): a participant blocked from the Smart City
+    project who wrote there, and the cycling project's own rules (German only) with automatic hiding on."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session, select
+
+    from a11y.pages import BLOCKED
+    from webapp.accounts.models import User, normalise_key
+    from webapp.accounts.passwords import hash_password
+    from webapp.accounts.services import DEMO_PASSWORD
+    from webapp.comments.models import Comment
+    from webapp.moderation.discussion_rules import DiscussionRules, ModerationSettings
+    from webapp.moderation.people import PersonBlock
+    from webapp.projects.models import Project
+
+    now = datetime.now(UTC)
+    with Session(app.extensions["db_engine"]) as session:
+        city, cycling = (session.exec(select(Project).where(Project.slug == slug)).one()
+                         for slug in ("smart-city", "radverkehr"))
+        person = User(username="Bert Beispiel", username_key=normalise_key("Bert Beispiel"), email=BLOCKED,
+                      email_key=normalise_key(BLOCKED),
+                      password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=now)
+        session.add(person)
+        session.flush()
+        session.add(Comment(project_id=city.id, chapter_id=city.document.chapters[0].id, author_id=person.id,
+                            body="Das ist alles Unsinn, und alle hier sind Idioten."))
+        session.add(PersonBlock(user_id=person.id, project_id=city.id, created_at=now, ends_at=now + timedelta(days=30),
+                                reason="Beleidigungen anderer Teilnehmender, trotz Hinweis der Moderation."))
+        session.add(DiscussionRules(project_id=cycling.id, language="de", body=(
+            "Bleiben Sie **sachlich und freundlich**. Es geht um das Radverkehrskonzept.\n\n"
+            "- Keine Beleidigungen\n- Keine Werbung\n- Keine Daten anderer Menschen")))
+        session.add(ModerationSettings(project_id=cycling.id, auto_hide_after=3))
+        session.commit()
+
+
+def log_in_as(browser, server_url: str, email: str) -> None:
+    """Log the demo account ``email`` in through the form (JavaScript or not), after ending any other session."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    browser.delete_all_cookies()
     open_page(browser, f"{server_url}/de/account/login")
-    browser.find_element(By.ID, "email").send_keys("participant@example.org")
+    browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys("mitreden-demo")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     WebDriverWait(browser, 10).until(
         lambda b: "/account/login" not in b.current_url and b.execute_script("return document.readyState") == "complete")
 
 
-def submit_main_form(browser) -> None:
-    """Send the page's main form (the comment form where there is one) as it is: empty."""
+def log_in_as_participant(browser, server_url: str) -> None:
+    """Log the demo participant in through the form (JavaScript or not)."""
+    log_in_as(browser, server_url, PARTICIPANT)
+
+
+def submit_main_form(browser, selector: str = "") -> None:
+    """Send the page's main form (the comment form where there is one), or ``selector``'s, as it is: empty."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    forms = browser.find_elements(By.CSS_SELECTOR, MAIN_FORM)
+    forms = browser.find_elements(By.CSS_SELECTOR, selector or MAIN_FORM)
     forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".error-summary"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def moderated_comments(app):
+    """Every trace of moderation a reader meets, in the playgrounds' last chapter (a page in the list):
+    a blocked comment with a reply, one hidden after reports, a highlighted one with an official answer."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from webapp.accounts.models import User
+    from webapp.clock import utcnow
+    from webapp.comments.models import Comment
+    from webapp.projects.models import Project
+    from webapp.roles.models import ProjectModerator
+
+    with app.app_context():
+        from webapp import db
+
+        with Session(db.engine()) as session:
+            project = session.exec(select(Project).where(Project.slug == "spielplaetze")).one()
+            chapter = project.document.chapters[-1]
+            users = session.exec(select(User).order_by(User.id)).all()
+            moderator = session.exec(select(User).join(ProjectModerator, ProjectModerator.user_id == User.id)
+                                     .where(ProjectModerator.project_id == project.id)).first()
+            now = utcnow()
+
+            def comment(**values):
+                row = Comment(project_id=project.id, chapter_id=chapter.id, **values)
+                session.add(row)
+                session.flush()
+                return row
+
+            blocked = comment(author_id=users[0].id, body="Ein Kommentar, der gegen die Regeln verstößt.",
+                              created_at=now - timedelta(hours=5), blocked_at=now, block_reason="insult",
+                              block_text="Bitte bleiben Sie sachlich.", reply_count=1, report_count=2)
+            comment(author_id=users[1].id, parent_id=blocked.id, body="Eine Antwort darauf bleibt lesbar.",
+                    created_at=now - timedelta(hours=4))
+            comment(author_id=users[1].id, body="Ein Kommentar, den mehrere gemeldet haben.",
+                    created_at=now - timedelta(hours=3), hidden_at=now, report_count=3, open_report_count=3)
+            helpful = comment(author_id=users[0].id, body="Ein besonders hilfreicher Vorschlag.",
+                              created_at=now - timedelta(hours=2), highlighted_at=now, reply_count=1)
+            comment(author_id=moderator.id, parent_id=helpful.id, official=True, created_at=now - timedelta(hours=1),
+                    body="Danke! Das nehmen wir in den Entwurf auf.")
+            session.commit()

@@ -14,6 +14,12 @@ from webapp.i18n import MODES
 from webapp.pages.content import PAGES
 from webapp.projects.models import Project
 
+PARTICIPANT = "participant@example.org"
+#: The demo's staff accounts (password as the participant's): the role that sees each staff page.
+STAFF = {"moderator": "moderator@example.org", "initiator": "initiator@example.org", "admin": "admin@example.org"}
+#: A participant blocked from the Smart City project (a11y/conftest.py's ``conduct_states``), password as the others'.
+BLOCKED = "gesperrt@example.org"
+
 #: A page's main form, sent empty for its error state (the comment form where there is one).
 MAIN_FORM = "#comment-form, .reply-form form, main form.form"
 
@@ -22,15 +28,25 @@ MAIN_FORM = "#comment-form, .reply-form form, main form.form"
 class Page:
     """A page in one state; ``path`` follows the mode prefix.
 
-    ``user``: seen by the logged-in demo participant. ``submit``: the state after sending
-    the page's main form empty (its error state).
+    ``user``: seen logged in: ``True`` for the demo participant, or a demo account's address
+    (``STAFF["moderator"]`` ...) for the staff's pages. ``submit``: the state after sending the
+    page's main form empty (its error state).
     """
 
     label: str
     path: str
     status: int = 200
-    user: bool = False
+    user: bool | str = False
     submit: bool = False
+    #: The form sent empty for ``submit``, where it is not the page's first (``MAIN_FORM``).
+    form: str = ""
+
+    @property
+    def account(self) -> str | None:
+        """The demo account that sees this page, or ``None`` for anonymous readers."""
+        if not self.user:
+            return None
+        return PARTICIPANT if self.user is True else str(self.user)
 
     def url(self, prefix: str) -> str:
         return f"/{prefix}{self.path}"
@@ -55,6 +71,7 @@ def pages(session: Session) -> list[Page]:
                               f"{base}/chapters/{chapter.slug}/paragraphs/{paragraph.id}"))
     found += [Page(f"page {name}", f"/{name}") for name in PAGES]
     found.append(Page("not found", "/projects/no-such-project", status=404))
+    found += rules_pages()
     found += invitation_pages(session)
     found += [
         Page("register", "/account/register"),
@@ -100,6 +117,36 @@ def participant_pages(session: Session) -> list[Page]:
     ]
 
 
+def staff_pages(session: Session) -> list[Page]:
+    """What the project's staff see, each as the role that uses it: the moderation queue and its actions."""
+    from webapp.comments.models import Comment
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    comment = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.deleted_at.is_(None),
+                                                 Comment.parent_id.is_(None)).order_by(Comment.id)).first()
+    reply = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.deleted_at.is_(None),
+                                               Comment.parent_id.is_not(None)).order_by(Comment.id)).first()
+    queue = f"/staff/projects/{project.slug}/moderation"
+    moderator = STAFF["moderator"]
+    found = [
+        Page("moderation queue", queue, user=moderator),
+        Page("moderation queue, needs review (empty or not)", f"{queue}?show=needs_review", user=moderator),
+        Page("moderation queue, blocked, newest", f"{queue}?show=blocked&sort=newest", user=moderator),
+        Page("moderation queue, page 2", f"{queue}?page=2", user=moderator),
+        Page("moderation queue, bulk action with errors", queue, user=moderator, submit=True, form="form.mod-bulk-form"),
+        Page("moderate a comment", f"{queue}/comments/{comment.id}", user=moderator),
+        Page("moderate a comment, block with errors", f"{queue}/comments/{comment.id}", user=moderator, submit=True,
+             form="form.mod-block-form"),
+        Page("moderate a reply", f"{queue}/comments/{reply.id}", user=moderator),
+        Page("chapter, as a moderator", f"/projects/{project.slug}/chapters/"
+             f"{next(c.slug for c in project.document.chapters if c.id == comment.chapter_id)}", user=moderator),
+        Page("moderation queue, as a participant", queue, status=403, user=True),
+        Page("moderated comments (blocked, hidden, highlighted, official), as a moderator",
+             f"/projects/spielplaetze/chapters/{_last_chapter(session, 'spielplaetze')}", user=moderator),
+    ]
+    return found
+
+
 # Roles and audit log (staff pages) -----------------------------------------------------------------
 #: What a11y/conftest.py's ``staff_states`` adds: an unpublished draft nobody moderates, an organisation
 #: without initiators (their pages' empty states), and an invitation to this address.
@@ -122,6 +169,78 @@ def invitation_pages(session: Session) -> list[Page]:
         path = re.search(r"https?://[^/\s]+/[a-z]+(/invitation/\S+)", text).group(1)
         found += [Page("invitation, new account", path), Page("invitation, new account with errors", path, submit=True)]
     return found
+
+
+def role_pages() -> list[Page]:
+    """The staff overview, who moderates a project and who runs an organisation, the audit log: as the
+    role that sees each, filled, empty and in error."""
+    moderators, log = "/staff/projects/smart-city/moderators", "/staff/projects/smart-city/audit"
+    initiator, admin = STAFF["initiator"], STAFF["admin"]
+    return [
+        Page("staff area, moderator", "/staff/", user=STAFF["moderator"]),
+        Page("staff area, initiator", "/staff/", user=initiator),
+        Page("moderators", moderators, user=initiator),
+        Page("moderators with errors", moderators, user=initiator, submit=True),
+        Page("audit log", log, user=initiator),
+        Page("audit log, filtered, nothing found", f"{log}?action=person.block", user=initiator),
+        Page("staff area, administrator", "/staff/", user=admin),
+        Page("moderators, none yet", f"/staff/projects/{DRAFT_PROJECT}/moderators", user=admin),
+        Page("audit log, empty", f"/staff/projects/{DRAFT_PROJECT}/audit", user=admin),
+        Page("initiators", "/staff/organisations/eichbrunn/initiators", user=admin),
+        Page("initiators, none yet", f"/staff/organisations/{EMPTY_ORGANISATION}/initiators", user=admin),
+        Page("initiators with errors", "/staff/organisations/eichbrunn/initiators", user=admin, submit=True),
+        Page("staff area, as a participant", "/staff/", status=403, user=True),
+    ]
+
+
+def _last_chapter(session: Session, slug: str) -> str:
+    project = session.exec(select(Project).where(Project.slug == slug)).one()
+    return project.document.chapters[-1].slug
+
+
+# Discussion rules, moderation settings, blocking people -------------------------------------------------
+def rules_pages() -> list[Page]:
+    """The public discussion rules: Smart City's default text; the cycling project's own rules, written in
+    German only (the other modes show them with the language notice) and with automatic hiding on."""
+    return [Page("discussion rules, default text", "/projects/smart-city/rules"),
+            Page("discussion rules, the project's own, automatic hiding", "/projects/radverkehr/rules")]
+
+
+def conduct_pages(session: Session) -> list[Page]:
+    """Blocking a person, the blocked people, the moderation settings (as the staff who use them), and the
+    discussion as the blocked participant sees it."""
+    from webapp.accounts.models import User
+    from webapp.comments.models import Comment
+
+    def account(email):
+        return session.exec(select(User).where(User.email_key == email)).one()
+
+    participant, blocked, moderator = account(PARTICIPANT), account(BLOCKED), account(STAFF["moderator"])
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    others = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.author_id == participant.id,
+                                                Comment.deleted_at.is_(None), Comment.parent_id.is_(None))
+                          .order_by(Comment.id)).first()
+    chapter = next(c.slug for c in project.document.chapters if c.id == others.chapter_id)
+    people = "/staff/projects/smart-city/people"
+    return [
+        Page("block a person", f"{people}/{participant.id}/block", user=STAFF["moderator"]),
+        Page("block a person with errors", f"{people}/{participant.id}/block", user=STAFF["moderator"], submit=True),
+        Page("blocked people", f"{people}/blocked", user=STAFF["moderator"]),
+        Page("moderation settings", "/staff/projects/smart-city/moderation/settings", user=STAFF["initiator"]),
+        Page("blocked people, none", "/staff/projects/radverkehr/people/blocked", user=STAFF["initiator"]),
+        Page("block a person, already blocked, as an administrator", f"{people}/{blocked.id}/block", user=STAFF["admin"]),
+        Page("block a person, refused: the project's staff", f"{people}/{moderator.id}/block", user=STAFF["admin"]),
+        Page("chapter, as a blocked participant", f"/projects/smart-city/chapters/{chapter}", user=BLOCKED),
+        Page("report, as a blocked participant", f"/projects/smart-city/comments/{others.id}/report", status=403,
+             user=BLOCKED),
+    ]
+
+
+def logged_in_pages(session: Session) -> list[Page]:
+    """Every page seen logged in, grouped by the account that sees it (so each logs in once)."""
+    found = participant_pages(session) + staff_pages(session) + role_pages() + conduct_pages(session)
+    order = {account: index for index, account in enumerate(dict.fromkeys(p.account for p in found))}
+    return sorted(found, key=lambda p: order[p.account])
 
 
 def all_urls(session: Session) -> list[tuple[str, Page]]:

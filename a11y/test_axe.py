@@ -8,23 +8,25 @@ from __future__ import annotations
 
 from a11y.axe import describe, violations
 from a11y.axtree import problems
-from a11y.conftest import log_in_as_participant, open_page, submit_main_form
-from a11y.pages import all_urls, participant_pages
+from a11y.conftest import log_in_as, open_page, submit_main_form
+from a11y.pages import all_urls, logged_in_pages
 from webapp.i18n import MODES
 
 
 def test_axe_finds_no_violation_on_any_page(browser, server_url, session):
-    """Every page and state, logged out and then as the demo participant."""
+    """Every page and state, logged out and then as the demo participant and the staff who see them."""
     failures = []
     urls = all_urls(session)
-    user_urls = [(page.url(mode.prefix), page) for page in participant_pages(session) for mode in MODES.values()]
-    for index, (path, page) in enumerate(urls + user_urls):
-        if index == len(urls):
-            log_in_as_participant(browser, server_url)
+    user_urls = [(page.url(mode.prefix), page) for page in logged_in_pages(session) for mode in MODES.values()]
+    account = None
+    for path, page in urls + user_urls:
+        if page.account != account:
+            account = page.account
+            log_in_as(browser, server_url, account)
         open_page(browser, server_url + path)
         if page.submit:
             try:
-                submit_main_form(browser)
+                submit_main_form(browser, page.form)
             except Exception as error:
                 raise AssertionError(f"{path}: sending the form showed no error summary") from error
         found = violations(browser)
@@ -36,6 +38,7 @@ def test_axe_finds_no_violation_on_any_page(browser, server_url, session):
         if not browser.javascript:
             # Proof that page scripts really did not run.
             assert "no-js" in browser.find_element("tag name", "html").get_attribute("class")
+    browser.delete_all_cookies()
     assert not failures, f"{len(failures)} of {len(urls) + len(user_urls)} pages:\n" + "\n".join(failures)
 
 

@@ -10,16 +10,16 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
-from a11y.pages import MAIN_FORM, all_urls, participant_pages
+from a11y.pages import MAIN_FORM, all_urls, logged_in_pages
 from tests.support import login
 from webapp.i18n import MODES
 
 VNU = Path(__file__).resolve().parent.parent / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
-def sent_empty(client, url: str) -> bytes:
-    """The page after sending its main form as it is (empty): its error state."""
-    form = BeautifulSoup(client.get(url).data, "html.parser").select_one(MAIN_FORM)
+def sent_empty(client, url: str, selector: str = "") -> bytes:
+    """The page after sending its main form (or ``selector``'s) as it is (empty): its error state."""
+    form = BeautifulSoup(client.get(url).data, "html.parser").select_one(selector or MAIN_FORM)
     data = {field["name"]: field.get("value", "") for field in form.select("input[type=hidden][name]")}
     response = client.post(form.get("action") or url, data=data)
     assert b'class="error-summary"' in response.data, url
@@ -27,21 +27,25 @@ def sent_empty(client, url: str) -> bytes:
 
 
 def states(app, client, session) -> list[tuple[str, bytes]]:
-    """Every page in every mode as an anonymous reader sees it, then the participant's pages,
-    forms in error included."""
+    """Every page in every mode as an anonymous reader sees it, then the participant's and the staff's
+    pages, forms in error included."""
     from webapp.accounts.models import User
     from webapp.accounts.services import DEMO_PASSWORD
 
     found = []
     for url, page in all_urls(session):
         found.append((url, sent_empty(client, url) if page.submit else client.get(url).data))
-    participant = app.test_client()
-    login(participant, session.exec(select(User).where(User.email_key == "participant@example.org")).one(),
-          DEMO_PASSWORD)
-    for page in participant_pages(session):
+    clients = {}
+    for page in logged_in_pages(session):
+        if page.account not in clients:
+            clients[page.account] = app.test_client()
+            login(clients[page.account], session.exec(select(User).where(User.email_key == page.account)).one(),
+                  DEMO_PASSWORD)
+        user = clients[page.account]
         for mode in MODES.values():
             url = page.url(mode.prefix)
-            found.append((f"{url} (logged in)", sent_empty(participant, url) if page.submit else participant.get(url).data))
+            found.append((f"{url} (as {page.account})",
+                          sent_empty(user, url, page.form) if page.submit else user.get(url).data))
     return found
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from a11y.conftest import log_in_as_participant, make_browser, submit_main_form
-from a11y.pages import pages, participant_pages
+from a11y.conftest import log_in_as, make_browser, submit_main_form
+from a11y.pages import logged_in_pages, pages
 
 MODES = ("de", "en", "einfach")
 
@@ -21,18 +21,20 @@ MODES = ("de", "en", "einfach")
 def every_state(browser, server_url: str, session, modes=MODES) -> Iterator[str]:
     """Load every page and state in ``modes``; yields ``"url (state)"`` with the page shown.
 
-    Logs the participant in after the public pages and out again at the end (cookies
-    cleared), so the browser can be reused.
+    Logs the participant, then each staff account in after the public pages and out again at
+    the end (cookies cleared), so the browser can be reused.
     """
     public = [(page.url(mode), page) for page in pages(session) for mode in modes]
-    private = [(page.url(mode), page) for page in participant_pages(session) for mode in modes]
+    private = [(page.url(mode), page) for page in logged_in_pages(session) for mode in modes]
+    account = None
     try:
-        for index, (path, page) in enumerate(public + private):
-            if index == len(public):
-                log_in_as_participant(browser, server_url)
+        for path, page in public + private:
+            if page.account != account:
+                account = page.account
+                log_in_as(browser, server_url, account)
             browser.get(server_url + path)
             if page.submit:
-                submit_main_form(browser)
+                submit_main_form(browser, page.form)
             yield f"{path} ({page.label})"
     finally:
         browser.delete_all_cookies()

@@ -333,3 +333,435 @@ def test_language_switcher_and_header_links_stay_on_site(client, path):
         assert stays_on_site(anchor["href"]), anchor["href"]
         for value in parse_qs(urlsplit(anchor["href"]).query).get("next", []):
             assert stays_on_site(value), anchor["href"]
+
+
+# ============================================================================================================
+# Staff routes: every role that matters for them, every state-changing staff route.
+# Other packages add their rows to STAFF_EXPECTED / STAFF_ACTIONS and their endpoints to ENDPOINTS below.
+# ============================================================================================================
+
+STAFF_ROLES = ("anonymous", "participant", "moderator", "other moderator", "initiator", "other initiator", "admin")
+#: (role given to make_user, the project it is about): "other" ones moderate/run the cycling project of another organisation.
+STAFF_MAKE = {"participant": ("participant", "smart-city"), "moderator": ("moderator", "smart-city"),
+              "other moderator": ("moderator", "radverkehr"), "initiator": ("initiator", "smart-city"),
+              "other initiator": ("initiator", "radverkehr"), "admin": ("admin", "smart-city")}
+MODERATES = (302, 403, 303, 403, 303, 403, 303)
+#: The answer each role gets, in the order of STAFF_ROLES.
+STAFF_EXPECTED = {
+    #                                   anon part  mod  omod  init oinit admin
+    "moderation: block":                MODERATES,
+    "moderation: restore":              MODERATES,
+    "moderation: review":               MODERATES,
+    "moderation: highlight":            MODERATES,
+    "moderation: unhighlight":          MODERATES,
+    "moderation: answer":               MODERATES,
+    "moderation: note":                 MODERATES,
+    "moderation: bulk review":          MODERATES,
+    # One's own choice of report mail: for those who moderate a project (mails go to moderators only).
+    "moderation: report mail":          (302, 403, 303, 303, 403, 403, 403),
+}
+
+QUEUE_URL = "/de/staff/projects/smart-city/moderation"
+
+
+@dataclass
+class StaffWorld:
+    app: object
+    client: object
+    session: object
+    me: User | None
+    comment: Comment
+    token: object = None
+    method: str = "POST"
+
+    def send(self, url, **data):
+        if self.token is not None:
+            data["csrf_token"] = self.token
+        if self.method == "GET":
+            return self.client.get(url, query_string=data)
+        return self.client.post(url, data=data)
+
+    def act(self, action, **data):
+        return self.send(f"{QUEUE_URL}/comments/{self.comment.id}/{action}", **data)
+
+    def reload(self):
+        self.session.expire_all()
+        return self.session.get(Comment, self.comment.id)
+
+
+def staff_world(app, client, session, role, **comment_state):
+    """A fresh comment on the smart-city project (with ``comment_state``), and ``me`` in ``role``, signed in."""
+    me = None
+    if role != "anonymous":
+        kind, project = STAFF_MAKE[role]
+        me = make_user(app, role=kind, project=project)
+        sign_in(client, me)
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS["smart-city"])
+    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id, body=unique(),
+                      **comment_state)
+    session.add(comment)
+    session.commit()
+    w = StaffWorld(app, client, session, me, comment)
+    w.token = csrf_token(client.get("/de/account/login"))
+    return w
+
+
+def _blocked_world(app, client, session, role):
+    from webapp.clock import utcnow
+
+    return staff_world(app, client, session, role, blocked_at=utcnow(), block_reason="spam")
+
+
+def _highlighted_world(app, client, session, role):
+    from webapp.clock import utcnow
+
+    return staff_world(app, client, session, role, highlighted_at=utcnow())
+
+
+def _answer(w):
+    text = unique("Offiziell")
+    return w.act("answer", **{"answer-text": text}), w.session.exec(
+        select(Comment).where(Comment.body == text, Comment.official == True)).first() is not None  # noqa: E712
+
+
+def _note(w):
+    from webapp.models import ModeratorNote
+
+    text = unique("Notiz")
+    return w.act("note", **{"note-text": text}), w.session.exec(
+        select(ModeratorNote).where(ModeratorNote.body == text)).first() is not None
+
+
+#: Each staff action: (how to set up its world, what to send and whether it happened).
+STAFF_ACTIONS = {
+    "moderation: block": (staff_world, lambda w: (w.act("block", **{"block-reason": "spam"}), w.reload().blocked_at is not None)),
+    "moderation: restore": (_blocked_world, lambda w: (w.act("restore"), w.reload().blocked_at is None)),
+    "moderation: review": (lambda *a: staff_world(*a, report_count=1, open_report_count=1),
+                           lambda w: (w.act("review"), w.reload().open_report_count == 0)),
+    "moderation: highlight": (staff_world, lambda w: (w.act("highlight"), w.reload().highlighted_at is not None)),
+    "moderation: unhighlight": (_highlighted_world, lambda w: (w.act("unhighlight"), w.reload().highlighted_at is None)),
+    "moderation: answer": (staff_world, _answer),
+    "moderation: note": (staff_world, _note),
+    "moderation: bulk review": (lambda *a: staff_world(*a, report_count=1, open_report_count=1),
+                                lambda w: (w.send(f"{QUEUE_URL}/bulk", **{"bulk-comment": w.comment.id, "bulk-action": "review"}),
+                                           w.reload().open_report_count == 0)),
+    "moderation: report mail": (staff_world, lambda w: (w.send("/de/account/report-mail", **{"report-mail-report_mail": "each"}),
+                                                        w.me is not None and w.session.get(User, w.me.id) is not None
+                                                        and _fresh(w, User, w.me.id).report_mail == "each")),
+}
+
+
+def _fresh(w, model, key):
+    w.session.expire_all()
+    return w.session.get(model, key)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Roles and invitations (webapp/roles): their rows of the staff matrix, and the staff pages' GET answers.
+# ------------------------------------------------------------------------------------------------------------
+MODERATORS_URL = "/de/staff/projects/smart-city/moderators"
+INITIATORS_URL = "/de/staff/organisations/eichbrunn/initiators"
+#: Whoever may run the project (its initiators, administrators); only administrators for organisations.
+RUNS_PROJECT = (302, 403, 403, 403, 303, 403, 303)
+ADMINISTERS = (302, 403, 403, 403, 403, 403, 303)
+STAFF_EXPECTED.update({
+    #                                   anon part  mod  omod  init oinit admin
+    "roles: add moderator":             RUNS_PROJECT,
+    "roles: remove moderator":          RUNS_PROJECT,
+    "roles: withdraw a moderator's invitation": RUNS_PROJECT,
+    "roles: add initiator":             ADMINISTERS,
+    "roles: remove initiator":          ADMINISTERS,
+    "roles: withdraw an initiator's invitation": ADMINISTERS,
+    # The invitation's link: its addressee accepts (anonymous: registers with the invited address) ...
+    "roles: accept one's invitation":   (303, 303, 303, 303, 303, 303, 303),
+    # ... and no one else can, logged in or not.
+    "roles: accept another's invitation": (403, 403, 403, 403, 403, 403, 403),
+})
+
+
+def _has_role(w, person_id, organisation=False):
+    from webapp.roles.models import OrganisationMember, ProjectModerator
+
+    w.session.expire_all()
+    if organisation:
+        return w.session.exec(select(OrganisationMember).where(OrganisationMember.user_id == person_id)).first() is not None
+    project = w.session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    return w.session.exec(select(ProjectModerator).where(ProjectModerator.user_id == person_id,
+                                                         ProjectModerator.project_id == project.id)).first() is not None
+
+
+def _with_person(role, project="smart-city"):
+    """A staff world with ``w.person``: someone in ``role`` (to be removed)."""
+    def setup(app, client, session, me):
+        w = staff_world(app, client, session, me)
+        w.person = make_user(app, role=role, project=project)
+        return w
+    return setup
+
+
+def _with_invitation(kind, to_me=False):
+    """A staff world with ``w.invitation``, open, of ``kind`` ("moderator" or "initiator") to a new address,
+    or to ``me``'s own (a new address for anonymous readers, who then register), and ``w.invited_path``."""
+    from webapp.roles.models import Invitation
+
+    def setup(app, client, session, me):
+        w = staff_world(app, client, session, me)
+        addressee = w.me if to_me and w.me is not None else (None if to_me else make_user(app))
+        address = addressee.email if addressee else f"{secrets.token_hex(5)}@example.org"
+        project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+        w.invitation = Invitation(email=address, email_key=normalise_key(address), role=kind, language="de",
+                                  project_id=project.id if kind == "moderator" else None,
+                                  organisation_id=project.organisation_id if kind == "initiator" else None)
+        session.add(w.invitation)
+        session.commit()
+        w.addressee = addressee
+        w.invited_path = "/de/invitation/" + token_for(app, "invitation", {"id": w.invitation.id,
+                                                                            "email": w.invitation.email_key})
+        return w
+    return setup
+
+
+def _add(url, organisation=False):
+    def run(w):
+        person = make_user(w.app)
+        return w.send(url, email=person.email), _has_role(w, person.id, organisation)
+    return run
+
+
+def _withdrawn(w):
+    w.session.expire_all()
+    return w.session.get(type(w.invitation), w.invitation.id).withdrawn_at is not None
+
+
+def _accept(w):
+    if w.addressee is None:  # nobody logged in: register with the invited address
+        response = w.send(w.invited_path, username=unique("Eingeladen"), password=PASSWORD, password_repeat=PASSWORD,
+                          accept_terms="y")
+        user = w.session.exec(select(User).where(User.email_key == w.invitation.email_key)).first()
+        return response, user is not None and _has_role(w, user.id)
+    return w.send(w.invited_path), _has_role(w, w.addressee.id)
+
+
+STAFF_ACTIONS.update({
+    "roles: add moderator": (staff_world, _add(MODERATORS_URL)),
+    "roles: remove moderator": (_with_person("moderator"), lambda w: (
+        w.send(f"{MODERATORS_URL}/{w.person.id}/remove"), not _has_role(w, w.person.id))),
+    "roles: withdraw a moderator's invitation": (_with_invitation("moderator"), lambda w: (
+        w.send(f"/de/staff/invitations/{w.invitation.id}/withdraw"), _withdrawn(w))),
+    "roles: add initiator": (staff_world, _add(INITIATORS_URL, organisation=True)),
+    "roles: remove initiator": (_with_person("initiator"), lambda w: (
+        w.send(f"{INITIATORS_URL}/{w.person.id}/remove"), not _has_role(w, w.person.id, organisation=True))),
+    "roles: withdraw an initiator's invitation": (_with_invitation("initiator"), lambda w: (
+        w.send(f"/de/staff/invitations/{w.invitation.id}/withdraw"), _withdrawn(w))),
+    "roles: accept one's invitation": (_with_invitation("moderator", to_me=True), _accept),
+    "roles: accept another's invitation": (_with_invitation("moderator"), _accept),
+})
+ROLE_ENDPOINTS = {
+    "roles.moderators": ["roles: add moderator"], "roles.remove_moderator": ["roles: remove moderator"],
+    "roles.initiators": ["roles: add initiator"], "roles.remove_initiator": ["roles: remove initiator"],
+    "roles.withdraw_invitation": ["roles: withdraw a moderator's invitation", "roles: withdraw an initiator's invitation"],
+    "roles.invitation": ["roles: accept one's invitation", "roles: accept another's invitation"],
+}
+#: The staff's pages (GET), and what each role gets; 200 shows the page's heading.
+STAFF_PAGES = {
+    #                                                anon part  mod  omod  init oinit admin
+    ("/de/staff/", "Verwaltung"):                   (302, 403, 200, 200, 200, 200, 200),
+    (MODERATORS_URL, "Moderierende"):            (302, 403, 403, 403, 200, 403, 200),
+    (INITIATORS_URL, "Projektteam"):                (302, 403, 403, 403, 403, 403, 200),
+    ("/de/staff/projects/smart-city/audit", "Protokoll"): (302, 403, 403, 403, 200, 403, 200),
+}
+
+
+@pytest.mark.parametrize(("page", "role"), [(page, role) for page in STAFF_PAGES for role in STAFF_ROLES])
+def test_each_role_gets_the_expected_answer_on_staff_pages(app, client, session, page, role):
+    (url, heading), expected = page, STAFF_PAGES[page][STAFF_ROLES.index(role)]
+    staff_world(app, client, session, role)
+    response = client.get(url)
+    assert response.status_code == expected
+    if expected == 302:
+        assert "/de/account/login" in response.headers["Location"]
+    elif expected == 200:
+        assert soup(response).find("h1").get_text(" ", strip=True).startswith(heading)
+    else:  # the refusal says why
+        from webapp.permissions import REASONS
+
+        with app.test_request_context("/de/"):
+            reasons = {str(reason) for reason in REASONS.values()}
+        assert soup(response).select_one("main .lead").get_text(strip=True) in reasons
+# ------------------------------------------------------------------------------------------------------------
+
+# ------------------------------------------------------------------------------------------------------------
+# Blocking people, discussion rules and moderation settings (webapp/moderation/people.py, discussion_rules.py,
+# conduct.py): their rows of the staff matrix, their pages' GET answers, and the blocked participant.
+# ------------------------------------------------------------------------------------------------------------
+PEOPLE_URL = "/de/staff/projects/smart-city/people"
+SETTINGS_URL = "/de/staff/projects/smart-city/moderation/settings"
+STAFF_EXPECTED.update({
+    #                                   anon part  mod  omod  init oinit admin
+    "people: block a person":           MODERATES,
+    "people: block a person site-wide": ADMINISTERS,
+    "people: end a block":              MODERATES,
+    "people: end a site-wide block":    ADMINISTERS,
+    "moderation: settings":             RUNS_PROJECT,
+})
+
+
+def _person_blocks(w, **conditions):
+    from webapp.models import PersonBlock
+
+    w.session.expire_all()
+    return w.session.exec(select(PersonBlock).where(PersonBlock.user_id == w.comment.author_id,
+                                                    *[getattr(PersonBlock, k) == v for k, v in conditions.items()])).all()
+
+
+def _block(scope):
+    def run(w):
+        response = w.send(f"{PEOPLE_URL}/{w.comment.author_id}/block", scope=scope, duration="7", reason=unique("Grund"))
+        site_wide = [b for b in _person_blocks(w) if b.project_id is None]
+        return response, bool(site_wide) if scope == "site" else bool(_person_blocks(w))
+    return run
+
+
+def _with_block(site_wide=False):
+    """A staff world whose comment's author is blocked (from smart-city, or from the whole site)."""
+    def setup(app, client, session, role):
+        from webapp.models import PersonBlock
+
+        w = staff_world(app, client, session, role)
+        project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+        w.block = PersonBlock(user_id=w.comment.author_id, project_id=None if site_wide else project.id, reason="Grund")
+        session.add(w.block)
+        session.commit()
+        return w
+    return setup
+
+
+def _end(w):
+    response = w.send(f"{PEOPLE_URL}/blocks/{w.block.id}/end")
+    w.session.expire_all()
+    return response, w.session.get(type(w.block), w.block.id).ended_at is not None
+
+
+def _settings(w):
+    """New German rules for smart-city; the demo's default text comes back afterwards (other tests read it)."""
+    from webapp.models import DiscussionRules
+
+    text = unique("Regeln")
+    response = w.send(SETTINGS_URL, rules_de=text, rules_en="", rules_simple="", auto_hide_after="")
+    w.session.expire_all()
+    row = w.session.exec(select(DiscussionRules).where(DiscussionRules.body == text)).first()
+    if row is not None:
+        w.session.delete(row)
+        w.session.commit()
+    return response, row is not None
+
+
+STAFF_ACTIONS.update({
+    "people: block a person": (staff_world, _block("project")),
+    "people: block a person site-wide": (staff_world, _block("site")),
+    "people: end a block": (_with_block(), _end),
+    "people: end a site-wide block": (_with_block(site_wide=True), _end),
+    "moderation: settings": (staff_world, _settings),
+})
+CONDUCT_ENDPOINTS = {
+    "moderation.block_person": ["people: block a person", "people: block a person site-wide"],
+    "moderation.unblock": ["people: end a block", "people: end a site-wide block"],
+    "moderation.settings": ["moderation: settings"],
+}
+#: The pages (GET) and what each role gets; 200 shows the page's heading.
+CONDUCT_PAGES = {
+    #                                                         anon part  mod  omod  init oinit admin
+    (f"{PEOPLE_URL}/blocked", "Gesperrte Personen"):         (302, 403, 200, 403, 200, 403, 200),
+    (SETTINGS_URL, "Einstellungen der Moderation"):           (302, 403, 403, 403, 200, 403, 200),
+    ("/de/projects/smart-city/rules", "Diskussionsregeln"):  (200, 200, 200, 200, 200, 200, 200),
+}
+
+
+@pytest.mark.parametrize(("page", "role"), [(page, role) for page in CONDUCT_PAGES for role in STAFF_ROLES])
+def test_each_role_gets_the_expected_answer_on_the_blocking_and_rules_pages(app, client, session, page, role):
+    (url, heading), expected = page, CONDUCT_PAGES[page][STAFF_ROLES.index(role)]
+    staff_world(app, client, session, role)
+    response = client.get(url)
+    assert response.status_code == expected
+    if expected == 302:
+        assert "/de/account/login" in response.headers["Location"]
+    elif expected == 200:
+        assert soup(response).find("h1").get_text(" ", strip=True).startswith(heading)
+
+
+#: A blocked participant ("other": not the author) is refused everything that takes part, and nothing changes.
+BLOCKED_REFUSED = ("comment on chapter", "comment on paragraph", "reply", "rate", "report", "report a reply")
+
+
+@pytest.mark.parametrize("scope", ["project", "site"])
+@pytest.mark.parametrize("action", BLOCKED_REFUSED)
+def test_a_blocked_participant_is_refused_and_nothing_changes(app, client, session, action, scope):
+    from webapp.models import PersonBlock
+
+    w = world(app, client, session, "other")
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    session.add(PersonBlock(user_id=w.me.id, project_id=project.id if scope == "project" else None, reason="Grund X"))
+    session.commit()
+    response, changed = ACTIONS[action](w)
+    assert response.status_code == 403 and not changed
+    assert "Grund X" in response.get_data(as_text=True)
+# ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("action", "role"), [(action, role) for action in STAFF_EXPECTED for role in STAFF_ROLES])
+def test_each_role_gets_the_expected_answer_on_staff_routes(app, client, session, action, role):
+    setup, run = STAFF_ACTIONS[action]
+    w = setup(app, client, session, role)
+    expected = STAFF_EXPECTED[action][STAFF_ROLES.index(role)]
+    response, changed = run(w)
+    assert response.status_code == expected, response.get_data(as_text=True)[:300]
+    if expected == 302:
+        assert "/de/account/login" in response.headers["Location"]
+    assert changed == (expected in (200, 303))
+
+
+@pytest.mark.parametrize("action", list(STAFF_ACTIONS))
+def test_staff_actions_need_a_valid_csrf_token_and_a_post(app, client, session, action):
+    setup, run = STAFF_ACTIONS[action]
+    w = setup(app, client, session, "admin")
+    w.token = None
+    response, changed = run(w)
+    assert not changed and 400 <= response.status_code < 500
+    w.token, w.method = csrf_token(client.get("/de/account/login")), "GET"
+    response, changed = run(w)
+    assert not changed and response.status_code < 500
+
+
+#: Every state-changing endpoint and the rows of the matrices that cover it. A new POST route fails
+#: test_every_state_changing_route_is_in_the_matrix until it is added here with its rows.
+ENDPOINTS = {
+    "accounts.change_email": ["change email"], "accounts.change_password": ["change password"],
+    "accounts.confirm": ["confirm address"], "accounts.delete": ["delete account"],
+    "accounts.forgot_password": ["forgot password"], "accounts.login": ["log in"], "accounts.logout": ["log out"],
+    "accounts.register": ["register"], "accounts.resend_confirmation": ["resend confirmation"],
+    "accounts.reset_password": ["reset password"],
+    "comments.create_on_chapter": ["comment on chapter"], "comments.create_on_paragraph": ["comment on paragraph"],
+    "comments.delete": ["delete"], "comments.edit": ["edit"], "comments.rate": ["rate"],
+    "comments.reply": ["reply", "reply to a reply"], "moderation.report": ["report", "report a reply"],
+    "moderation.act": ["moderation: block", "moderation: restore", "moderation: review", "moderation: highlight",
+                       "moderation: unhighlight", "moderation: answer", "moderation: note"],
+    "moderation.bulk": ["moderation: bulk review"], "moderation.report_mail": ["moderation: report mail"],
+}
+
+
+def test_every_state_changing_route_is_in_the_matrix(app):
+    rows = set(ACTIONS) | set(STAFF_ACTIONS)
+    missing, unknown = [], []
+    for rule in app.url_map.iter_rules():
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            if rule.endpoint not in ENDPOINTS:
+                missing.append(f"{rule.endpoint} {rule.rule}")
+            else:
+                unknown += [row for row in ENDPOINTS[rule.endpoint] if row not in rows]
+    assert not missing, "state-changing routes missing from the authorization matrix:\n" + "\n".join(missing)
+    assert not unknown, f"ENDPOINTS names rows that no matrix has: {unknown}"
+
+
+ENDPOINTS.update(ROLE_ENDPOINTS)  # roles and invitations (their rows are in the block above the staff tests)
+ENDPOINTS.update(CONDUCT_ENDPOINTS)  # blocking people and the moderation settings (their block is above too)

@@ -52,8 +52,12 @@ def names(comment, t: SimpleNamespace, when: str) -> SimpleNamespace:
         return SimpleNamespace(about=about, yours=about, title=t.deleted_comment + ", " + when)
     name = comment.author.username if comment.author else t.deleted_account
     values = {"name": name, "date": when}
-    words = excerpt(comment.body)
     reply = comment.parent_id is not None
+    if getattr(comment, "is_hidden", False):  # removed by the moderators: its words are quoted nowhere
+        about = (t.reply_by if reply else t.comment_by) % values
+        return SimpleNamespace(about=about, yours=t.your_comment_from % values,
+                               title=(t.reply_by_title if reply else t.comment_by_title) % values)
+    words = excerpt(comment.body)
 
     def quoted(what: str) -> str:
         return t.quoted % {"what": what, "excerpt": words}

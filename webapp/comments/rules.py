@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 
+from .. import permissions
 from ..moderation import people
 from ..phases.services import Timeline
 from .models import Comment
@@ -24,21 +25,19 @@ REASONS = {
     "reply_to_reply": _l("You can only reply to a comment, not to a reply."),
     "own": _l("You cannot rate your own comment."),
     "blocked": _l("You have been blocked from taking part."),  # said in full with the block (Decision.message)
+    "hidden": _l("This comment was removed by the moderators."),
 }
 
 
 @dataclass(frozen=True)
-class Decision:
-    """An answer to "may this person do this here?"; a "blocked" refusal carries the
-    :class:`~webapp.moderation.people.PersonBlock`: its message says where, until when and why.
+class Decision(permissions.Decision):
+    """The permissions' Decision, its refusals explained with the reasons above.
+
+    A "blocked" refusal carries the :class:`~webapp.moderation.people.PersonBlock`: its message
+    says where, until when and why.
     """
 
-    allowed: bool
-    reason: str = ""
     block: Any = field(default=None, compare=False)
-
-    def __bool__(self) -> bool:
-        return self.allowed
 
     @property
     def message(self) -> str:
@@ -80,13 +79,17 @@ def may_reply(user, comment: Comment, timeline: Timeline) -> Decision:
         return Decision(False, "reply_to_reply")
     if comment.is_deleted:
         return Decision(False, "deleted")
+    if comment.is_hidden:
+        return Decision(False, "hidden")
     return may_comment(user, timeline, comment.project_id)
 
 
 def may_change(user, comment: Comment, timeline: Timeline) -> Decision:
-    """Edit or delete: one's own, not yet deleted, while the phase allows commenting."""
+    """Edit or delete: one's own, not yet deleted nor removed by the moderators, while the phase allows commenting."""
     if comment.is_deleted:
         return Decision(False, "deleted")
+    if comment.is_hidden:
+        return Decision(False, "hidden")
     if not timeline.allows("comment"):
         return Decision(False, "phase")
     if not user.is_authenticated:
@@ -97,9 +100,11 @@ def may_change(user, comment: Comment, timeline: Timeline) -> Decision:
 
 
 def may_rate(user, comment: Comment, timeline: Timeline) -> Decision:
-    """Someone else's comment, not deleted, while one may comment."""
+    """Someone else's comment, not deleted nor removed, while one may comment."""
     if comment.is_deleted:
         return Decision(False, "deleted")
+    if comment.is_hidden:
+        return Decision(False, "hidden")
     decision = may_comment(user, timeline, comment.project_id)
     if decision and comment.author_id == user.id:
         return Decision(False, "own")

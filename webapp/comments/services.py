@@ -101,7 +101,8 @@ def discussion(target: Target, user_id: Optional[int], sort: str = "newest", cat
 class CommentCounts:
     """How many comments a reader finds, for every number the pages show.
 
-    One definition: a comment is a comment or reply that is not deleted. A deleted comment
+    One definition: a comment is a comment or reply that is not deleted, nor removed or hidden
+    by the moderators (whose placeholders are not comments anyone can read). A deleted comment
     with replies stays in its thread as a placeholder ("deleted by its author"), but it is no
     longer a comment anyone can read, so it is not counted; its replies are.
 
@@ -130,7 +131,8 @@ def comment_counts(chapter_ids: list[int]) -> CommentCounts:
     if chapter_ids:
         rows = db.session().exec(
             select(Comment.chapter_id, Comment.paragraph_id, func.count())
-            .where(col(Comment.chapter_id).in_(chapter_ids), Comment.deleted_at.is_(None))
+            .where(col(Comment.chapter_id).in_(chapter_ids), Comment.deleted_at.is_(None),
+                   Comment.blocked_at.is_(None), Comment.hidden_at.is_(None))
             .group_by(Comment.chapter_id, Comment.paragraph_id)
         ).all()
         for chapter_id, paragraph_id, count in rows:

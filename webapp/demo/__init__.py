@@ -21,6 +21,7 @@ from ..documents.models import Chapter, ChapterText, Document, DocumentText, Par
 from ..i18n import MODES
 from ..phases.models import Phase, PhaseText
 from ..projects.models import Organisation, Project, ProjectText
+from ..roles.models import OrganisationMember, ProjectModerator
 
 CONTENT_DIR = Path(__file__).parent / "content"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -103,8 +104,17 @@ def load_accounts(session: Session) -> list[User]:
         if session.exec(select(User).where(User.email_key == normalise_key(email))).first():
             continue
         user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
-                    password_hash=hash_password(DEMO_PASSWORD), role=role, email_confirmed_at=datetime.now(UTC))
+                    password_hash=hash_password(DEMO_PASSWORD), is_admin=role == "admin",
+                    email_confirmed_at=datetime.now(UTC))
         session.add(user)
+        session.flush()
+        # Real roles: the moderator moderates every demo project, the initiator runs the city's projects.
+        if role == "moderator":
+            for project in session.exec(select(Project)).all():
+                session.add(ProjectModerator(user_id=user.id, project_id=project.id))
+        elif role == "initiator":
+            for organisation in session.exec(select(Organisation)).all():
+                session.add(OrganisationMember(user_id=user.id, organisation_id=organisation.id, role="initiator"))
         users.append(user)
     session.commit()
     return users
@@ -136,6 +146,45 @@ def load_comments(session: Session, now: datetime) -> int:
                                 parent_id=top.id, author_id=users[reply["author"]].id, body=reply["body"].strip(),
                                 language=_comment_language(reply.get("language", top.language)),
                                 created_at=now - timedelta(days=reply["days_ago"])))
+        count += 1
+    session.commit()
+    return count
+
+
+#: A demo participant who writes the reported comments (loaded with them).
+REPORTED_AUTHOR = ("kai@example.org", "Kai Muster")
+
+
+def load_moderation(session: Session, now: datetime) -> int:
+    """Reported comments for the demo moderator to work through (``flask demo load``; not in the tests' demo).
+
+    Their author is one more confirmed demo account (the demo password); how many were loaded.
+    """
+    from ..moderation.models import Report
+
+    email, name = REPORTED_AUTHOR
+    author = session.exec(select(User).where(User.email_key == normalise_key(email))).first()
+    if author is None:
+        author = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
+                      password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=now)
+        session.add(author)
+        session.flush()
+    users = {u.email_key: u for u in session.exec(select(User)).all()}
+    count = 0
+    for entry in _read("comments.toml").get("reported", []):
+        project = session.exec(select(Project).where(Project.slug == entry["project"])).one()
+        chapter = next(c for c in project.document.chapters if c.slug == entry["chapter"])
+        reports = entry.get("report", [])
+        comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=users[entry["author"]].id,
+                          body=entry["body"].strip(), language=_comment_language(entry["language"]),
+                          created_at=now - timedelta(days=entry["days_ago"]),
+                          report_count=len(reports), open_report_count=len(reports))
+        session.add(comment)
+        session.flush()
+        for report in reports:
+            session.add(Report(comment_id=comment.id, reporter_id=users[report["reporter"]].id, reason=report["reason"],
+                               explanation=report.get("explanation", ""), comment_text=comment.body,
+                               created_at=now - timedelta(hours=12)))
         count += 1
     session.commit()
     return count

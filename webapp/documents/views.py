@@ -12,6 +12,7 @@ from typing import Optional
 from flask import redirect, request, url_for
 from flask_login import current_user
 
+from .. import permissions
 from ..comments import messages, rules
 from ..comments import services as comments
 from ..comments.forms import CATEGORY_LABELS, CommentForm
@@ -65,6 +66,8 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "timeline": line,
         "target": target,
         "may_comment": decision,
+        # Staff of the project see a "Moderate" link at every comment (asked once, not per comment).
+        "may_moderate": bool(permissions.may_moderate(user, project)) if user.is_authenticated else False,
         "comment_form": form,
         "discussion": comments.discussion(target, user.id if user.is_authenticated else None, request.args.get("sort", "newest"),
                                           category, min(page, 10**6)),

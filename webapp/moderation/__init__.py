@@ -1,12 +1,15 @@
-"""Moderation: readers report comments that break the rules (the moderators' queue comes later)."""
+"""Moderation: readers report comments; the project's moderators work through them in the queue.
+
+Public routes live under ``/<mode>/projects/<slug>/``, the staff's under ``/<mode>/staff/projects/<slug>/``.
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("moderation", __name__, url_prefix="/<mode:mode>/projects/<slug:slug>")
+bp = Blueprint("moderation", __name__, url_prefix="/<mode:mode>")
 
 
 def blueprint() -> Blueprint:
     """The blueprint with its routes (imported here, not above, to keep model imports cycle-free)."""
-    from . import views  # noqa: F401  (routes register on import)
+    from . import conduct, preferences, queue, views  # noqa: F401  (routes register on import)
 
     return bp

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
-from .models import MAX_EXPLANATION, REASONS
+from .models import BLOCK_REASONS, MAX_EXPLANATION, REASONS
 
 REASON_LABELS = {
     "insult": _l("Insult, threat or discrimination"),
@@ -38,3 +38,109 @@ class ReportForm(BaseForm):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.reason.choices = [(key, REASON_LABELS[key]) for key in REASONS]
+
+
+_BLOCK_REASON = _l("Please choose why the comment is blocked.")
+
+
+class BlockForm(BaseForm):
+    """Block a comment: a reason from the list (required) and, if the moderator likes, words of their own."""
+
+    reason = RadioField(_l("Why is the comment blocked?"), validate_choice=False,
+                        validators=[DataRequired(_BLOCK_REASON), AnyOf(BLOCK_REASONS, message=_BLOCK_REASON)])
+    text = TextAreaField(
+        _l("Explanation for the author and readers (optional)"),
+        filters=[normalise_prose],
+        validators=[Length(max=MAX_EXPLANATION,
+                           message=_l("The explanation is too long: please shorten it to %(max)d characters.")),
+                    no_control_characters],
+        render_kw={"rows": 3},
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="block-", **kwargs)
+        from .actions import BLOCK_REASON_LABELS
+
+        self.reason.choices = [(key, BLOCK_REASON_LABELS[key]) for key in BLOCK_REASONS]
+
+
+class AnswerForm(BaseForm):
+    """An official answer for the project team."""
+
+    text = TextAreaField(
+        _l("Official answer of the project team"),
+        filters=[normalise_prose],
+        validators=[DataRequired(_l("Please write the answer.")),
+                    Length(max=4000, message=_l("The answer is too long: please shorten it to %(max)d characters.")),
+                    no_control_characters],
+        render_kw={"rows": 5},
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="answer-", **kwargs)
+
+
+class NoteForm(BaseForm):
+    """A private note for the project's staff."""
+
+    text = TextAreaField(
+        _l("Private note for the moderators"),
+        filters=[normalise_prose],
+        validators=[DataRequired(_l("Please write the note.")),
+                    Length(max=4000, message=_l("The note is too long: please shorten it to %(max)d characters.")),
+                    no_control_characters],
+        render_kw={"rows": 3},
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="note-", **kwargs)
+
+
+class ActionForm(BaseForm):
+    """The actions that need no words (restore, mark reviewed, highlight): the CSRF token only."""
+
+
+_CHOOSE_ACTION = _l("Please choose what to do with the selected comments.")
+_CHOOSE_COMMENTS = _l("Please select at least one comment.")
+
+
+class BulkForm(BaseForm):
+    """One action for several comments of the queue, chosen with checkboxes."""
+
+    comment = SelectMultipleField(_l("Selected comments"), coerce=int, validate_choice=False,
+                                  validators=[DataRequired(_CHOOSE_COMMENTS)])
+    action = SelectField(_l("Action for the selected comments"), validate_choice=False,
+                         validators=[DataRequired(_CHOOSE_ACTION), AnyOf(("review", "block", "restore"), message=_CHOOSE_ACTION)])
+    reason = SelectField(_l("Reason, when blocking"), validate_choice=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="bulk-", **kwargs)
+        from .actions import BLOCK_REASON_LABELS
+
+        self.action.choices = [("", _l("Choose an action")), ("review", _l("Mark as reviewed")),
+                               ("block", _l("Block")), ("restore", _l("Restore"))]
+        self.reason.choices = [(key, BLOCK_REASON_LABELS[key]) for key in BLOCK_REASONS]
+
+    def validate_reason(self, field):
+        from wtforms.validators import ValidationError
+
+        if self.action.data == "block" and field.data not in BLOCK_REASONS:
+            raise ValidationError(_BLOCK_REASON)
+
+
+_CHOOSE_MAIL = _l("Please choose when you want mail about reports.")
+
+
+class ReportMailForm(BaseForm):
+    """A moderator's choice of mail about reports."""
+
+    report_mail = RadioField(_l("Mail about reported comments"), validate_choice=False,
+                             validators=[DataRequired(_CHOOSE_MAIL), AnyOf(("each", "digest", "none"), message=_CHOOSE_MAIL)])
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="report-mail-", **kwargs)
+        self.report_mail.choices = [
+            ("each", _l("A mail for each report")),
+            ("digest", _l("One mail a day with the day's reports")),
+            ("none", _l("No mail: I look into the moderation queue myself")),
+        ]

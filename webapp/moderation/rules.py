@@ -19,6 +19,7 @@ REASONS = {
     "login": _l("Please log in to report a comment."),
     "unconfirmed": comment_rules.REASONS["unconfirmed"],
     "deleted": comment_rules.REASONS["deleted"],
+    "hidden": comment_rules.REASONS["hidden"],
     "own": _l("You cannot report your own comment."),
     "already_reported": _l("You have already reported this comment. The moderators will look at it."),
 }
@@ -46,13 +47,15 @@ def offers_report(user, comment: Comment) -> bool:
     """
     if people.block_for(user, comment.project_id) is not None:
         return False
-    return not comment.is_deleted and not (user.is_authenticated and comment.author_id == user.id)
+    return not comment.is_deleted and not comment.is_hidden and not (user.is_authenticated and comment.author_id == user.id)
 
 
 def may_report(user, comment: Comment, already_reported: bool) -> Decision:
     """Logged in, confirmed, not blocked, someone else's comment that still exists, not reported by this reader yet."""
     if comment.is_deleted:
         return Decision(False, "deleted")
+    if comment.is_hidden:
+        return Decision(False, "hidden")
     if not user.is_authenticated:
         return Decision(False, "login")
     if comment.author_id == user.id:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .. import db
 from ..comments.models import Comment
+from . import discussion_rules, notify
 from .models import Report
 
 
@@ -18,18 +23,25 @@ def has_reported(comment_id: int, user_id: int) -> bool:
 
 
 def report(comment: Comment, reporter_id: int, reason: str, explanation: str = "") -> bool:
-    """Store a report. False when this reader had reported the comment already (nothing new is stored).
+    """Store a report (in the caller's transaction). False when this reader had reported the comment already.
 
-    The unique constraint decides, so the same form sent twice at the same moment stores one row.
+    The unique constraint decides, so the same form sent twice at the same moment stores one row:
+    the insert runs in a savepoint, and a refused one leaves the caller's transaction as it was.
+    The comment's report counters go up in the same statement for every reader (no lost update).
     """
     session = db.session()
-    session.add(Report(comment_id=comment.id, reporter_id=reporter_id, reason=reason, explanation=explanation or "",
-                       comment_text=comment.body))
+    stored = Report(comment_id=comment.id, reporter_id=reporter_id, reason=reason, explanation=explanation or "",
+                    comment_text=comment.body)
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(stored)
     except IntegrityError:  # reported a moment ago, e.g. a double click
-        session.rollback()
         return False
+    session.execute(sa_update(Comment).where(Comment.id == comment.id).values(
+        report_count=Comment.report_count + 1, open_report_count=Comment.open_report_count + 1))
+    session.refresh(comment, ["report_count", "open_report_count"])
+    discussion_rules.maybe_hide(comment)  # the project's automatic hiding, if it has one
+    notify.report_received(comment, stored)  # moderators who want each report get a mail
     return True
 
 
@@ -41,3 +53,87 @@ def reports_by(user) -> list[dict]:
          "created_at": r.created_at.isoformat(), "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None}
         for r in rows
     ]
+
+
+#: The queue's filters: what each shows (all but "all" leave out comments deleted by their authors).
+FILTERS = ("all", "needs_review", "reported", "reviewed", "blocked", "highlighted")
+SORTS = ("reports", "newest")
+QUEUE_PAGE_SIZE = 20
+
+
+@dataclass
+class QueuePage:
+    """One page of the moderation queue, with everything its items show, loaded in a fixed number of queries."""
+
+    comments: list[Comment]
+    total: int
+    page: int
+    show: str
+    sort: str
+    parents: dict[int, Comment] = field(default_factory=dict)
+    reasons: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    paragraphs: dict[int, object] = field(default_factory=dict)
+    notes: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / QUEUE_PAGE_SIZE))
+
+
+def _queue_condition(project_id: int, show: str):
+    from sqlalchemy import and_, or_
+
+    live = Comment.deleted_at.is_(None)
+    conditions = {
+        "all": Comment.project_id == project_id,
+        "needs_review": and_(live, Comment.blocked_at.is_(None),
+                             or_(Comment.open_report_count > 0, Comment.hidden_at.is_not(None))),
+        "reported": and_(live, Comment.report_count > 0),
+        "reviewed": and_(live, Comment.reviewed_at.is_not(None), Comment.open_report_count == 0,
+                         Comment.blocked_at.is_(None), Comment.hidden_at.is_(None)),
+        "blocked": Comment.blocked_at.is_not(None),
+        "highlighted": and_(live, Comment.highlighted_at.is_not(None)),
+    }
+    return and_(Comment.project_id == project_id, conditions[show])
+
+
+def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> QueuePage:
+    """A page of the project's comments for its moderators: open reports (and hidden ones) first."""
+    from sqlalchemy import case, func
+    from sqlalchemy.orm import selectinload
+
+    from ..documents.models import Paragraph
+
+    session = db.session()
+    show = show if show in FILTERS else "all"
+    sort = sort if sort in SORTS else "reports"
+    condition = _queue_condition(project.id, show)
+    total = session.exec(select(func.count()).select_from(Comment).where(condition)).one()
+    page = min(max(1, page), max(1, math.ceil(total / QUEUE_PAGE_SIZE)))
+    needs_review = case(((Comment.open_report_count > 0) | (Comment.hidden_at.is_not(None)), 0), else_=1)
+    order = [needs_review] + ([Comment.report_count.desc(), Comment.created_at.desc()] if sort == "reports"
+                              else [Comment.created_at.desc()]) + [Comment.id.desc()]
+    comments = list(session.exec(select(Comment).where(condition).order_by(*order)
+                                 .offset((page - 1) * QUEUE_PAGE_SIZE).limit(QUEUE_PAGE_SIZE)
+                                 .options(selectinload(Comment.author))).all())
+    result = QueuePage(comments, total, page, show, sort)
+    ids = [c.id for c in comments]
+    if not ids:
+        return result
+    parent_ids = sorted({c.parent_id for c in comments if c.parent_id})
+    if parent_ids:
+        result.parents = {c.id: c for c in session.exec(select(Comment).where(col(Comment.id).in_(parent_ids))
+                                                        .options(selectinload(Comment.author))).all()}
+    for comment_id, reason, count in session.exec(
+            select(Report.comment_id, Report.reason, func.count()).where(col(Report.comment_id).in_(ids))
+            .group_by(Report.comment_id, Report.reason).order_by(Report.comment_id, func.count().desc())).all():
+        result.reasons.setdefault(comment_id, []).append((reason, count))
+    paragraph_ids = sorted({c.paragraph_id for c in comments if c.paragraph_id})
+    if paragraph_ids:
+        result.paragraphs = {p.id: p for p in session.exec(select(Paragraph).where(col(Paragraph.id).in_(paragraph_ids))
+                                                           .options(selectinload(Paragraph.texts))).all()}
+    from .models import ModeratorNote
+
+    result.notes = dict(session.exec(select(ModeratorNote.comment_id, func.count()).where(
+        col(ModeratorNote.comment_id).in_(ids)).group_by(ModeratorNote.comment_id)).all())
+    return result

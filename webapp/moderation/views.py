@@ -14,6 +14,7 @@ from flask import abort, current_app, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import db
 from ..comments import services as comments
 from ..comments.messages import flash_at
 from ..comments.models import Comment
@@ -41,7 +42,7 @@ def _stored(response) -> bool:
     return response.status_code == 303
 
 
-@bp.route("/comments/<int(max=2147483647):comment_id>/report", methods=["GET", "POST"], endpoint="report")
+@bp.route("/projects/<slug:slug>/comments/<int(max=2147483647):comment_id>/report", methods=["GET", "POST"], endpoint="report")
 @limiter.limit(report_limit, key_func=_reporter_key, methods=["POST"], deduct_when=_stored,
                on_breach=form_again(lambda message: _report_page(message=message, status=429)))
 @keeps_input
@@ -66,7 +67,9 @@ def _report_page(message: Optional[str] = None, status: int = 200):
             return _page(project, comment, form, 409 if decision.reason == "already_reported" else 403,
                          decision.message, decision)
         if form.validate_on_submit():
-            if services.report(comment, current_user.id, form.reason.data, form.explanation.data):
+            with db.transaction():
+                stored = services.report(comment, current_user.id, form.reason.data, form.explanation.data)
+            if stored:
                 flash_at(comment.id, _("Thank you. The moderators will check this comment."))
                 return redirect(comments.comment_url(project, comment), 303)
             # Stored a moment ago by the same reader (the form sent twice at once).

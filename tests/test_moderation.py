@@ -1,0 +1,402 @@
+"""The moderators' work: the queue, the actions on a comment, what readers and authors then see."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import urlsplit
+
+import pytest
+from sqlmodel import select
+
+from tests.support import csrf_token, login, mails_to, make_user, soup
+from webapp.models import AuditEntry, Comment, ModeratorNote, Project, Report
+
+QUEUE = "/de/staff/projects/smart-city/moderation"
+CHAPTER = "/de/projects/smart-city/chapters/nachhaltig"
+
+
+def unique(prefix="Text") -> str:
+    return f"{prefix} {secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def place(session):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
+    return project, chapter
+
+
+def comment_by(session, place, author, body=None, parent=None, reports=0) -> Comment:
+    project, chapter = place
+    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body=body or unique("Kommentar"),
+                      parent_id=parent.id if parent else None, report_count=reports, open_report_count=reports)
+    session.add(comment)
+    session.commit()
+    session.refresh(comment)
+    return comment
+
+
+def act(client, comment, action, **data):
+    page = client.get(f"{QUEUE}/comments/{comment.id}")
+    assert page.status_code == 200
+    return client.post(f"{QUEUE}/comments/{comment.id}/{action}", data={"csrf_token": csrf_token(page), **data})
+
+
+@pytest.fixture
+def moderator(app, client):
+    user = make_user(app, role="moderator")
+    login(client, user)
+    return user
+
+
+@pytest.mark.parametrize(("role", "project", "status"), [
+    ("anonymous", None, 302), ("participant", None, 403), ("moderator", "radverkehr", 403),
+    ("initiator", "radverkehr", 403),  # another organisation runs the cycling project
+    ("moderator", "smart-city", 200), ("initiator", "smart-city", 200), ("admin", None, 200),
+])
+def test_who_sees_the_queue(app, client, role, project, status):
+    if role != "anonymous":
+        login(client, make_user(app, role=role, project=project or "smart-city"))
+    response = client.get(QUEUE)
+    assert response.status_code == status
+    if status == 302:
+        assert "/account/login" in response.headers["Location"]
+    if status == 403:
+        assert "Moderation" in soup(response).find("main").get_text()
+
+
+def test_reported_comments_come_first_with_their_reasons_and_context(app, client, session, place, moderator):
+    author = make_user(app)
+    quiet = comment_by(session, place, author)
+    loud = comment_by(session, place, author)
+    for reason in ("insult", "insult", "spam"):
+        session.add(Report(comment_id=loud.id, reporter_id=make_user(app).id, reason=reason, comment_text=loud.body))
+    loud.report_count = loud.open_report_count = 3
+    session.add(loud)
+    session.commit()
+    page = soup(client.get(QUEUE))
+    items = [a["id"] for a in page.select("article.mod-item")]
+    assert items.index(f"item-{loud.id}") < items.index(f"item-{quiet.id}")
+    item = page.find(id=f"item-{loud.id}")
+    text = item.get_text(" ", strip=True)
+    assert "3 Meldungen" in text and "Beleidigung, Drohung oder Diskriminierung (2)" in text and "(1)" in text
+    assert "Nachhaltig" in text or "Kapitel" in text
+    assert loud.body in text
+    # Filters: blocked shows none of them, needs review shows the reported one only.
+    needs = soup(client.get(QUEUE + "?show=needs_review"))
+    assert needs.find(id=f"item-{loud.id}") and not needs.find(id=f"item-{quiet.id}")
+    assert not soup(client.get(QUEUE + "?show=blocked")).find(id=f"item-{loud.id}")
+
+
+def test_blocking_replaces_the_comment_by_a_notice_tells_the_author_and_is_logged(app, client, session, place, moderator):
+    author = make_user(app, language="en")
+    comment = comment_by(session, place, author, body=unique("Beleidigung"), reports=0)
+    reply = comment_by(session, place, make_user(app), body=unique("Antwort"), parent=comment)
+    response = act(client, comment, "block", **{"block-reason": "insult", "block-text": "Bitte sachlich bleiben."})
+    assert response.status_code == 303
+    session.expire_all()
+    stored = session.get(Comment, comment.id)
+    assert stored.blocked_at and stored.block_reason == "insult"
+    # Readers see the notice with the reason and the rules, not the words; the reply stays.
+    public = soup(app.test_client().get(CHAPTER + "?sort=newest"))
+    article = public.find("article", id=f"comment-{comment.id}")
+    assert comment.body not in str(public)
+    assert "von der Moderation entfernt" in article.get_text() and "Beleidigung" in article.get_text()
+    assert "Bitte sachlich bleiben." in article.get_text()
+    assert article.find("a", href="/de/projects/smart-city/rules")
+    assert reply.body in public.get_text()
+    # The author is told in their mode, with the reason.
+    mail = mails_to(app, author.email)[-1]
+    assert mail["Subject"] == "Your comment was removed by the moderators"
+    assert "Insult or threat" in mail.get_content() and "/en/projects/smart-city/rules" in mail.get_content()
+    entry = session.exec(select(AuditEntry).where(AuditEntry.object_id == comment.id,
+                                                  AuditEntry.action == "comment.block")).one()
+    assert entry.actor_id == moderator.id and entry.reason == "Bitte sachlich bleiben."
+
+
+def test_blocking_needs_a_reason_and_keeps_the_text(app, client, session, place, moderator):
+    comment = comment_by(session, place, make_user(app))
+    response = act(client, comment, "block", **{"block-text": "Meine Erklärung"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.find(class_="error-summary").find("a", href="#block-reason")
+    assert page.find("textarea", id="block-text").get_text().lstrip("\r\n") == "Meine Erklärung"
+    assert page.title.get_text().startswith("Fehler:")
+    session.expire_all()
+    assert session.get(Comment, comment.id).blocked_at is None
+
+
+def test_restore_shows_it_again_and_a_blocked_comment_cannot_be_highlighted(app, client, session, place, moderator):
+    author = make_user(app)
+    comment = comment_by(session, place, author)
+    assert act(client, comment, "block", **{"block-reason": "spam"}).status_code == 303
+    refused = act(client, comment, "highlight")
+    assert refused.status_code == 409 and "gesperrt" in soup(refused).find(role="alert").get_text()
+    assert act(client, comment, "restore").status_code == 303
+    session.expire_all()
+    assert session.get(Comment, comment.id).blocked_at is None
+    assert comment.body in app.test_client().get(CHAPTER + "?sort=newest").get_data(as_text=True)
+    assert mails_to(app, author.email)[-1]["Subject"] == "Ihr Kommentar wird wieder angezeigt"
+
+
+def test_marking_reviewed_closes_open_reports(app, client, session, place, moderator):
+    comment = comment_by(session, place, make_user(app))
+    session.add(Report(comment_id=comment.id, reporter_id=make_user(app).id, reason="spam", comment_text=comment.body))
+    comment.report_count = comment.open_report_count = 1
+    session.add(comment)
+    session.commit()
+    assert act(client, comment, "review").status_code == 303
+    session.expire_all()
+    assert session.get(Comment, comment.id).open_report_count == 0
+    assert session.exec(select(Report).where(Report.comment_id == comment.id)).one().resolved_at is not None
+    assert not soup(client.get(QUEUE + "?show=needs_review")).find(id=f"item-{comment.id}")
+    assert soup(client.get(QUEUE + "?show=reviewed")).find(id=f"item-{comment.id}")
+
+
+def test_an_official_answer_appears_in_the_thread_and_the_author_is_told(app, client, session, place, moderator):
+    author = make_user(app)
+    comment = comment_by(session, place, author)
+    text = unique("Danke für den Hinweis")
+    assert act(client, comment, "answer", **{"answer-text": text}).status_code == 303
+    answer = session.exec(select(Comment).where(Comment.body == text)).one()
+    assert answer.official and answer.parent_id == comment.id and answer.author_id == moderator.id
+    public = soup(app.test_client().get(CHAPTER + "?sort=newest"))
+    article = public.find("article", id=f"comment-{answer.id}")
+    assert "Antwort des Projektteams" in article.find(class_="comment__author").get_text()
+    mail = mails_to(app, author.email)[-1]
+    assert text in mail.get_content() and f"/comments/{answer.id}" in mail.get_content()
+
+
+def test_notes_are_for_staff_only(app, client, session, place, moderator):
+    comment = comment_by(session, place, make_user(app))
+    text = unique("Schon zweimal aufgefallen")
+    assert act(client, comment, "note", **{"note-text": text}).status_code == 303
+    assert session.exec(select(ModeratorNote).where(ModeratorNote.comment_id == comment.id)).one().body == text
+    assert text in client.get(f"{QUEUE}/comments/{comment.id}").get_data(as_text=True)
+    assert text not in app.test_client().get(CHAPTER + "?sort=newest").get_data(as_text=True)
+
+
+def test_bulk_review_and_block(app, client, session, place, moderator):
+    author = make_user(app)
+    first, second = comment_by(session, place, author, reports=1), comment_by(session, place, author, reports=1)
+    page = client.get(QUEUE)
+    response = client.post(QUEUE + "/bulk", data={"csrf_token": csrf_token(page), "bulk-comment": [first.id, second.id],
+                                                 "bulk-action": "block", "bulk-reason": "spam"})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Comment, first.id).blocked_at and session.get(Comment, second.id).blocked_at
+    assert "2 Kommentare geändert" in soup(client.get(response.headers["Location"])).get_text()
+    # Nothing ticked: said, nothing changes.
+    response = client.post(QUEUE + "/bulk", data={"csrf_token": csrf_token(page), "bulk-action": "review"})
+    assert response.status_code == 422 and soup(response).find(class_="error-summary").find("a", href="#bulk-comment")
+
+
+def test_moderators_see_a_moderate_link_at_every_comment_and_others_do_not(app, client, session, place):
+    comment = comment_by(session, place, make_user(app))
+    link = f"{QUEUE}/comments/{comment.id}"
+    participant = app.test_client()
+    login(participant, make_user(app))
+    assert link not in participant.get(CHAPTER + "?sort=newest").get_data(as_text=True)
+    login(client, make_user(app, role="moderator"))
+    assert link in client.get(CHAPTER + "?sort=newest").get_data(as_text=True)
+
+
+def test_a_hidden_comment_takes_no_replies_ratings_or_reports(app, client, session, place, moderator):
+    comment = comment_by(session, place, make_user(app))
+    assert act(client, comment, "block", **{"block-reason": "spam"}).status_code == 303
+    reader = app.test_client()
+    login(reader, make_user(app))
+    page = soup(reader.get(CHAPTER + "?sort=newest"))
+    article = page.find("article", id=f"comment-{comment.id}")
+    assert not article.find("a", href=lambda h: h and "/reply" in h)
+    assert not article.find("a", href=lambda h: h and "/report" in h)
+    assert not article.find("form", class_="rating")
+    url = f"/de/projects/smart-city/comments/{comment.id}/reply"
+    refused = reader.post(url, data={"csrf_token": csrf_token(reader.get(url)), f"reply-{comment.id}-body": "Trotzdem"})
+    assert refused.status_code == 403 and "von der Moderation entfernt" in soup(refused).get_text()
+
+
+def test_the_demo_gives_the_moderator_reported_comments_to_work_through(tmp_path):
+    """`flask demo load` (on an empty database) includes reported comments; the demo moderator sees them first."""
+    from alembic import command
+
+    from tests.support import alembic_config
+    from webapp import create_app
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    command.upgrade(alembic_config(url), "head")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-" + "x" * 40, "TESTING": True})
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    page = client.get("/de/account/login")
+    client.post("/de/account/login", data={"csrf_token": csrf_token(page), "email": "moderator@example.org",
+                                           "password": "mitreden-demo"})
+    queue = soup(client.get(QUEUE + "?show=needs_review"))
+    items = queue.select("article.mod-item")
+    assert len(items) == 2 and "Meldung" in items[0].get_text()
+    app.extensions["db_engine"].dispose()
+
+
+def _set_report_mail(app, user, choice):
+    from sqlmodel import Session
+
+    from webapp import db
+    from webapp.models import User
+
+    with app.app_context(), Session(db.engine()) as session:
+        row = session.get(User, user.id)
+        row.report_mail = choice
+        session.add(row)
+        session.commit()
+
+
+def _report_through_the_form(app, comment):
+    reporter = app.test_client()
+    login(reporter, make_user(app))
+    url = f"/de/projects/smart-city/comments/{comment.id}/report"
+    response = reporter.post(url, data={"csrf_token": csrf_token(reporter.get(url)), "reason": "spam"})
+    assert response.status_code == 303
+
+
+def test_a_moderator_who_wants_each_report_gets_a_mail_that_opens_the_comment(app, client, session, place):
+    moderator = make_user(app, role="moderator", language="simple")
+    _set_report_mail(app, moderator, "each")
+    quiet = make_user(app, role="moderator")  # the default: the daily digest, no mail now
+    comment = comment_by(session, place, make_user(app))
+    _report_through_the_form(app, comment)
+    message = mails_to(app, moderator.email)[-1]
+    assert "Er macht Werbung" in message.get_content()  # the reason, in simple German
+    link = next(line for line in message.get_content().splitlines() if "/staff/" in line).strip()
+    assert link.endswith(f"/einfach/staff/projects/smart-city/moderation/comments/{comment.id}")
+    assert not mails_to(app, quiet.email)
+    login(client, moderator)
+    page = client.get(urlsplit(link).path)
+    assert page.status_code == 200 and comment.body in page.get_data(as_text=True)
+
+
+def test_the_daily_digest_lists_the_days_reports_once(app, session, place):
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from webapp import db
+    from webapp.clock import utcnow
+    from webapp.moderation.notify import send_digests
+
+    moderator = make_user(app, role="moderator", language="en")
+    comment = comment_by(session, place, make_user(app))
+    session.add(Report(comment_id=comment.id, reporter_id=make_user(app).id, reason="insult", comment_text=comment.body))
+    session.commit()
+    now = utcnow() + timedelta(seconds=1)
+    for _ in range(2):  # a second run on the same day sends nothing new
+        with app.test_request_context("/"), Session(db.engine()):
+            with db.transaction():
+                send_digests(now - timedelta(days=1), now)
+    digests = [m for m in mails_to(app, moderator.email) if m["Subject"].startswith("Moderation:")]
+    assert len(digests) == 1
+    assert f"/en/staff/projects/smart-city/moderation/comments/{comment.id}" in digests[0].get_content()
+
+
+def test_moderators_choose_their_report_mail_on_the_account_page(app, client):
+    moderator = make_user(app, role="moderator")
+    login(client, moderator)
+    page = soup(client.get("/de/account/"))
+    form = page.find("form", class_="report-mail-form")
+    assert form.find("input", {"value": "digest"}).has_attr("checked")
+    response = client.post("/de/account/report-mail", data={"csrf_token": csrf_token(client.get("/de/account/")),
+                                                           "report-mail-report_mail": "each"})
+    assert response.status_code == 303
+    assert soup(client.get("/de/account/")).find("input", {"value": "each"}).has_attr("checked")
+    wrong = client.post("/de/account/report-mail", data={"csrf_token": csrf_token(client.get("/de/account/")),
+                                                        "report-mail-report_mail": "hourly"})
+    assert wrong.status_code == 422 and wrong.get_data(as_text=True).count("error-summary") >= 1
+    participant = app.test_client()
+    login(participant, make_user(app))
+    assert not soup(participant.get("/de/account/")).find("form", class_="report-mail-form")
+    token = csrf_token(participant.get("/de/account/"))
+    assert participant.post("/de/account/report-mail", data={"csrf_token": token,
+                                                            "report-mail-report_mail": "each"}).status_code == 403
+
+
+#: The moderation mails; each is sent, and each of its links opened, in every mode below.
+MODERATION_MAILS = {"comment_blocked", "comment_restored", "comment_highlighted", "comment_answered",
+                    "report_received", "report_digest"}
+
+
+@pytest.mark.parametrize(("prefix", "language"), [("de", "de"), ("en", "en"), ("einfach", "simple")])
+def test_every_link_in_every_moderation_mail_opens_in_every_mode(app, session, place, prefix, language):
+    """Authors open theirs logged out (the discussion is public), moderators theirs logged in."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from webapp import db, mail
+    from webapp.clock import utcnow
+    from webapp.moderation.notify import send_digests
+
+    author = make_user(app, language=language)
+    each, daily = make_user(app, role="moderator", language=language), make_user(app, role="moderator", language=language)
+    _set_report_mail(app, each, "each")
+    comment = comment_by(session, place, author)
+    sent = []
+    real_send = mail.send
+
+    def recording(to, template, lang, **context):
+        sent.append(template)
+        return real_send(to, template, lang, **context)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(mail, "send", recording):
+        _report_through_the_form(app, comment)
+        staff = app.test_client()
+        login(staff, make_user(app, role="moderator"))
+        for action, data in (("highlight", {}), ("unhighlight", {}), ("answer", {"answer-text": unique()}),
+                             ("block", {"block-reason": "spam"}), ("restore", {})):
+            assert act(staff, comment, action, **data).status_code == 303
+        now = utcnow() + timedelta(seconds=1)
+        with app.test_request_context("/"), Session(db.engine()), db.transaction():
+            send_digests(now - timedelta(days=1), now)
+    assert set(sent) >= MODERATION_MAILS
+    reader, moderator = app.test_client(), app.test_client()
+    login(moderator, each)
+    mails = [m for m in mails_to(app, author.email) + mails_to(app, each.email) + mails_to(app, daily.email)]
+    assert {m["To"] for m in mails} == {author.email, each.email, daily.email}
+    for message in mails:
+        for url in re.findall(r"https?://[^\s<>\"']+", message.get_content()):
+            assert url.startswith(app.config["PUBLIC_BASE_URL"] + f"/{prefix}/"), url
+            parts = urlsplit(url)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            opener = reader if message["To"] == author.email else moderator
+            if message["To"] == daily.email:
+                opener = app.test_client()
+                login(opener, daily)
+            assert opener.get(target, follow_redirects=True).status_code == 200, f"{url} in {message['Subject']!r}"
+
+
+def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists_them(app, client, session, place):
+    from webapp import db
+    from webapp.accounts import services as accounts
+
+    moderator = make_user(app, role="moderator", name=f"Notizschreiberin {secrets.token_hex(3)}")
+    login(client, moderator)
+    comment = comment_by(session, place, make_user(app))
+    text = unique("Notiz")
+    assert act(client, comment, "note", **{"note-text": text}).status_code == 303
+    with app.test_request_context("/"):
+        from webapp.models import User
+
+        me = db.session().get(User, moderator.id)
+        assert accounts.export(me)["moderator_notes"][0]["text"] == text
+        with db.transaction():  # services never commit: the caller does
+            accounts.delete_account(me)
+    session.expire_all()
+    note = session.exec(select(ModeratorNote).where(ModeratorNote.body == text)).one()
+    assert note.author_id is None and note.author_name == ""
+    entry = session.exec(select(AuditEntry).where(AuditEntry.object_id == comment.id)).one()
+    assert entry.actor_id is None and entry.actor_name == ""
+    staff = app.test_client()
+    login(staff, make_user(app, role="moderator"))
+    assert moderator.username not in staff.get(f"{QUEUE}/comments/{comment.id}").get_data(as_text=True)

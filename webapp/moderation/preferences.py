@@ -1,0 +1,54 @@
+"""A moderator's choice of mail about reports, on the account page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import db, permissions
+from ..errors import keeps_input
+from ..htmx import render
+from ..i18n import LanguageMode
+from . import bp
+from .forms import ReportMailForm
+
+MESSAGES = {
+    "each": lambda: _("You will get a mail for each report."),
+    "digest": lambda: _("You will get one mail a day when there are new reports."),
+    "none": lambda: _("You will get no mail about reports."),
+}
+
+
+def may_choose(user) -> permissions.Decision:
+    """Anyone who moderates a project (the mails go to the projects' moderators)."""
+    if not user.is_authenticated:
+        return permissions.Decision(False, "login")
+    if not permissions.roles_of(user).moderator_of:
+        return permissions.Decision(False, "moderator")
+    return permissions.ALLOWED
+
+
+@bp.post("/account/report-mail", endpoint="report_mail")
+@login_required
+@keeps_input
+def report_mail(mode: LanguageMode):
+    """Save the choice; back to the account page with a message."""
+    permissions.authorize(may_choose(current_user))
+    form = ReportMailForm()
+    if not form.validate_on_submit():
+        return render("moderation/report_mail.html", status=422, form=form, has_errors=True)
+    user = current_user._get_current_object()
+    with db.transaction():
+        user.report_mail = form.report_mail.data
+        db.session().add(user)
+    flash(MESSAGES[form.report_mail.data](), "success")
+    return redirect(url_for("accounts.overview"), 303)
+
+
+@bp.app_template_global("report_mail_form")
+def report_mail_form():
+    """The form for the account page, filled with the person's choice, or ``None`` for those who moderate nothing."""
+    if not may_choose(current_user):
+        return None
+    return ReportMailForm(formdata=None, data={"report_mail": current_user.report_mail})

@@ -1,0 +1,175 @@
+"""The moderators' pages: a project's queue of comments, one comment with its actions, bulk actions.
+
+Plain server-rendered pages and forms: they work without JavaScript. Every action is a POST
+that redirects (303) back with a message; a form with a mistake comes back with 422, its
+input kept. Who may see and do this is asked of :mod:`webapp.permissions` only.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+from urllib.parse import urlencode
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlmodel import col, select
+
+from .. import db, permissions
+from ..comments.labels import comment_labels, excerpt
+from ..comments.models import Comment
+from ..errors import keeps_input
+from ..htmx import render
+from ..i18n import LanguageMode
+from ..projects.services import get_for_staff
+from . import actions, bp, services
+from .forms import REASON_LABELS, ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
+
+PREFIX = "/staff/projects/<slug:slug>/moderation"
+COMMENT = "<int(max=2147483647):comment_id>"
+
+#: What each action says once done.
+DONE = {
+    "block": lambda: _("The comment is blocked. Its author has been told why."),
+    "restore": lambda: _("The comment is shown again."),
+    "review": lambda: _("The comment is marked as reviewed."),
+    "highlight": lambda: _("The comment is highlighted. Its author has been told."),
+    "unhighlight": lambda: _("The comment is no longer highlighted."),
+    "answer": lambda: _("Your official answer is published in the discussion."),
+    "note": lambda: _("Your note is saved. Only the project's staff can read it."),
+}
+FORMS = {"block": BlockForm, "answer": AnswerForm, "note": NoteForm}
+
+
+def _project(slug: str):
+    """The project (published or not) and whether the person may moderate it: login redirect or 403 otherwise."""
+    project = get_for_staff(slug)
+    permissions.authorize(permissions.may_moderate(current_user, project))
+    return project
+
+
+def _queue_args(source) -> dict:
+    """The queue's filter, sort and page from ``source`` (query or form), only known values."""
+    args = {}
+    if source.get("show") in services.FILTERS and source.get("show") != "all":
+        args["show"] = source["show"]
+    if source.get("sort") in services.SORTS and source.get("sort") != "reports":
+        args["sort"] = source["sort"]
+    page = source.get("page", "")
+    if page.isdigit() and 1 < int(page) < 100000:
+        args["page"] = int(page)
+    return args
+
+
+@bp.get(PREFIX, endpoint="queue")
+def queue(mode: LanguageMode, slug: str):
+    """The project's comments for its moderators: open reports first, filtered and sorted as chosen."""
+    project = _project(slug)
+    return _queue_page(project)
+
+
+def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, skipped=()):
+    args = _queue_args(request.args if request.method == "GET" else request.form)
+    listing = services.queue(project, args.get("show", "all"), args.get("sort", "reports"), args.get("page", 1))
+    return render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
+                  form=form or BulkForm(formdata=None), filters=_filter_labels(), sorts=_sort_labels(),
+                  reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, skipped=skipped,
+                  comment_labels=comment_labels, can_block_person="moderation.block_person" in current_app.view_functions, excerpt=excerpt,
+                  has_errors=bool(form and form.errors))
+
+
+def _filter_labels() -> dict[str, str]:
+    return {"all": _("All comments"), "needs_review": _("Needs review"), "reported": _("With reports"),
+            "reviewed": _("Reviewed"), "blocked": _("Blocked"), "highlighted": _("Highlighted")}
+
+
+def _sort_labels() -> dict[str, str]:
+    return {"reports": _("Most reports first"), "newest": _("Newest first")}
+
+
+@bp.post(PREFIX + "/bulk", endpoint="bulk")
+@keeps_input
+def bulk(mode: LanguageMode, slug: str):
+    """One action for the comments ticked in the queue."""
+    project = _project(slug)
+    form = BulkForm()
+    if not form.validate_on_submit():
+        return _queue_page(project, form, 422)
+    comments = list(db.session().exec(select(Comment).where(
+        col(Comment.id).in_(form.comment.data[:200]), Comment.project_id == project.id)).all())
+    with db.transaction():
+        done, skipped = actions.bulk(current_user, project, comments, form.action.data, form.reason.data)
+    message = ngettext("%(num)d comment changed.", "%(num)d comments changed.", done)
+    if skipped:
+        message += " " + ngettext("%(num)d comment was left as it was: the action does not apply to it.",
+                                  "%(num)d comments were left as they were: the action does not apply to them.",
+                                  len(skipped))
+    flash(message, "success")
+    args = _queue_args(request.form)
+    return redirect(url_for("moderation.queue", slug=project.slug, **args), 303)
+
+
+def _comment(project, comment_id: int) -> Comment:
+    comment = db.session().get(Comment, comment_id)
+    if comment is None or comment.project_id != project.id:
+        abort(404)
+    return comment
+
+
+@bp.get(PREFIX + "/comments/" + COMMENT, endpoint="item")
+def item(mode: LanguageMode, slug: str, comment_id: int):
+    """One comment in context, with its reports, notes and every action."""
+    project = _project(slug)
+    return _item_page(project, _comment(project, comment_id))
+
+
+def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dict] = None, notice: Optional[str] = None):
+    from ..comments import services as comments
+
+    forms = forms or {}
+    session = db.session()
+    parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+    current, paragraph = comments.context_of(project, comment)
+    back = request.args.get("back", "")
+    return render(
+        "moderation/item.html", status=status, project=project, comment=comment, parent=parent, current=current,
+        paragraph=paragraph, reports=actions.reports_on(comment), notes=actions.notes_on(comment),
+        block_form=forms.get("block") or BlockForm(formdata=None),
+        answer_form=forms.get("answer") or AnswerForm(formdata=None),
+        note_form=forms.get("note") or NoteForm(formdata=None), action_form=ActionForm(formdata=None),
+        reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, notice=notice, excerpt=excerpt,
+        comment_labels=comment_labels, can_block_person="moderation.block_person" in current_app.view_functions,
+        back=back if back.startswith("?") else "", has_errors=any(f.errors for f in forms.values()))
+
+
+@bp.post(PREFIX + "/comments/" + COMMENT + "/<any(" + ",".join(actions.ACTIONS) + "):action>", endpoint="act")
+@keeps_input
+def act(mode: LanguageMode, slug: str, comment_id: int, action: str):
+    """One action on one comment; back to the comment's moderation page with a message."""
+    project = _project(slug)
+    comment = _comment(project, comment_id)
+    form = FORMS.get(action, ActionForm)()
+    if not form.validate_on_submit():
+        return _item_page(project, comment, 422, {action: form} if action in FORMS else {},
+                          None if action in FORMS else _("This form has expired. Please send it again."))
+    values = {"reason": getattr(getattr(form, "reason", None), "data", None),
+              "text": getattr(getattr(form, "text", None), "data", "") or "", "language": mode.html_lang}
+    try:
+        with db.transaction():
+            actions.apply(action, current_user, project, comment, **values)
+    except actions.ActionRefused as refusal:
+        db.session().refresh(comment)
+        return _item_page(project, comment, 409, {action: form} if action in FORMS else {}, refusal.message)
+    flash(DONE[action](), "success")
+    target = url_for("moderation.item", slug=project.slug, comment_id=comment.id)
+    back = request.args.get("back", "")
+    if back.startswith("?"):
+        target += "?" + urlencode({"back": back})
+    return redirect(target, 303)
+
+
+@bp.app_template_global("block_reason")
+def block_reason(key: Optional[str]) -> str:
+    """The name of a block reason in the reader's language, for the notice in the discussion."""
+    return str(actions.BLOCK_REASON_LABELS.get(key or "other", actions.BLOCK_REASON_LABELS["other"]))

@@ -1,0 +1,18 @@
+"""Periodic moderation jobs, run by the worker that runs periodic jobs (``flask jobs worker``)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from .. import db, jobs
+from ..clock import utcnow
+
+
+@jobs.periodic(jobs.crontab(hour="6", minute="0"))
+def moderation_digest() -> None:
+    """Daily at 06:00 UTC (07:00 or 08:00 in Berlin): each moderator who chose the digest gets the last day's reports."""
+    from .notify import send_digests, yesterday
+
+    with db.transaction():
+        count = send_digests(*yesterday(utcnow()))
+    current_app.logger.info("Moderation digest sent to %d moderator(s)", count)
