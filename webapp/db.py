@@ -203,6 +203,25 @@ def transaction() -> Iterator[Session]:
                 current_app.logger.exception("After-commit work failed")
 
 
+@contextmanager
+def savepoint() -> Iterator[Session]:
+    """A step of the caller's transaction that may fail alone (a SAVEPOINT): services use it where a
+    unique constraint decides a race (a double submit, a double click), so a lost race undoes only
+    that step, never what the caller's transaction did before it. The exception goes on.
+
+    SQLite's driver opens its transaction only at the first INSERT/UPDATE/DELETE; a SAVEPOINT
+    issued before that would open one of its own, which its release commits, out of reach of the
+    caller's rollback. So on SQLite the transaction is begun first (IMMEDIATE: a write follows).
+    """
+    current = session()
+    if engine().dialect.name == "sqlite":
+        driver = current.connection().connection.driver_connection
+        if not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+    with current.begin_nested():
+        yield current
+
+
 def after_commit(callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current transaction has committed (at once outside one).
 
