@@ -77,7 +77,8 @@ def test_ten_concurrent_deletes_of_one_reply_take_one_off_the_parents_count(app,
             comment = db.session().get(Comment, reply_id)
             assert comment.deleted_at is None
             return comment
-        services.delete(comment)
+        with db.transaction():
+            services.delete(comment)
         return "deleted"
 
     results = run_together(app, THREADS_DELETE, work)
@@ -95,7 +96,8 @@ def test_twenty_identical_comments_without_a_form_key_at_once_store_one(app, ses
         if prepared is None:
             project, chapter = _chapter(db.session())
             return services.Target(project.id, chapter)
-        return services.create(prepared, author.id, body, submission_key=None, mode=MODES["de"]).id
+        with db.transaction():
+            return services.create(prepared, author.id, body, submission_key=None, mode=MODES["de"]).id
 
     results = run_together(app, THREADS_CREATE, work)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -120,7 +122,8 @@ def test_twenty_identical_replies_without_a_form_key_at_once_store_one_and_count
             project, chapter = _chapter(db.session())
             return services.Target(project.id, chapter), db.session().get(Comment, parent_id)
         target, parent_row = prepared
-        return services.create(target, author.id, body, parent=parent_row, mode=MODES["de"]).id
+        with db.transaction():
+            return services.create(target, author.id, body, parent=parent_row, mode=MODES["de"]).id
 
     results = run_together(app, THREADS_CREATE, work)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -141,7 +144,8 @@ def test_ratings_of_many_readers_at_once_are_all_counted(app, session):
     def work(index, prepared):
         if prepared is None:
             return "ready"
-        return services.rate(db.session().get(Comment, comment_id), readers[index], 1 if index % 3 else -1)
+        with db.transaction():
+            return services.rate(db.session().get(Comment, comment_id), readers[index], 1 if index % 3 else -1)
 
     results = run_together(app, len(readers), work)
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -160,6 +160,11 @@ def create(target: Target, author_id: int, body: str, category: Optional[str] = 
 
     A second submit of the same form (same ``submission_key``), or the same text by the
     same author on the same target within a minute, returns the comment stored first.
+
+    In the caller's transaction (``with db.transaction():``): the comment and its parent's reply
+    count are stored together, or neither. The unique form key decides a double submit at the same
+    moment; the insert runs in a savepoint, so the losing request gets the first comment back and
+    the rest of its transaction stands.
     """
     session = db.session()
     lock_author(author_id)
@@ -180,21 +185,22 @@ def create(target: Target, author_id: int, body: str, category: Optional[str] = 
                       parent_id=parent.id if parent else None, author_id=author_id, body=body,
                       category=category or None, submission_key=submission_key or None,
                       language=mode.html_lang)
-    session.add(comment)
     try:
-        session.flush()
-        if parent is not None:
-            session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
-        session.commit()
+        with db.savepoint():
+            session.add(comment)
+            session.flush()  # the id, and the unique form key checked
     except IntegrityError:  # the same form, sent twice at the same moment
-        session.rollback()
+        if not submission_key:
+            raise
         return session.exec(select(Comment).where(Comment.author_id == author_id,
                                                   Comment.submission_key == submission_key)).one()
+    if parent is not None:
+        session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
     return comment
 
 
 def lock_author(author_id: int) -> None:
-    """Make one author's "is this comment new?" check and its insert one step, until the commit.
+    """Make one author's "is this comment new?" check and its insert one step, until the caller's commit.
 
     The duplicate check for a form without its key (the same text on the same target within a
     minute) is a query, and two requests can both find nothing and both insert. A write to the
@@ -207,14 +213,14 @@ def lock_author(author_id: int) -> None:
 
 
 def edit(comment: Comment, body: str, category: Optional[str]) -> None:
+    """The author's new text and category (in the caller's transaction); unchanged ones leave no "edited" mark."""
     if body != comment.body or (category or None) != comment.category:
         comment.body, comment.category, comment.edited_at = body, category or None, utcnow()
         db.session().add(comment)
-        db.session().commit()
 
 
 def delete(comment: Comment) -> None:
-    """The author's delete: the text goes, a placeholder keeps the thread together.
+    """The author's delete (in the caller's transaction): the text goes, a placeholder keeps the thread together.
 
     Only the request whose UPDATE actually marks the row deleted takes one off the parent's
     reply count: ten concurrent deletes of one reply (two tabs, a double click, a retry) count once.
@@ -227,51 +233,67 @@ def delete(comment: Comment) -> None:
     if marked == 1 and comment.parent_id is not None:
         session.execute(update(Comment).where(Comment.id == comment.parent_id, Comment.reply_count > 0)
                         .values(reply_count=Comment.reply_count - 1).execution_options(synchronize_session=False))
-    session.commit()  # expires ``comment``: it is read again, deleted, when next used
+    if comment in session:
+        session.expire(comment)  # read again, deleted, when next used
+
+
+class _LostRace(Exception):
+    """The same reader's other click changed the rating between our look and our change."""
 
 
 def rate(comment: Comment, user_id: int, value: int, _tries: int = 3) -> Optional[int]:
-    """Agree (+1) or disagree (-1); the same choice again takes the rating back.
+    """Agree (+1) or disagree (-1); the same choice again takes the rating back (in the caller's transaction).
 
     Returns the reader's rating afterwards (``None`` when taken back). Each counter moves only
     with a rating row that actually changed (inserted, deleted or switched by this request), by
     ``count = count ± 1`` in the database, so concurrent clicks of many readers stay exact.
     (Recounting from the ratings did not: on PostgreSQL each transaction counted without the
     others' uncommitted ratings, and the last to commit wrote its smaller count.)
+
+    When the same reader's other click changes the rating between our look and our change, the
+    step runs again (up to ``_tries`` times) in a savepoint: only the lost attempt is undone,
+    never what the caller's transaction did before.
     """
     session = db.session()
     mine = and_(Rating.comment_id == comment.id, Rating.user_id == user_id)
-    existing = session.exec(select(Rating.value).where(mine)).first()
-    result: Optional[int] = value
-    if existing is None:
-        session.add(Rating(comment_id=comment.id, user_id=user_id, value=value))
+    for _attempt in range(max(1, _tries)):
         try:
-            session.flush()
-        except IntegrityError:  # a concurrent click of the same reader
-            session.rollback()
-            changed = 0
-        else:
-            changed, moves = 1, {value: 1}
-    elif existing == value:
+            with db.savepoint():
+                result, moves = _change_rating(mine, comment.id, user_id, value)
+        except (IntegrityError, _LostRace):  # a concurrent click of the same reader: look again
+            continue
+        session.execute(update(Comment).where(Comment.id == comment.id).values(
+            agree_count=Comment.agree_count + moves.get(1, 0),
+            disagree_count=Comment.disagree_count + moves.get(-1, 0),
+        ).execution_options(synchronize_session=False))
+        session.refresh(comment)
+        return result
+    session.refresh(comment)  # the other clicks won: their rating stands
+    return session.exec(select(Rating.value).where(mine)).first()
+
+
+def _change_rating(mine, comment_id: int, user_id: int, value: int) -> tuple[Optional[int], dict[int, int]]:
+    """One attempt of :func:`rate`: the reader's rating afterwards and how each counter moves.
+
+    Raises:
+        IntegrityError, _LostRace: when a concurrent click changed the rating meanwhile.
+    """
+    session = db.session()
+    existing = session.exec(select(Rating.value).where(mine)).first()
+    if existing is None:
+        session.add(Rating(comment_id=comment_id, user_id=user_id, value=value))
+        session.flush()
+        return value, {value: 1}
+    if existing == value:
         changed = session.execute(delete_rows(Rating).where(mine, Rating.value == value)).rowcount
-        moves, result = {value: -1}, None
+        result, moves = None, {value: -1}
     else:
         changed = session.execute(update(Rating).where(mine, Rating.value == existing).values(value=value)
                                   .execution_options(synchronize_session=False)).rowcount
-        moves = {existing: -1, value: 1}
-    if changed != 1:  # the same reader's other click changed the rating meanwhile: look again
-        session.rollback()
-        if _tries <= 1:
-            session.refresh(comment)
-            return session.exec(select(Rating.value).where(mine)).first()
-        return rate(comment, user_id, value, _tries - 1)
-    session.execute(update(Comment).where(Comment.id == comment.id).values(
-        agree_count=Comment.agree_count + moves.get(1, 0),
-        disagree_count=Comment.disagree_count + moves.get(-1, 0),
-    ).execution_options(synchronize_session=False))
-    session.commit()
-    session.refresh(comment)
-    return result
+        result, moves = value, {existing: -1, value: 1}
+    if changed != 1:
+        raise _LostRace
+    return result, moves
 
 
 def recount_ratings(comment_ids: list[int]) -> None:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from .. import db
 from ..documents.services import find_chapter, find_paragraph
 from ..documents.views import chapter_page, paragraph_page
 from ..errors import keeps_input, session_notice, with_login_link
@@ -79,9 +80,10 @@ def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[i
     if not form.validate_on_submit():
         return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
     target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
-    comment = services.create(target, current_user.id, form.body.data,
-                              form.category.data if "category" in form else None,
-                              submission_key=form.submission_key.data, mode=mode)
+    with db.transaction():
+        comment = services.create(target, current_user.id, form.body.data,
+                                  form.category.data if "category" in form else None,
+                                  submission_key=form.submission_key.data, mode=mode)
     return _published(project, current, paragraph, comment, _("Your comment has been published."))
 
 
@@ -125,8 +127,9 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
                           focus=f"{slot} .notice", retarget=slot)
         if form.validate_on_submit():
             target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
-            comment = services.create(target, current_user.id, form.body.data, parent=parent,
-                                      submission_key=form.submission_key.data, mode=request.view_args["mode"])
+            with db.transaction():  # the reply and its parent's reply count, or neither
+                comment = services.create(target, current_user.id, form.body.data, parent=parent,
+                                          submission_key=form.submission_key.data, mode=request.view_args["mode"])
             return _published(project, current, paragraph, comment, _("Your reply has been published."))
         status = 422
     elif message:
@@ -160,7 +163,8 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
         return render("comments/edit.html", status=403, project=project, current=current, comment=comment,
                       form=form, notice=decision.message, allowed=False)
     if form.validate_on_submit():
-        services.edit(comment, form.body.data, form.category.data if "category" in form else None)
+        with db.transaction():
+            services.edit(comment, form.body.data, form.category.data if "category" in form else None)
         flash_at(comment.id, _("Your changes have been saved."))
         return redirect(services.comment_url(project, comment), 303)
     return render("comments/edit.html", status=422 if form.errors else 200, project=project, current=current,
@@ -175,7 +179,8 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
     decision = rules.may_change(current_user, comment, timeline(project.phases))
     form = DeleteForm()
     if decision and form.validate_on_submit():
-        services.delete(comment)
+        with db.transaction():
+            services.delete(comment)
         flash_at(comment.id, _("Your comment has been deleted."))
         return redirect(services.comment_url(project, comment), 303)
     return render("comments/delete.html", status=200 if decision else 403, project=project, current=current,
@@ -204,7 +209,8 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
         current, _paragraph = services.context_of(project, comment)
         return render("accounts/message.html", status=status, title=message, text=message,
                       link=(services.comment_url(project, comment), _("Back to the discussion")))
-    mine = services.rate(comment, current_user.id, value)
+    with db.transaction():  # the rating and the comment's counters, or neither
+        mine = services.rate(comment, current_user.id, value)
     message = " ".join([
         _("Your rating has been saved.") if mine is not None else _("Your rating has been taken back."),
         ngettext("%(num)d person agrees,", "%(num)d people agree,", comment.agree_count),
