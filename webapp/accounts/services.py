@@ -58,8 +58,8 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     time tells whether an address has an account. Usernames are public, so a taken one is said.
 
     The caller commits (``with db.transaction():``); the account and its mail are stored together.
-    It must be the transaction's first change: should a concurrent registration take the name or
-    address meanwhile, what the transaction did so far is rolled back.
+    Should a concurrent registration take the name or address meanwhile, the insert (in a
+    savepoint) is undone alone and the rest of the caller's transaction stands.
 
     Returns:
         The new account, or ``None`` when the address had one.
@@ -82,11 +82,11 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
         return None
     user = User(username=username, username_key=normalise_key(username), email=email, email_key=email_key(email),
                 password_hash=password_hash, language=language)
-    session.add(user)
     try:
-        session.flush()
+        with db.savepoint():
+            session.add(user)
+            session.flush()
     except IntegrityError:  # a concurrent registration took the name or address
-        session.rollback()
         if by_email(email):
             _tell_owner_of_attempt(email)
             return None
@@ -157,7 +157,11 @@ def send_confirmation(user: User, address: Optional[str] = None) -> None:
 
 
 def confirm(token: str) -> Optional[User]:
-    """Confirm the address in ``token``: the account's own or its pending new one."""
+    """Confirm the address in ``token``: the account's own or its pending new one (in the caller's transaction).
+
+    Returns:
+        The account, or ``None`` for a link that is invalid, expired, or names an address taken meanwhile.
+    """
     payload = read_token("confirm", token)
     if not payload:
         return None
@@ -171,14 +175,21 @@ def confirm(token: str) -> Optional[User]:
         user.email, user.email_key, user.pending_email = user.pending_email, email_key(user.pending_email), None
     elif user.email_key != payload.get("e"):
         return None
-    user.email_confirmed_at = utcnow()  # the address in the link is proven now
-    session.add(user)
-    session.commit()
+    try:
+        with db.savepoint():  # the unique address decides a race with another account's change
+            user.email_confirmed_at = utcnow()  # the address in the link is proven now
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        return None
     return user
 
 
 def authenticate(email: str, password: str) -> Optional[User]:
-    """The account for these credentials, or ``None``. Demo accounts are refused in production."""
+    """The account for these credentials, or ``None``. Demo accounts are refused in production.
+
+    An outdated password hash is replaced by a current one, in the caller's transaction.
+    """
     user = by_email(email)
     if user is None:
         hash_password(password)  # spend the same time as a real check: no account enumeration by timing
@@ -190,15 +201,13 @@ def authenticate(email: str, password: str) -> Optional[User]:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session().add(user)
-        db.session().commit()
     return user
 
 
 def end_all_sessions(user: User) -> None:
-    """Rotate the session token: every login cookie of this account stops working."""
+    """Rotate the session token (in the caller's transaction): every login cookie of this account stops working."""
     user.session_token = new_session_token()
     db.session().add(user)
-    db.session().commit()
 
 
 def request_password_reset(email: str) -> None:
@@ -223,18 +232,16 @@ def user_for_reset(token: str) -> Optional[User]:
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password ends every other session; a reset also proves the address."""
+    """A new password ends every other session (in the caller's transaction)."""
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     db.session().add(user)
-    db.session().commit()
 
 
 def confirm_address_by_reset(user: User) -> None:
-    """A reset link reached the inbox: that proves the address as a confirmation link would."""
+    """A reset link reached the inbox: that proves the address as a confirmation link would (caller's transaction)."""
     user.email_confirmed_at = utcnow()
     db.session().add(user)
-    db.session().commit()
 
 
 def request_email_change(user: User, new_email: str) -> None:
@@ -257,7 +264,8 @@ def request_email_change(user: User, new_email: str) -> None:
 
 
 def delete_account(user: User) -> None:
-    """Remove the account and its personal data; its comments stay, shown as "deleted account".
+    """Remove the account and its personal data (in the caller's transaction); its comments stay, shown as
+    "deleted account".
 
     Its ratings go with it (the database cascades), so the comments it rated are recounted.
     Its reports of comments stay for the moderators, without the reporter (the database sets it empty).
@@ -277,7 +285,6 @@ def delete_account(user: User) -> None:
     session.delete(user)
     session.flush()
     recount_ratings(rated)
-    session.commit()
 
 
 def export(user: User) -> dict:

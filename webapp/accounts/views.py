@@ -105,7 +105,8 @@ def login(mode: LanguageMode):
     if form.validate_on_submit():
         brake, address = f"login-account:{_login_account()}", f"login-failed:{_login_account()}:{request.remote_addr}"
         braked = not ratelimits.within(LOGIN_ACCOUNT_BRAKE, brake)
-        user = services.authenticate(form.email.data, form.password.data)
+        with db.transaction():  # an outdated password hash is replaced on the way
+            user = services.authenticate(form.email.data, form.password.data)
         if user is not None and braked and not ratelimits.within(LOGIN_ADDRESS_FAILED, address):
             user = None  # under the brake, an address that has failed for this account waits
         if user is None:
@@ -127,7 +128,8 @@ def login(mode: LanguageMode):
 @login_required
 def logout(mode: LanguageMode):
     """Log out: the account's session token changes, so no copy of the cookie stays valid."""
-    services.end_all_sessions(current_user._get_current_object())
+    with db.transaction():
+        services.end_all_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "success")
@@ -139,7 +141,8 @@ def confirm(mode: LanguageMode, token: str):
     """A confirmation link opens a page with a button; only the POST confirms."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        user = services.confirm(token)
+        with db.transaction():
+            user = services.confirm(token)
         if user is None:
             return render("accounts/message.html", status=400, title=_("The link is not valid"),
                           text=_("The confirmation link is invalid or has expired. Log in and ask for a new one."))
@@ -185,9 +188,10 @@ def reset_password(mode: LanguageMode, token: str):
                       link=(url_for(".forgot_password"), _("Ask for a new link")))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
-        if not user.is_confirmed:
-            services.confirm_address_by_reset(user)
+        with db.transaction():  # the new password and the proven address, or neither
+            services.set_password(user, form.password.data)
+            if not user.is_confirmed:
+                services.confirm_address_by_reset(user)
         flash(_("Your password is changed. Please log in with it."), "success")
         return redirect(url_for(".login"), 303)
     return _form_page("accounts/reset.html", form)
@@ -206,7 +210,8 @@ def change_password(mode: LanguageMode):
     form = ChangePasswordForm()
     user = current_user._get_current_object()
     if form.validate_on_submit() and _current_password_ok(form, user):
-        services.set_password(user, form.password.data)
+        with db.transaction():
+            services.set_password(user, form.password.data)
         login_user(user)  # this session goes on with the new token; all others end
         flash(_("Your password is changed. You are logged out everywhere else."), "success")
         return redirect(url_for(".overview"), 303)
@@ -247,7 +252,8 @@ def delete(mode: LanguageMode):
     user = current_user._get_current_object()
     if form.validate_on_submit() and _current_password_ok(form, user):
         logout_user()
-        services.delete_account(user)
+        with db.transaction():
+            services.delete_account(user)
         session.clear()
         flash(_("Your account is deleted. Your comments remain, shown as from a deleted account."), "success")
         return redirect(url_for("projects.index"), 303)
