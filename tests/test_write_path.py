@@ -1,0 +1,160 @@
+"""One write path (issue 10, part 2): services change rows, the caller's ``db.transaction()`` commits.
+
+- No module of the app commits or rolls back a session itself, except ``webapp/db.py`` (the one
+  place that does), the demo loader and the mail delivery job (which works outside any request).
+  A service that committed would store half of a unit of work (a comment without its audit entry
+  or its mail); one that rolled back would silently undo what its caller had done before.
+- An error anywhere inside a comment's transaction leaves no trace: no comment, no rating, and
+  no counter moved. This holds on SQLite too, whose driver opens a transaction only at the first
+  write (a savepoint before it would otherwise commit on its own).
+- A refused insert in a savepoint (a double click of the same reader) undoes that step only.
+"""
+
+from __future__ import annotations
+
+import ast
+import secrets
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, insert
+from sqlmodel import select
+
+from tests.support import make_user
+from webapp import db
+from webapp.clock import utcnow
+from webapp.comments import services
+from webapp.i18n import MODES
+from webapp.models import Comment, Project, Rating
+
+WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
+#: Where a commit or rollback belongs: the transaction itself, the demo loader, the mail delivery job.
+ALLOWED = {Path("db.py"), Path("mail/tasks.py")}
+ALLOWED_FOLDERS = {"demo", "migrations"}
+
+
+def session_calls(name: str) -> list[str]:
+    """Every ``<something>.<name>(...)`` call in the app outside the allowed places, as "path:line"."""
+    found = []
+    for path in sorted(WEBAPP.rglob("*.py")):
+        relative = path.relative_to(WEBAPP)
+        if relative in ALLOWED or ALLOWED_FOLDERS & set(relative.parts[:-1]):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name:
+                found.append(f"webapp/{relative}:{node.lineno}")
+    return found
+
+
+def test_no_service_or_view_commits_itself():
+    assert session_calls("commit") == [], (
+        "Services only change rows; the caller commits the whole unit of work with `with db.transaction():` "
+        "(webapp/db.py; work after the commit goes to db.after_commit()). Remove these commits and wrap the "
+        "callers (views, CLI commands, jobs, tests) instead.")
+
+
+def test_no_service_or_view_rolls_back_its_callers_work():
+    assert session_calls("rollback") == [], (
+        "A rollback undoes everything the caller's transaction did before. Let the exception go on "
+        "(db.transaction() rolls back), or, for a step that may fail alone (a unique constraint deciding "
+        "a race), run it in `with db.savepoint():` and catch the IntegrityError outside it.")
+
+
+@pytest.fixture()
+def place(app, session):
+    """A comment by someone in the demo's Smart City project, and the ids to act on it."""
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
+    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id,
+                      body=f"Eine Frage {secrets.token_hex(4)}")
+    session.add(comment)
+    session.commit()
+    return project.id, chapter.id, comment.id
+
+
+class Broken(Exception):
+    """Something after the service's work failed (a template, a mail, a later step)."""
+
+
+def test_an_error_inside_a_replys_transaction_leaves_no_reply_and_no_count(app, session, place):
+    project_id, chapter_id, comment_id = place
+    author = make_user(app)
+    body = f"Antwort, die nie erscheint {secrets.token_hex(4)}"
+    with app.test_request_context("/"), pytest.raises(Broken):
+        with db.transaction():
+            parent = db.session().get(Comment, comment_id)
+            target = services.Target(project_id, parent_chapter(chapter_id))
+            reply = services.create(target, author.id, body, parent=parent, submission_key=secrets.token_hex(8),
+                                    mode=MODES["de"])
+            assert reply.id is not None  # stored in the transaction, with its id
+            raise Broken
+    session.expire_all()
+    assert session.exec(select(Comment).where(Comment.body == body)).all() == []
+    assert session.get(Comment, comment_id).reply_count == 0
+
+
+def test_an_error_inside_a_ratings_transaction_leaves_no_rating_and_no_count(app, session, place):
+    _project_id, _chapter_id, comment_id = place
+    reader = make_user(app)
+    with app.test_request_context("/"), pytest.raises(Broken):
+        with db.transaction():
+            comment = db.session().get(Comment, comment_id)
+            assert services.rate(comment, reader.id, 1) == 1
+            assert comment.agree_count == 1  # counted in the transaction
+            raise Broken
+    session.expire_all()
+    assert session.exec(select(Rating).where(Rating.comment_id == comment_id)).all() == []
+    counted = session.get(Comment, comment_id)
+    assert (counted.agree_count, counted.disagree_count) == (0, 0)
+
+
+def test_an_error_inside_a_deletes_transaction_keeps_the_reply_and_the_count(app, session, place):
+    project_id, chapter_id, comment_id = place
+    author = make_user(app)
+    body = f"Antwort, die bleibt {secrets.token_hex(4)}"
+    with app.test_request_context("/"), db.transaction():
+        target = services.Target(project_id, parent_chapter(chapter_id))
+        reply_id = services.create(target, author.id, body, parent=db.session().get(Comment, comment_id),
+                                   mode=MODES["de"]).id
+    with app.test_request_context("/"), pytest.raises(Broken):
+        with db.transaction():
+            services.delete(db.session().get(Comment, reply_id))
+            raise Broken
+    session.expire_all()
+    assert session.get(Comment, reply_id).deleted_at is None and session.get(Comment, reply_id).body == body
+    assert session.get(Comment, comment_id).reply_count == 1
+
+
+def test_a_refused_rating_insert_undoes_that_step_only(app, session, place):
+    """As when the reader's other click inserted first: the rating is looked at again and stored once,
+    and what the transaction did before (here: a reply) stays."""
+    project_id, chapter_id, comment_id = place
+    reader = make_user(app)
+    body = f"Antwort vor der Bewertung {secrets.token_hex(4)}"
+    refused = []
+
+    def other_click_first(flushing, _context, _instances):
+        if not refused and any(isinstance(row, Rating) for row in flushing.new):
+            refused.append(True)
+            flushing.connection().execute(insert(Rating.__table__).values(
+                comment_id=comment_id, user_id=reader.id, value=1, created_at=utcnow()))
+
+    with app.test_request_context("/"), db.transaction():
+        event.listen(db.session(), "before_flush", other_click_first)
+        comment = db.session().get(Comment, comment_id)
+        services.create(services.Target(project_id, parent_chapter(chapter_id)), reader.id, body, parent=comment,
+                        mode=MODES["de"])
+        assert services.rate(comment, reader.id, 1) == 1
+    assert refused == [True]
+    session.expire_all()
+    assert session.exec(select(Rating.value).where(Rating.comment_id == comment_id)).all() == [1]
+    counted = session.get(Comment, comment_id)
+    assert (counted.agree_count, counted.reply_count) == (1, 1)
+    assert session.exec(select(Comment.id).where(Comment.body == body)).one()
+
+
+def parent_chapter(chapter_id: int):
+    """The chapter row, as a comment's target needs it."""
+    from webapp.documents.models import Chapter
+
+    return db.session().get(Chapter, chapter_id)
