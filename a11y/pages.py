@@ -55,7 +55,7 @@ class Page:
 def pages(session: Session) -> list[Page]:
     """The pages of the demo content in each state they can be in."""
     found = [Page("home", "/")]
-    for project in session.exec(select(Project).order_by(Project.id)).all():
+    for project in session.exec(select(Project).where(Project.published).order_by(Project.id)).all():
         base = f"/projects/{project.slug}"
         found.append(Page(f"project {project.slug}", base))
         found.append(Page(f"background {project.slug}", f"{base}/background"))

@@ -217,6 +217,15 @@ def test_download_own_data_as_json(app, client):
     assert response.mimetype == "application/json" and "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.data)
     assert data["account"]["email"] == user.email and data["comments"] == []
+    # What the staff side holds about a person is in it too: roles, notes written, blocks.
+    assert data["roles"] == {"administrator": False, "initiator_of": [], "moderator_of": []}
+    assert data["moderator_notes"] == [] and data["blocks"] == []
+
+
+def test_a_moderators_download_lists_their_roles(app, client):
+    login(client, make_user(app, role="moderator"))
+    data = json.loads(client.get("/de/account/data.json").data)
+    assert data["roles"]["moderator_of"] == ["smart-city"]
 
 
 def test_delete_account_keeps_comments_as_deleted_account(app, client):

@@ -32,7 +32,7 @@ def readable_comments(client, url: str) -> tuple[int, int]:
         if heading is None:
             heading = number(html.find(id="discussion-heading").find(class_="count"))
         found += sum(1 for article in html.find(id="discussion").find_all("article", class_="comment")
-                     if not article.find(class_="comment__deleted"))
+                     if not article.find(class_=["comment__deleted", "comment__removed"]))  # placeholders
         pages = html.find(id="comment-pages")  # only where there are comments
         more = pages.find("a", rel="next") if pages else None
         url = more["href"].split("#")[0] if more else None

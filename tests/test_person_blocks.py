@@ -374,3 +374,34 @@ def test_a_persons_blocks_are_part_of_their_data(app, session, person, blocked):
         [row] = people.blocks_about(person)
     assert row["project"] == "smart-city" and row["reason"] == "Beleidigungen" and row["site_wide"] is False
     assert row["ends_at"] == blocked.ends_at.isoformat() and row["ended_at"] is None
+
+
+#: Mails of this flow; each is sent, and each of its links opened, in every mode below.
+PERSON_MAILS = {"person_blocked", "person_unblocked"}
+
+
+@pytest.mark.parametrize(("prefix", "language"), [("de", "de"), ("en", "en"), ("einfach", "simple")])
+def test_every_link_in_the_block_mails_opens_in_every_mode(app, session, moderator, prefix, language):
+    """The person opens them logged out: the rules and the contact are public."""
+    import re
+    from urllib.parse import urlsplit
+
+    someone = make_user(app, language=language)
+    comment_by(session, someone)
+    staff = app.test_client()
+    sign_in(staff, moderator)
+    assert send_block(staff, someone).status_code == 303
+    [block] = blocks_of(session, someone)
+    assert staff.post(f"/de/staff/projects/smart-city/people/blocks/{block.id}/end",
+                      data={"csrf_token": csrf_token(staff.get(blocks_url()))}).status_code == 303
+    mails = mails_to(app, someone.email)
+    assert len(mails) == 2
+    reader = app.test_client()
+    for message in mails:
+        links = re.findall(r"https?://[^\s<>\"']+", message.get_content())
+        assert links, message["Subject"]
+        for url in links:
+            assert url.startswith(app.config["PUBLIC_BASE_URL"] + f"/{prefix}/"), url
+            parts = urlsplit(url)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            assert reader.get(target, follow_redirects=True).status_code == 200, f"{url} in {message['Subject']!r}"

@@ -291,6 +291,7 @@ def export(user: User) -> dict:
     """Everything we hold about ``user``, for the download of their own data."""
     from ..comments.services import comments_by_author
     from ..moderation.actions import notes_by
+    from ..moderation.people import blocks_about
     from ..moderation.services import reports_by
     from ..roles.services import roles_of_person
 
@@ -308,4 +309,5 @@ def export(user: User) -> dict:
         "reports": reports_by(user),
         "roles": roles_of_person(user),
         "moderator_notes": notes_by(user),
+        "blocks": blocks_about(user),
     }

@@ -33,7 +33,7 @@ def report(comment: Comment, reporter_id: int, reason: str, explanation: str = "
     stored = Report(comment_id=comment.id, reporter_id=reporter_id, reason=reason, explanation=explanation or "",
                     comment_text=comment.body)
     try:
-        with session.begin_nested():
+        with db.savepoint():
             session.add(stored)
     except IntegrityError:  # reported a moment ago, e.g. a double click
         return False
