@@ -6,6 +6,7 @@ The database is SQLite in a temporary folder, or the PostgreSQL server named by
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -114,6 +115,15 @@ def csrf_token(response) -> str:
     return match.group(1)
 
 
+@functools.lru_cache(maxsize=8)
+def _hash_once(password: str) -> str:
+    """An argon2 hash of ``password``, made once per run: hashing is slow on purpose, and a thousand
+    test accounts need not pay for it each (logging in still verifies the hash as always)."""
+    from webapp.accounts.passwords import hash_password
+
+    return hash_password(password)
+
+
 def make_user(app, *, confirmed: bool = True, role: str = "participant", password: str = PASSWORD,
               language: str = "de", name: str | None = None, project: str = "smart-city"):
     """A new account straight in the database (argon2-hashed like any other).
@@ -127,7 +137,6 @@ def make_user(app, *, confirmed: bool = True, role: str = "participant", passwor
 
     from webapp import db
     from webapp.accounts.models import User, normalise_key
-    from webapp.accounts.passwords import hash_password
     from webapp.projects.models import Project
     from webapp.roles.models import OrganisationMember, ProjectModerator
 
@@ -135,7 +144,7 @@ def make_user(app, *, confirmed: bool = True, role: str = "participant", passwor
     email = f"{_secrets.token_hex(6)}@example.org"
     with app.app_context(), Session(db.engine()) as session:
         user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
-                    password_hash=hash_password(password), is_admin=role == "admin", language=language,
+                    password_hash=_hash_once(password), is_admin=role == "admin", language=language,
                     email_confirmed_at=datetime.now(UTC) if confirmed else None)
         session.add(user)
         session.flush()

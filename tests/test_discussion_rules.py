@@ -203,7 +203,7 @@ def test_a_comment_is_hidden_once_as_many_people_reported_it_as_the_project_set(
     [entry] = entries(session, "project.settings", project)
     assert entry.actor_id == initiator.id and '"auto_hide_after": 3' in entry.details
     rules_page = soup(client.get(f"/en/projects/{project.slug}/rules")).main.get_text()
-    assert "hidden as soon as 3 different people have reported it" in rules_page
+    assert "hidden once 3 different people have reported it" in rules_page
 
     comment = comment_in(session, project, make_user(app))
     for _ in range(2):
