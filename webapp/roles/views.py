@@ -74,6 +74,21 @@ def _people_page(kind: str, place, people, invitations, form, status: int = 200)
                   people=people, invitations=invitations, form=form)
 
 
+def _added(form: AddPersonForm, add, place, role: str, mode: LanguageMode) -> bool:
+    """Give ``role`` in ``place`` to the form's address with ``add`` (a roles service), in one unit of work.
+
+    True with a success message flashed; False with the refusal on the form's email field.
+    """
+    try:
+        with db.transaction():
+            outcome = add(_actor(), place, form.email.data, mode.key)
+    except services.RoleError as error:
+        form.email.errors.append(error.message)
+        return False
+    flash(_added_message(outcome, form.email.data, role), "success")
+    return True
+
+
 @bp.route("/staff/projects/<slug:slug>/moderators", methods=["GET", "POST"])
 @keeps_input
 def moderators(mode: LanguageMode, slug: str):
@@ -81,15 +96,8 @@ def moderators(mode: LanguageMode, slug: str):
     project = get_for_staff(slug)
     permissions.authorize(permissions.may_manage_moderators(current_user, project))
     form = AddPersonForm()
-    if form.validate_on_submit():
-        try:
-            with db.transaction():
-                outcome = services.add_moderator(_actor(), project, form.email.data, mode.key)
-        except services.RoleError as error:
-            form.email.errors.append(error.message)
-        else:
-            flash(_added_message(outcome, form.email.data, "moderator"), "success")
-            return redirect(url_for(".moderators", slug=project.slug), 303)
+    if form.validate_on_submit() and _added(form, services.add_moderator, project, "moderator", mode):
+        return redirect(url_for(".moderators", slug=project.slug), 303)
     return _people_page("moderator", project, services.moderators(project),
                         services.open_invitations(project=project), form)
 
@@ -115,15 +123,8 @@ def initiators(mode: LanguageMode, slug: str):
     permissions.authorize(permissions.may_manage_initiators(current_user))
     organisation = _organisation(slug)
     form = AddPersonForm()
-    if form.validate_on_submit():
-        try:
-            with db.transaction():
-                outcome = services.add_initiator(_actor(), organisation, form.email.data, mode.key)
-        except services.RoleError as error:
-            form.email.errors.append(error.message)
-        else:
-            flash(_added_message(outcome, form.email.data, "initiator"), "success")
-            return redirect(url_for(".initiators", slug=organisation.slug), 303)
+    if form.validate_on_submit() and _added(form, services.add_initiator, organisation, "initiator", mode):
+        return redirect(url_for(".initiators", slug=organisation.slug), 303)
     return _people_page("initiator", organisation, services.initiators(organisation),
                         services.open_invitations(organisation=organisation), form)
 
