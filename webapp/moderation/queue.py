@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -75,7 +75,7 @@ def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, ski
     return render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
                   form=form or BulkForm(formdata=None), filters=_filter_labels(), sorts=_sort_labels(),
                   reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, skipped=skipped,
-                  comment_labels=comment_labels, can_block_person="moderation.block_person" in current_app.view_functions, excerpt=excerpt,
+                  comment_labels=comment_labels, excerpt=excerpt,
                   has_errors=bool(form and form.errors))
 
 
@@ -139,7 +139,7 @@ def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dic
         answer_form=forms.get("answer") or AnswerForm(formdata=None),
         note_form=forms.get("note") or NoteForm(formdata=None), action_form=ActionForm(formdata=None),
         reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, notice=notice, excerpt=excerpt,
-        comment_labels=comment_labels, can_block_person="moderation.block_person" in current_app.view_functions,
+        comment_labels=comment_labels,
         back=back if back.startswith("?") else "", has_errors=any(f.errors for f in forms.values()))
 
 

@@ -119,29 +119,26 @@ def add_moderator(actor: User, project: Project, address: str, language: str) ->
     session.add(ProjectModerator(user_id=user.id, project_id=project.id))
     audit.record(actor, "role.add_moderator", "user", user.id, project_id=project.id, person=user.username)
     mail.send(user.email, "role_added", user.language, user=user, role="moderator", project=project,
-              link=_moderation_link(user.language, project))
+              link=mail.link("moderation.queue", user.language, slug=project.slug))
     forget_roles()
     return "added"
 
 
-def _moderation_link(language: str, project: Project) -> str:
-    """The project's moderation queue for a mail (the staff overview while the queue does not exist)."""
-    if "moderation.queue" in current_app.view_functions:
-        return mail.link("moderation.queue", language, slug=project.slug)
-    return mail.link("roles.staff", language)
-
-
 def remove_moderator(actor: User, project: Project, user_id: int) -> Optional[User]:
     """End ``user_id``'s moderation of ``project``; the account, or ``None`` if they were no moderator."""
-    session = db.session()
-    row = session.exec(select(ProjectModerator).where(ProjectModerator.user_id == user_id,
-                                                      ProjectModerator.project_id == project.id)).first()
+    row = db.session().exec(select(ProjectModerator).where(ProjectModerator.user_id == user_id,
+                                                           ProjectModerator.project_id == project.id)).first()
+    return _end_role(actor, row, "role.remove_moderator", user_id, project_id=project.id)
+
+
+def _end_role(actor: User, row, action: str, user_id: int, **place) -> Optional[User]:
+    """Delete the role ``row`` (if any) and record ``action``; the account it belonged to, or ``None``."""
     if row is None:
         return None
+    session = db.session()
     user = session.get(User, user_id)
     session.delete(row)
-    audit.record(actor, "role.remove_moderator", "user", user_id, project_id=project.id,
-                 person=user.username if user else "")
+    audit.record(actor, action, "user", user_id, person=user.username if user else "", **place)
     forget_roles()
     return user
 
@@ -167,17 +164,9 @@ def add_initiator(actor: User, organisation: Organisation, address: str, languag
 
 def remove_initiator(actor: User, organisation: Organisation, user_id: int) -> Optional[User]:
     """End ``user_id``'s membership of ``organisation``; the account, or ``None`` if there was none."""
-    session = db.session()
-    row = session.exec(select(OrganisationMember).where(OrganisationMember.user_id == user_id,
-                                                        OrganisationMember.organisation_id == organisation.id)).first()
-    if row is None:
-        return None
-    user = session.get(User, user_id)
-    session.delete(row)
-    audit.record(actor, "role.remove_initiator", "user", user_id, organisation_id=organisation.id,
-                 person=user.username if user else "")
-    forget_roles()
-    return user
+    row = db.session().exec(select(OrganisationMember).where(
+        OrganisationMember.user_id == user_id, OrganisationMember.organisation_id == organisation.id)).first()
+    return _end_role(actor, row, "role.remove_initiator", user_id, organisation_id=organisation.id)
 
 
 def _invite(actor: User, address: str, role: str, language: str, *, project: Optional[Project] = None,
