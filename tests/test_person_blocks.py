@@ -148,6 +148,32 @@ def test_the_blocked_person_cannot_comment_reply_rate_or_report_and_is_told_unti
     assert not session.exec(select(Report).where(Report.comment_id == theirs.id)).first()
 
 
+def test_the_blocked_person_cannot_edit_their_comments_but_may_delete_them(app, client, session, person, blocked):
+    """Editing would be a way round the block; taking back one's words stays open to everyone."""
+    [own] = session.exec(select(Comment).where(Comment.author_id == person.id)).all()
+    original = own.body
+    page = soup(client.get("/de/projects/smart-city/chapters/nachhaltig"))
+    assert not page.select(f"#comment-{own.id} a[href$='/edit']")
+    assert page.select(f"#comment-{own.id} a[href$='/delete']")
+
+    edit = f"/de/projects/smart-city/comments/{own.id}/edit"
+    refused = client.get(edit)
+    assert refused.status_code == 403 and "Beleidigungen" in refused.get_data(as_text=True)
+    changed = f"Anders gesagt {secrets.token_hex(4)}"
+    response = client.post(edit, data={"csrf_token": csrf_token(client.get("/de/")), "body": changed})
+    assert response.status_code == 403
+    assert soup(response).select_one("#kept-text").get_text() == changed  # what they typed is not lost
+    assert soup(refused).select_one("#kept-text") is None  # nothing typed yet: no "not saved" text
+    session.expire_all()
+    assert session.get(Comment, own.id).body == original
+
+    delete = f"/de/projects/smart-city/comments/{own.id}/delete"
+    response = client.post(delete, data={"csrf_token": csrf_token(client.get(delete))})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Comment, own.id).is_deleted
+
+
 def test_the_refusal_reads_in_every_mode(client, blocked):
     for prefix, words in (("de", "Sie sind bis"), ("en", "You have been blocked from taking part in this project until"),
                           ("einfach", "Sie dürfen")):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import secrets
 from pathlib import Path
 
@@ -58,6 +59,47 @@ def test_no_service_or_view_rolls_back_its_callers_work():
         "A rollback undoes everything the caller's transaction did before. Let the exception go on "
         "(db.transaction() rolls back), or, for a step that may fail alone (a unique constraint deciding "
         "a race), run it in `with db.savepoint():` and catch the IntegrityError outside it.")
+
+
+#: Modules that may end a request with an HTTP status: the one refusal helper; the others are views.
+ABORT_ALLOWED = {Path("permissions.py")}
+
+
+def test_services_do_not_abort_views_map_not_found_to_404():
+    """Services raise ``db.NotFound`` (or a refusal of their own); only views choose status codes."""
+    found = []
+    for path in sorted(WEBAPP.rglob("*.py")):
+        relative = path.relative_to(WEBAPP)
+        source = path.read_text(encoding="utf-8")
+        if relative in ABORT_ALLOWED or re.search(r"^@\w+\.(route|get|post)\(", source, re.M):  # views
+            continue
+        for node in ast.walk(ast.parse(source, str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "abort":
+                found.append(f"webapp/{relative}:{node.lineno}")
+    assert found == [], (
+        "A service that aborts decides the web answer for every caller (a CLI command, a job). Raise "
+        "webapp.db.NotFound instead; the app answers it with the 404 page.")
+
+
+def test_a_missing_project_chapter_or_paragraph_is_a_lookup_error_and_a_404_page(app, session, client):
+    from webapp.documents.services import find_chapter, find_paragraph
+    from webapp.projects.services import get_for_staff, get_published
+
+    with app.test_request_context():
+        with pytest.raises(db.NotFound):
+            get_published("no-such-project")
+        with pytest.raises(db.NotFound):
+            get_for_staff("no-such-project")
+        project = get_published("smart-city")
+        with pytest.raises(db.NotFound):
+            find_chapter(project, "no-such-chapter")
+        with pytest.raises(db.NotFound):
+            find_paragraph(find_chapter(project, "nachhaltig"), 2147483647)
+    for url in ("/de/projects/no-such-project", "/de/projects/smart-city/chapters/no-such-chapter",
+                "/de/projects/smart-city/chapters/nachhaltig/paragraphs/2147483647"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Seite nicht gefunden" in response.get_data(as_text=True), url
 
 
 @pytest.fixture()

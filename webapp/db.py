@@ -29,6 +29,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
+
+class NotFound(LookupError):
+    """What a service raises when the thing asked for is not there (no project with that address,
+    no such chapter in it): services neither abort nor choose status codes; the web layer answers
+    it with the localized 404 page (:mod:`webapp.errors`), a CLI command or a job with its message.
+    """
+
+
 #: Defaults of the bounds (overridden by ``DB_CONNECT_TIMEOUT``, ``DB_STATEMENT_TIMEOUT_MS``, ``DB_POOL_TIMEOUT``).
 CONNECT_TIMEOUT = 5
 STATEMENT_TIMEOUT_MS = 15_000

@@ -17,8 +17,9 @@ from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy.exc import DisconnectionError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
+from . import db
 from .forms import safe_next
 from .htmx import render, wants_fragment
 
@@ -133,6 +134,8 @@ def init_app(app: Flask) -> None:
                 return view(**(request.view_args or {}))
             except HTTPException as error:  # e.g. its rate limit applies: raised inside this handler, it
                 return _http_error(error)   # would escape as a 500 with a traceback; answer it as any other
+            except db.NotFound:  # the project or chapter went away meanwhile
+                return _http_error(NotFound())
         if wants_fragment():  # said in place; a bare 400 would not be swapped, and nothing would happen
             return session_notice()
         return error_response(400)
@@ -148,6 +151,11 @@ def init_app(app: Flask) -> None:
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(db.NotFound)
+    def _not_found(exc: db.NotFound):
+        """A service found nothing at this address (e.g. no such project): the 404 page."""
+        return _http_error(NotFound())
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DisconnectionError)

@@ -60,6 +60,9 @@ class User(UserMixin, SQLModel, table=True):
     is_admin: bool = Field(default=False)
     #: For moderators: a mail for each new report ("each"), one a day ("digest", the default) or none ("none").
     report_mail: str = Field(default="digest", max_length=10)
+    #: Reports made before this moment were in a digest already (or came while another choice held):
+    #: the next digest lists those made since, however long the worker was down.
+    report_digest_until: Optional[datetime] = None
     #: The language mode mails are written in (the mode they registered in).
     language: str = Field(default="de", max_length=16)
     email_confirmed_at: Optional[datetime] = None

@@ -84,8 +84,11 @@ def may_reply(user, comment: Comment, timeline: Timeline) -> Decision:
     return may_comment(user, timeline, comment.project_id)
 
 
-def may_change(user, comment: Comment, timeline: Timeline) -> Decision:
-    """Edit or delete: one's own, not yet deleted nor removed by the moderators, while the phase allows commenting."""
+def may_delete(user, comment: Comment, timeline: Timeline) -> Decision:
+    """One's own, not yet deleted nor removed by the moderators, while the phase allows commenting.
+
+    A person blocked from taking part may still take back what they wrote.
+    """
     if comment.is_deleted:
         return Decision(False, "deleted")
     if comment.is_hidden:
@@ -97,6 +100,12 @@ def may_change(user, comment: Comment, timeline: Timeline) -> Decision:
     if comment.author_id != user.id:
         return Decision(False, "author")
     return ALLOWED
+
+
+def may_edit(user, comment: Comment, timeline: Timeline) -> Decision:
+    """As :func:`may_delete`, and not blocked: editing would be a way round the block."""
+    decision = may_delete(user, comment, timeline)
+    return not_blocked(user, comment.project_id) if decision else decision
 
 
 def may_rate(user, comment: Comment, timeline: Timeline) -> Decision:

@@ -151,7 +151,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
     comment = _comment_or_404(project, comment_id)
     current, paragraph = services.context_of(project, comment)
-    decision = rules.may_change(current_user, comment, timeline(project.phases))
+    decision = rules.may_edit(current_user, comment, timeline(project.phases))
     categories = project.categories if comment.parent_id is None else []
     if request.method == "GET":
         form = CommentForm(categories=categories, data={"body": comment.body, "category": comment.category or ""})
@@ -176,7 +176,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
     comment = _comment_or_404(project, comment_id)
     current, _paragraph = services.context_of(project, comment)
-    decision = rules.may_change(current_user, comment, timeline(project.phases))
+    decision = rules.may_delete(current_user, comment, timeline(project.phases))
     form = DeleteForm()
     if decision and form.validate_on_submit():
         with db.transaction():

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
-from flask import abort
 from flask_babel import gettext, ngettext
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -32,12 +31,15 @@ class ChapterInContext:
 
 
 def find_chapter(project: Project, chapter_slug: str) -> ChapterInContext:
-    """The chapter ``chapter_slug`` of ``project``, paragraphs loaded; 404 if there is none."""
+    """The chapter ``chapter_slug`` of ``project``, paragraphs loaded.
+
+    Raises :class:`webapp.db.NotFound` when the project has no such chapter (the web layer answers 404).
+    """
     document = project.document
     chapters = document.chapters if document else []
     index = next((i for i, c in enumerate(chapters) if c.slug == chapter_slug), None)
     if index is None:
-        abort(404)
+        raise db.NotFound(f"chapter {chapter_slug!r} of project {project.slug!r}")
     # One query for the paragraphs and one for their texts, whatever their number.
     chapter = chapters[index]
     paragraphs = db.session().exec(
@@ -57,11 +59,14 @@ def find_chapter(project: Project, chapter_slug: str) -> ChapterInContext:
 
 
 def find_paragraph(context: ChapterInContext, paragraph_id: int) -> tuple[Paragraph, int]:
-    """The paragraph ``paragraph_id`` of the chapter and its 1-based number; 404 otherwise."""
+    """The paragraph ``paragraph_id`` of the chapter and its 1-based number.
+
+    Raises :class:`webapp.db.NotFound` when the chapter has no such paragraph.
+    """
     for number, paragraph in enumerate(context.chapter.paragraphs, start=1):
         if paragraph.id == paragraph_id:
             return paragraph, number
-    abort(404)
+    raise db.NotFound(f"paragraph {paragraph_id} of chapter {context.chapter.slug!r}")
 
 
 # --- Deleting: never what citizens wrote ----------------------------------------------------------

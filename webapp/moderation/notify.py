@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from .. import db, mail
@@ -46,46 +45,61 @@ def report_received(comment: Comment, report: Report) -> int:
     return len(recipients)
 
 
-def send_digests(since: datetime, until: datetime) -> int:
-    """One mail per moderator who chose the digest and has new reports from ``since`` to ``until``.
+#: How far back a first digest reaches (a moderator who has never had one).
+FIRST_DIGEST = timedelta(days=1)
+#: How far back any digest reaches, however long the worker was down: older reports wait in the queue.
+LONGEST_DIGEST = timedelta(days=14)
 
-    Lists per project the comments reported in that time (with their number of reports), each
-    linked to its page in the queue. Keyed by the day, so running twice sends once. How many went out.
+
+def send_digests(until: datetime) -> int:
+    """One mail per moderator who chose the digest and has reports they have not had in one yet.
+
+    Each moderator's digest lists, per project they moderate, the comments reported since their
+    last digest (``User.report_digest_until``; a day back for a first one, at most
+    :data:`LONGEST_DIGEST`) up to ``until``, with their number of reports, each linked to its page
+    in the queue. So a worker that was down at the digest's hour loses nothing: the next run
+    lists what was missed. Running twice sends once (nothing new, and the mail is keyed by the
+    day). Returns how many mails went out.
     """
     session = db.session()
-    reported = session.exec(
-        select(Comment.project_id, Report.comment_id, func.count())
-        .join(Comment, Comment.id == Report.comment_id)
-        .where(Report.created_at >= since, Report.created_at < until)
-        .group_by(Comment.project_id, Report.comment_id)).all()
-    if not reported:
-        return 0
-    by_project: dict[int, dict[int, int]] = {}
-    for project_id, comment_id, count in reported:
-        by_project.setdefault(project_id, {})[comment_id] = count
-    projects = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(list(by_project)))).all()}
-    comments = {c.id: c for c in session.exec(select(Comment).where(
-        col(Comment.id).in_([i for counts in by_project.values() for i in counts]))).all()}
     readers: dict[int, tuple[User, list[int]]] = {}
     for user, project_id in session.exec(
             select(User, ProjectModerator.project_id).join(ProjectModerator, ProjectModerator.user_id == User.id)
-            .where(col(ProjectModerator.project_id).in_(list(by_project)), User.report_mail == "digest",
-                   col(User.email_confirmed_at).is_not(None))).all():
+            .where(User.report_mail == "digest", col(User.email_confirmed_at).is_not(None))).all():
         readers.setdefault(user.id, (user, []))[1].append(project_id)
+    if not readers:
+        return 0
+    since = {user.id: max(user.report_digest_until or until - FIRST_DIGEST, until - LONGEST_DIGEST)
+             for user, _ids in readers.values()}
+    reports = session.exec(
+        select(Comment.project_id, Report.comment_id, Report.created_at)
+        .join(Comment, Comment.id == Report.comment_id)
+        .where(Report.created_at >= min(since.values()), Report.created_at < until,
+               col(Comment.project_id).in_({i for _u, ids in readers.values() for i in ids}))).all()
+    comments = {c.id: c for c in session.exec(select(Comment).where(
+        col(Comment.id).in_({comment_id for _p, comment_id, _t in reports}))).all()} if reports else {}
+    projects = {p.id: p for p in session.exec(select(Project).where(
+        col(Project.id).in_({project_id for project_id, _c, _t in reports}))).all()} if reports else {}
     day = until.date().isoformat()
+    sent = 0
     for user, project_ids in readers.values():
+        counts: dict[int, dict[int, int]] = {}
+        for project_id, comment_id, created_at in reports:
+            if project_id in project_ids and created_at >= since[user.id]:
+                per_project = counts.setdefault(project_id, {})
+                per_project[comment_id] = per_project.get(comment_id, 0) + 1
+        user.report_digest_until = until
+        session.add(user)
+        if not counts:
+            continue
         sections = []
-        for project_id in sorted(project_ids):
+        for project_id in sorted(counts):
             project = projects[project_id]
             items = [(comments[cid], count, mail.link("moderation.item", user.language, slug=project.slug, comment_id=cid))
-                     for cid, count in sorted(by_project[project_id].items())]
+                     for cid, count in sorted(counts[project_id].items())]
             sections.append((project, items, mail.link("moderation.queue", user.language, slug=project.slug)))
         mail.send(user.email, "report_digest", user.language, user=user, sections=sections,
                   total=sum(len(items) for _p, items, _l in sections),
                   settings=mail.link("accounts.overview", user.language), dedupe_key=f"digest:{day}:{user.id}")
-    return len(readers)
-
-
-def yesterday(now: datetime) -> tuple[datetime, datetime]:
-    """The 24 hours before ``now`` (the digest's window)."""
-    return now - timedelta(days=1), now
+        sent += 1
+    return sent

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import db, permissions
+from ..clock import utcnow
 from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
@@ -40,6 +41,8 @@ def report_mail(mode: LanguageMode):
         return render("moderation/report_mail.html", status=422, form=form, has_errors=True)
     user = current_user._get_current_object()
     with db.transaction():
+        if form.report_mail.data == "digest" and user.report_mail != "digest":
+            user.report_digest_until = utcnow()  # what came before, came by mail or was not wanted
         user.report_mail = form.report_mail.data
         db.session().add(user)
     flash(MESSAGES[form.report_mail.data](), "success")

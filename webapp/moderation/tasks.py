@@ -10,9 +10,10 @@ from ..clock import utcnow
 
 @jobs.periodic(jobs.crontab(hour="6", minute="0"))
 def moderation_digest() -> None:
-    """Daily at 06:00 UTC (07:00 or 08:00 in Berlin): each moderator who chose the digest gets the last day's reports."""
-    from .notify import send_digests, yesterday
+    """Daily at 06:00 UTC (07:00 or 08:00 in Berlin): each moderator who chose the digest gets the reports
+    made since their last one (a missed day comes in the next)."""
+    from .notify import send_digests
 
     with db.transaction():
-        count = send_digests(*yesterday(utcnow()))
+        count = send_digests(utcnow())
     current_app.logger.info("Moderation digest sent to %d moderator(s)", count)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional
 
-from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
@@ -42,7 +41,7 @@ def published_by_state() -> dict[str, list[tuple[Project, Timeline]]]:
 def get_published(slug: str) -> Project:
     """The published project ``slug`` with its texts, phases, organisation and table of contents.
 
-    Aborts with 404 when there is none.
+    Raises :class:`webapp.db.NotFound` when there is none (the web layer answers 404).
     """
     return _get(slug, published_only=True)
 
@@ -50,7 +49,7 @@ def get_published(slug: str) -> Project:
 def get_for_staff(slug: str) -> Project:
     """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages.
 
-    Aborts with 404 when there is none; whether the person may see it is the caller's question
+    Raises :class:`webapp.db.NotFound` when there is none; whether the person may see it is the caller's question
     (``permissions.authorize``).
     """
     return _get(slug, published_only=False)
@@ -71,7 +70,7 @@ def _get(slug: str, published_only: bool) -> Project:
         )
     ).first()
     if project is None:
-        abort(404)
+        raise db.NotFound(f"project {slug!r}")
     return project
 
 
