@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlmodel import select
 
+from tests.jobs_support import age_outbox, queued_config, smtp, work_off  # noqa: F401  (smtp: a fixture)
 from tests.support import csrf_token, login, mails_to, make_user, soup
 from webapp.models import AuditEntry, Comment, ModeratorNote, Project, Report
 
@@ -460,3 +463,48 @@ def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists
     staff = app.test_client()
     login(staff, make_user(app, role="moderator"))
     assert moderator.username not in staff.get(f"{QUEUE}/comments/{comment.id}").get_data(as_text=True)
+
+
+#: The real queue's storage: a SQLite file, and Redis where the run names one (CI's PostgreSQL pass).
+STORAGES = ["sqlite"] + (["redis"] if os.environ.get("REDIS_URL") else [])
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_moderation_mail_goes_through_the_real_queue_and_survives_an_smtp_outage(app, session, place, smtp,
+                                                                                  tmp_path, storage):
+    """A report mailed to the moderator who wants each, and the block mailed to the author: both wait in
+    the queue (SQLite file or Redis), neither is lost while the mail server is down, each arrives once."""
+    from webapp import create_app, jobs
+    from webapp.mail.tasks import sweep
+
+    overrides = ({"REDIS_URL": os.environ["REDIS_URL"]} if storage == "redis"
+                 else {"JOBS_SQLITE_FILE": str(tmp_path / "jobs.db")})
+    queued = create_app(queued_config(app, smtp.port, **overrides))
+    try:
+        with queued.app_context():
+            jobs.queue.flush()  # nothing left from an earlier run
+        each = make_user(app, role="moderator")
+        _set_report_mail(app, each, "each")
+        author = make_user(app, language="en")
+        comment = comment_by(session, place, author)
+        smtp.stop()  # the mail server is down while the staff work
+        reporter = queued.test_client()
+        login(reporter, make_user(app))
+        url = f"/de/projects/smart-city/comments/{comment.id}/report"
+        assert reporter.post(url, data={"csrf_token": csrf_token(reporter.get(url)), "reason": "spam"}).status_code == 303
+        staff = queued.test_client()
+        login(staff, make_user(app, role="moderator"))
+        response = act(staff, comment, "block", **{"block-reason": "spam"})
+        assert response.status_code == 303  # the moderator sees no error
+        assert work_off(queued) >= 2 and not smtp.inbox.messages
+        smtp.start()  # back; an hour later the outbox sweeper comes for both (as the jobs' own retries would)
+        for address in (each.email, author.email):
+            age_outbox(queued, address, timedelta(hours=1))
+        with queued.app_context():
+            assert sweep() >= 2  # (other tests' moderators who want each report have theirs too)
+        work_off(queued)
+        assert len(smtp.inbox.to(each.email)) == 1
+        [blocked] = smtp.inbox.to(author.email)
+        assert b"/en/projects/smart-city/rules" in blocked.content
+    finally:
+        queued.extensions["db_engine"].dispose()
