@@ -188,6 +188,20 @@ def test_a_comment_acted_on_links_to_the_comment(app, session):
     assert app.test_client().get(link["href"]).status_code == 302  # the permalink leads to the comment
 
 
+def test_a_block_shows_the_reason_chosen_from_the_list_and_the_words_given(app, session):
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    comment = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.parent_id.is_(None))).first()
+    actor = f"Sperrerin {secrets.token_hex(3)}"
+    with Session(app.extensions["db_engine"]) as writer:
+        for minutes, text in ((2, ""), (1, "Link zu einem Kreditportal")):
+            writer.add(AuditEntry(actor_name=actor, action="comment.block", object_type="comment", object_id=comment.id,
+                                  project_id=project.id, reason=text, details='{"reason_key": "spam"}',
+                                  created_at=utcnow() - timedelta(minutes=minutes)))
+        writer.commit()
+    response = log_page(app, "smart-city", person=actor)
+    assert column(response, 4) == ["Werbung oder Spam: Link zu einem Kreditportal", "Werbung oder Spam"]
+
+
 def test_the_log_shows_the_roles_pages_actions(app, session, draft):
     """Adding a moderator on the moderators page shows up in the log with who and whom."""
     initiator, person = make_user(app, role="initiator"), make_user(app)

@@ -23,6 +23,7 @@ from ..accounts.models import User
 from ..comments.models import Comment
 from ..htmx import render
 from ..i18n import LanguageMode
+from ..moderation.actions import BLOCK_REASON_LABELS
 from ..projects.services import get_for_staff
 from ..templating import datetime_text
 from . import ACTIONS, bp
@@ -50,6 +51,8 @@ class Row:
     action: str
     object_text: str
     object_href: Optional[str]
+    #: The reason in words: the one chosen from a fixed list (a block's), then what was written.
+    reason: str
 
 
 @bp.after_request
@@ -105,8 +108,16 @@ def _rows(project, entries: list[AuditEntry]) -> list[Row]:
     for entry in entries:
         details = _details(entry)
         text, href = _object(project, entry, details, comments)
-        rows.append(Row(entry, str(ACTIONS.get(entry.action, entry.action)), text, href))
+        rows.append(Row(entry, str(ACTIONS.get(entry.action, entry.action)), text, href, _reason(entry, details)))
     return rows
+
+
+def _reason(entry: AuditEntry, details: dict) -> str:
+    """"Advertising or spam: a link to a loan shop" — the chosen reason's name (in the reader's mode) and the words given."""
+    chosen = BLOCK_REASON_LABELS.get(details.get("reason_key", ""))
+    if chosen is None:
+        return entry.reason
+    return f"{chosen}: {entry.reason}" if entry.reason else str(chosen)
 
 
 def _details(entry: AuditEntry) -> dict:
