@@ -221,6 +221,7 @@ def conduct_pages(session: Session) -> list[Page]:
                                                 Comment.deleted_at.is_(None), Comment.parent_id.is_(None))
                           .order_by(Comment.id)).first()
     chapter = next(c.slug for c in project.document.chapters if c.id == others.chapter_id)
+    own = session.exec(select(Comment).where(Comment.author_id == blocked.id)).first()
     people = "/staff/projects/smart-city/people"
     return [
         Page("block a person", f"{people}/{participant.id}/block", user=STAFF["moderator"]),
@@ -232,6 +233,10 @@ def conduct_pages(session: Session) -> list[Page]:
         Page("block a person, refused: the project's staff", f"{people}/{moderator.id}/block", user=STAFF["admin"]),
         Page("chapter, as a blocked participant", f"/projects/smart-city/chapters/{chapter}", user=BLOCKED),
         Page("report, as a blocked participant", f"/projects/smart-city/comments/{others.id}/report", status=403,
+             user=BLOCKED),
+        Page("edit one's comment, as a blocked participant", f"/projects/smart-city/comments/{own.id}/edit", status=403,
+             user=BLOCKED),
+        Page("delete one's comment, as a blocked participant", f"/projects/smart-city/comments/{own.id}/delete",
              user=BLOCKED),
     ]
 

@@ -49,11 +49,25 @@ def states(app, client, session) -> list[tuple[str, bytes]]:
     return found
 
 
+def glued_headings(html: bytes) -> list[str]:
+    """Headings whose subtitle follows the title with nothing between: a text browser, speech without
+    styles and a search engine read "Moderation queueSmart City" as one word."""
+    found = []
+    for subtitle in BeautifulSoup(html, "html.parser").select("h1 > .subtitle"):
+        before = subtitle.previous_sibling
+        text = before.get_text() if hasattr(before, "get_text") else str(before or "")
+        if not text[-1:].isspace():
+            found.append(subtitle.parent.get_text())
+    return found
+
+
 def test_every_page_is_valid_html(app, client, session, tmp_path):
     java = shutil.which("java")
     assert java, "apt-get install default-jre-headless (HTML validation needs Java)"
     files = {}
+    glued = []
     for index, (url, html) in enumerate(states(app, client, session)):
+        glued += [f"{url}: {text!r}" for text in glued_headings(html)]
         path = tmp_path / f"page{index:03d}.html"
         path.write_bytes(html)
         files[path.name] = url
@@ -66,3 +80,9 @@ def test_every_page_is_valid_html(app, client, session, tmp_path):
     problems = [f"{files.get(Path(m.get('url', '')).name, m.get('url'))}:{m.get('lastLine')}: {m['message']}"
                 for m in messages if m["type"] == "error" or m.get("subType") == "warning"]
     assert not problems, "\n".join(problems[:40])
+    assert not glued, "Put <span class=\"visually-hidden\">: </span> between title and subtitle:\n" + "\n".join(glued)
+
+
+def test_a_glued_heading_is_caught():
+    assert glued_headings(b'<h1>Moderation<span class="subtitle">Smart City</span></h1>') == ["ModerationSmart City"]
+    assert not glued_headings(b'<h1>Moderation<span class="visually-hidden">: </span><span class="subtitle">S</span></h1>')
