@@ -198,6 +198,57 @@ def test_the_block_ends_by_itself_when_its_time_is_up(app, client, session, bloc
     assert page.select_one("#comment-form") is not None and page.select_one("#discussion-blocked") is None
 
 
+def tell_ended(app, at) -> int:
+    """The hourly job's work at ``at``, as the worker runs it."""
+    from sqlmodel import Session
+
+    from webapp import db
+    from webapp.moderation.people import tell_ended as job
+
+    with app.test_request_context("/"), Session(db.engine()), db.transaction():
+        return job(at)
+
+
+def test_a_block_that_runs_out_tells_the_person_once_that_they_can_take_part_again(app, session, blocked, person):
+    assert tell_ended(app, blocked.ends_at - timedelta(minutes=1)) >= 0
+    assert len(mails_to(app, person.email)) == 1  # only the block's own mail so far
+    for _run in range(2):  # the job runs every hour; the mail is sent once
+        tell_ended(app, blocked.ends_at + timedelta(minutes=30))
+    mails = mails_to(app, person.email)
+    assert len(mails) == 2
+    assert mails[-1]["Subject"] == "You can take part again" and "Smart City" in mails[-1].get_content()
+    assert "/en/projects/smart-city" in mails[-1].get_content()
+
+
+def test_no_mail_while_another_block_still_holds_nor_for_one_long_over(
+        app, client, session, person, moderator):
+    staff = app.test_client()
+    sign_in(staff, moderator)
+    assert send_block(staff, person).status_code == 303  # 7 days
+    [first] = blocks_of(session, person)
+    admin = app.test_client()
+    sign_in(admin, make_user(app, role="admin"))
+    assert send_block(admin, person, scope="site", duration="30").status_code == 303  # site-wide, 30 days
+    site = blocks_of(session, person)[-1]
+    assert site.site_wide
+    before = len(mails_to(app, person.email))
+    tell_ended(app, first.ends_at + timedelta(minutes=30))  # the site-wide block still keeps them out
+    tell_ended(app, site.ends_at + timedelta(minutes=30))  # the 7 days are long over; the site-wide block ran out
+    mails = mails_to(app, person.email)[before:]
+    assert [m["Subject"] for m in mails] == ["You can take part again"]
+    assert "on the whole website" in mails[0].get_content()
+
+
+def test_no_second_mail_for_a_block_ended_early(app, session, blocked, person, moderator):
+    staff = app.test_client()
+    sign_in(staff, moderator)
+    assert staff.post(f"/de/staff/projects/smart-city/people/blocks/{blocked.id}/end",
+                      data={"csrf_token": csrf_token(staff.get(blocks_url()))}).status_code == 303
+    told = len(mails_to(app, person.email))  # the block, and its early end
+    tell_ended(app, blocked.ends_at + timedelta(minutes=30))
+    assert len(mails_to(app, person.email)) == told
+
+
 def test_a_block_until_a_date_holds_all_of_that_day(app, client, session, person, moderator):
     sign_in(client, moderator)
     day = (datetime.now(BERLIN) + timedelta(days=10)).date()
@@ -403,7 +454,7 @@ def test_a_persons_blocks_are_part_of_their_data(app, session, person, blocked):
 
 
 #: Mails of this flow; each is sent, and each of its links opened, in every mode below.
-PERSON_MAILS = {"person_blocked", "person_unblocked"}
+PERSON_MAILS = {"person_blocked", "person_unblocked", "person_block_over"}
 
 
 @pytest.mark.parametrize(("prefix", "language"), [("de", "de"), ("en", "en"), ("einfach", "simple")])
@@ -420,8 +471,10 @@ def test_every_link_in_the_block_mails_opens_in_every_mode(app, session, moderat
     [block] = blocks_of(session, someone)
     assert staff.post(f"/de/staff/projects/smart-city/people/blocks/{block.id}/end",
                       data={"csrf_token": csrf_token(staff.get(blocks_url()))}).status_code == 303
+    assert send_block(staff, someone).status_code == 303  # again, and this time it runs out
+    tell_ended(app, blocks_of(session, someone)[-1].ends_at + timedelta(minutes=1))
     mails = mails_to(app, someone.email)
-    assert len(mails) == 2
+    assert len(mails) == 4
     reader = app.test_client()
     for message in mails:
         links = re.findall(r"https?://[^\s<>\"']+", message.get_content())

@@ -12,7 +12,7 @@ every comment of a page costs nothing more.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from flask import g
@@ -178,6 +178,45 @@ def end_block(actor: User, row: PersonBlock, project) -> None:
         mail.send(person.email, "person_unblocked", person.language, user=person, project=project, block=row,
                   link=mail.link("moderation.rules", person.language, slug=project.slug))
     forget_blocks()
+
+
+#: How long after its end a block that ran out is still told about (the hourly job may have missed runs).
+TELL_ENDED_WITHIN = timedelta(days=2)
+
+
+def tell_ended(now: datetime) -> int:
+    """Mail each person whose block ran out by itself (``ends_at`` passed) that they can take part again.
+
+    Not when it was ended early (they were told then) nor while another block still keeps them out
+    of the same place. Each block's mail is stored once (its key), so the hourly job may run as
+    often as it likes; blocks that ended more than :data:`TELL_ENDED_WITHIN` ago are left alone.
+    How many people were told (in the caller's transaction).
+    """
+    from ..projects.models import Project
+
+    session = db.session()
+    over = session.exec(
+        select(PersonBlock, User).join(User, User.id == PersonBlock.user_id)
+        .where(col(PersonBlock.ended_at).is_(None), col(PersonBlock.ends_at) <= now,
+               col(PersonBlock.ends_at) > now - TELL_ENDED_WITHIN)).all()
+    if not over:
+        return 0
+    holding = session.exec(select(PersonBlock).where(
+        col(PersonBlock.user_id).in_({user.id for _b, user in over}), *_active_condition(now))).all()
+    projects = {p.id: p for p in session.exec(select(Project).where(
+        col(Project.id).in_({b.project_id for b, _u in over if b.project_id is not None}))).all()}
+    told = 0
+    for block, person in over:
+        if any(other.user_id == person.id and (other.project_id is None or other.project_id == block.project_id)
+               for other in holding):
+            continue  # still kept out: by a site-wide block, or a newer one here
+        project = projects.get(block.project_id) if block.project_id is not None else None
+        link = (mail.link("projects.detail", person.language, slug=project.slug) if project is not None
+                else mail.link("projects.index", person.language))
+        mail.send(person.email, "person_block_over", person.language, user=person, project=project, block=block,
+                  link=link, dedupe_key=f"block-over:{block.id}")
+        told += 1
+    return told
 
 
 def blocked_in(project, include_site_wide: bool) -> list[tuple[PersonBlock, User]]:

@@ -17,3 +17,14 @@ def moderation_digest() -> None:
     with db.transaction():
         count = send_digests(utcnow())
     current_app.logger.info("Moderation digest sent to %d moderator(s)", count)
+
+
+@jobs.periodic(jobs.crontab(minute="20"))
+def tell_ended_blocks() -> None:
+    """Hourly: people whose block ran out by itself are told that they can take part again."""
+    from .people import tell_ended
+
+    with db.transaction():
+        count = tell_ended(utcnow())
+    if count:
+        current_app.logger.info("Told %d person(s) that their block has ended", count)
