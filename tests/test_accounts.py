@@ -217,6 +217,7 @@ def test_download_own_data_as_json(app, client):
     assert response.mimetype == "application/json" and "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.data)
     assert data["account"]["email"] == user.email and data["comments"] == []
+    assert data["account"]["report_mail"] == "digest" and data["account"]["report_digest_until"] is None
     # What the staff side holds about a person is in it too: roles, notes written, blocks.
     assert data["roles"] == {"administrator": False, "initiator_of": [], "moderator_of": []}
     assert data["moderator_notes"] == [] and data["blocks"] == []

@@ -304,6 +304,8 @@ def export(user: User) -> dict:
             "language": user.language,
             "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
             "created_at": user.created_at.isoformat(),
+            "report_mail": user.report_mail,
+            "report_digest_until": user.report_digest_until.isoformat() if user.report_digest_until else None,
         },
         "comments": comments_by_author(user),
         "reports": reports_by(user),
