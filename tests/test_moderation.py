@@ -282,14 +282,23 @@ def test_a_moderator_who_wants_each_report_gets_a_mail_that_opens_the_comment(ap
     assert page.status_code == 200 and comment.body in page.get_data(as_text=True)
 
 
-def test_the_daily_digest_lists_the_days_reports_once(app, session, place):
-    from datetime import timedelta
-
+def run_digest(app, at) -> None:
+    """The daily digest job's work at ``at``, as the worker runs it."""
     from sqlmodel import Session
 
     from webapp import db
-    from webapp.clock import utcnow
     from webapp.moderation.notify import send_digests
+
+    with app.test_request_context("/"), Session(db.engine()), db.transaction():
+        send_digests(at)
+
+
+def digests_to(app, user) -> list[str]:
+    return [m.get_content() for m in mails_to(app, user.email) if m["Subject"].startswith("Moderation:")]
+
+
+def test_the_daily_digest_lists_the_days_reports_once(app, session, place):
+    from webapp.clock import utcnow
 
     moderator = make_user(app, role="moderator", language="en")
     comment = comment_by(session, place, make_user(app))
@@ -297,23 +306,14 @@ def test_the_daily_digest_lists_the_days_reports_once(app, session, place):
     session.commit()
     now = utcnow() + timedelta(seconds=1)
     for _ in range(2):  # a second run on the same day sends nothing new
-        with app.test_request_context("/"), Session(db.engine()):
-            with db.transaction():
-                send_digests(now)
-    digests = [m for m in mails_to(app, moderator.email) if m["Subject"].startswith("Moderation:")]
-    assert len(digests) == 1
-    assert f"/en/staff/projects/smart-city/moderation/comments/{comment.id}" in digests[0].get_content()
+        run_digest(app, now)
+    [digest] = digests_to(app, moderator)
+    assert f"/en/staff/projects/smart-city/moderation/comments/{comment.id}" in digest
 
 
 def test_a_digest_missed_while_the_worker_was_down_comes_with_the_next_one(app, session, place):
     """Reports are listed since the moderator's last digest, not for a fixed day: none is lost, none comes twice."""
-    from datetime import timedelta
-
-    from sqlmodel import Session
-
-    from webapp import db
     from webapp.clock import utcnow
-    from webapp.moderation.notify import send_digests
 
     moderator = make_user(app, role="moderator", language="en")
     old, new = comment_by(session, place, make_user(app)), comment_by(session, place, make_user(app))
@@ -322,31 +322,22 @@ def test_a_digest_missed_while_the_worker_was_down_comes_with_the_next_one(app, 
                        created_at=now - timedelta(days=3)))
     session.commit()
 
-    def run(at):
-        with app.test_request_context("/"), Session(db.engine()), db.transaction():
-            send_digests(at)
-        return [m.get_content() for m in mails_to(app, moderator.email) if m["Subject"].startswith("Moderation:")]
-
-    first = run(now - timedelta(days=2, hours=12))  # the day after that report: listed
+    run_digest(app, now - timedelta(days=2, hours=12))  # the day after that report: listed
+    first = digests_to(app, moderator)
     assert len(first) == 1 and f"/comments/{old.id}" in first[0]
     # The worker is down for two days; then a new report comes, and the next digest runs.
     session.add(Report(comment_id=new.id, reporter_id=make_user(app).id, reason="spam", comment_text=new.body,
                        created_at=now - timedelta(hours=30)))
     session.commit()
-    later = run(now + timedelta(seconds=1))
+    run_digest(app, now + timedelta(seconds=1))
+    later = digests_to(app, moderator)
     assert len(later) == 2
     assert f"/comments/{new.id}" in later[1]  # older than a day, still listed
     assert f"/comments/{old.id}" not in later[1]  # had its digest already
 
 
 def test_switching_to_the_digest_lists_only_reports_from_then_on(app, client, session, place):
-    from datetime import timedelta
-
-    from sqlmodel import Session
-
-    from webapp import db
     from webapp.clock import utcnow
-    from webapp.moderation.notify import send_digests
 
     moderator = make_user(app, role="moderator", language="en")
     _set_report_mail(app, moderator, "each")
@@ -357,8 +348,7 @@ def test_switching_to_the_digest_lists_only_reports_from_then_on(app, client, se
     response = client.post("/de/account/report-mail", data={"csrf_token": csrf_token(client.get("/de/account/")),
                                                            "report-mail-report_mail": "digest"})
     assert response.status_code == 303
-    with app.test_request_context("/"), Session(db.engine()), db.transaction():
-        send_digests(utcnow() + timedelta(seconds=1))
+    run_digest(app, utcnow() + timedelta(seconds=1))
     assert len(mails_to(app, moderator.email)) == 1  # not the same report again
 
 
@@ -391,13 +381,8 @@ MODERATION_MAILS = {"comment_blocked", "comment_restored", "comment_highlighted"
 @pytest.mark.parametrize(("prefix", "language"), [("de", "de"), ("en", "en"), ("einfach", "simple")])
 def test_every_link_in_every_moderation_mail_opens_in_every_mode(app, session, place, prefix, language):
     """Authors open theirs logged out (the discussion is public), moderators theirs logged in."""
-    from datetime import timedelta
-
-    from sqlmodel import Session
-
-    from webapp import db, mail
+    from webapp import mail
     from webapp.clock import utcnow
-    from webapp.moderation.notify import send_digests
 
     author = make_user(app, language=language)
     each, daily = make_user(app, role="moderator", language=language), make_user(app, role="moderator", language=language)
@@ -420,8 +405,7 @@ def test_every_link_in_every_moderation_mail_opens_in_every_mode(app, session, p
                              ("block", {"block-reason": "spam"}), ("restore", {})):
             assert act(staff, comment, action, **data).status_code == 303
         now = utcnow() + timedelta(seconds=1)
-        with app.test_request_context("/"), Session(db.engine()), db.transaction():
-            send_digests(now)
+        run_digest(app, now)
     assert set(sent) >= MODERATION_MAILS
     reader, moderator = app.test_client(), app.test_client()
     login(moderator, each)
