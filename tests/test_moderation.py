@@ -442,7 +442,8 @@ def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists
     session.expire_all()
     note = session.exec(select(ModeratorNote).where(ModeratorNote.body == text)).one()
     assert note.author_id is None and note.author_name == ""
-    entry = session.exec(select(AuditEntry).where(AuditEntry.object_id == comment.id)).one()
+    entry = session.exec(select(AuditEntry).where(AuditEntry.object_type == "comment",
+                                                  AuditEntry.object_id == comment.id)).one()
     assert entry.actor_id is None and entry.actor_name == ""
     staff = app.test_client()
     login(staff, make_user(app, role="moderator"))
