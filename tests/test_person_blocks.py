@@ -63,8 +63,8 @@ def blocks_of(session, person) -> list[PersonBlock]:
 
 def audit(session, action, user_id) -> list[AuditEntry]:
     session.expire_all()
-    return list(session.exec(select(AuditEntry).where(AuditEntry.action == action,
-                                                      AuditEntry.object_id == user_id)).all())
+    return list(session.exec(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.object_id == user_id)
+                             .order_by(AuditEntry.id)).all())  # oldest first (PostgreSQL keeps no order by itself)
 
 
 @pytest.fixture()
