@@ -62,8 +62,11 @@ def log_page(app, slug, **query):
 
 
 def column(response, index: int) -> list[str]:
-    return [row.find_all("td")[index].get_text(" ", strip=True).split(" ", 1)[-1]
-            for row in soup(response).select("main table tbody tr")]
+    """The cells of column ``index``, without the label the narrow layout shows above each."""
+    cells = [row.find_all("td")[index] for row in soup(response).select("main table tbody tr")]
+    for cell in cells:
+        cell.select_one(".audit-table__label").extract()
+    return [cell.get_text(" ", strip=True) for cell in cells]
 
 
 # Stored with the change, or not at all ---------------------------------------------------------------
