@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
-from sqlmodel import select
+from sqlmodel import col, select
 
 from .. import db
 from ..i18n import mode_for
@@ -107,6 +107,14 @@ def send(to: str, template: str, language: str, *, dedupe_key: Optional[str] = N
     session.add(row)
     db.after_commit(lambda: _queue_delivery(key))
     return row
+
+
+def stored(keys: set[str]) -> set[str]:
+    """Which of these dedupe keys have a mail in the outbox already (one query), so that a job
+    that runs often can leave out what it has sent before rather than render it again."""
+    if not keys:
+        return set()
+    return set(db.session().exec(select(OutboxMessage.key).where(col(OutboxMessage.key).in_(keys))).all())
 
 
 def _queue_delivery(key: str) -> None:

@@ -190,7 +190,7 @@ def tell_ended(now: datetime) -> int:
     Not when it was ended early (they were told then) nor while another block still keeps them out
     of the same place. Each block's mail is stored once (its key), so the hourly job may run as
     often as it likes; blocks that ended more than :data:`TELL_ENDED_WITHIN` ago are left alone.
-    How many people were told (in the caller's transaction).
+    How many people were told this time (in the caller's transaction).
     """
     from ..projects.models import Project
 
@@ -205,8 +205,11 @@ def tell_ended(now: datetime) -> int:
         col(PersonBlock.user_id).in_({user.id for _b, user in over}), *_active_condition(now))).all()
     projects = {p.id: p for p in session.exec(select(Project).where(
         col(Project.id).in_({b.project_id for b, _u in over if b.project_id is not None}))).all()}
+    sent_before = mail.stored({f"block-over:{block.id}" for block, _p in over})
     told = 0
     for block, person in over:
+        if f"block-over:{block.id}" in sent_before:
+            continue
         if any(other.user_id == person.id and (other.project_id is None or other.project_id == block.project_id)
                for other in holding):
             continue  # still kept out: by a site-wide block, or a newer one here
