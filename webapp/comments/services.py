@@ -144,10 +144,12 @@ def comment_counts(chapter_ids: list[int]) -> CommentCounts:
     return CommentCounts(by_chapter, on_chapter, by_paragraph)
 
 
-def get(comment_id: int, project_id: int) -> Optional[Comment]:
-    """The comment ``comment_id`` if it belongs to the project."""
+def get(comment_id: int, project_id: int) -> Comment:
+    """The comment ``comment_id`` of the project; :class:`webapp.db.NotFound` (a 404 page) otherwise."""
     comment = db.session().get(Comment, comment_id)
-    return comment if comment is not None and comment.project_id == project_id else None
+    if comment is None or comment.project_id != project_id:
+        raise db.NotFound(f"comment {comment_id} of project {project_id}")
+    return comment
 
 
 def create(target: Target, author_id: int, body: str, category: Optional[str] = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, current_app, redirect, request
+from flask import current_app, redirect, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -94,13 +94,6 @@ def _published(project, current, paragraph, comment: Comment, message: str):
     return redirect(services.comment_url(project, comment), 303)
 
 
-def _comment_or_404(project, comment_id: int) -> Comment:
-    comment = services.get(comment_id, project.id)
-    if comment is None:
-        abort(404)
-    return comment
-
-
 @bp.route("/comments/<int(max=2147483647):comment_id>/reply", methods=["GET", "POST"])
 @limiter.limit(comment_limit, key_func=_account_key, methods=["POST"],
                on_breach=form_again(lambda message: _reply_page(message=message, status=429)))
@@ -112,7 +105,7 @@ def reply(mode: LanguageMode, slug: str, comment_id: int):
 
 def _reply_page(message: Optional[str] = None, status: int = 200):
     project = get_published(request.view_args["slug"])
-    parent = _comment_or_404(project, request.view_args["comment_id"])
+    parent = services.get(request.view_args["comment_id"], project.id)
     current, paragraph = services.context_of(project, parent)
     form = ReplyForm(parent.id)
     line = timeline(project.phases)
@@ -149,7 +142,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
 @keeps_input
 def edit(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
-    comment = _comment_or_404(project, comment_id)
+    comment = services.get(comment_id, project.id)
     current, paragraph = services.context_of(project, comment)
     decision = rules.may_edit(current_user, comment, timeline(project.phases))
     categories = project.categories if comment.parent_id is None else []
@@ -174,7 +167,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
 @bp.route("/comments/<int(max=2147483647):comment_id>/delete", methods=["GET", "POST"])
 def delete(mode: LanguageMode, slug: str, comment_id: int):
     project = get_published(slug)
-    comment = _comment_or_404(project, comment_id)
+    comment = services.get(comment_id, project.id)
     current, _paragraph = services.context_of(project, comment)
     decision = rules.may_delete(current_user, comment, timeline(project.phases))
     form = DeleteForm()
@@ -192,7 +185,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
 def rate(mode: LanguageMode, slug: str, comment_id: int):
     """Agree or disagree; the same button again takes the rating back."""
     project = get_published(slug)
-    comment = _comment_or_404(project, comment_id)
+    comment = services.get(comment_id, project.id)
     line = timeline(project.phases)
     decision = rules.may_rate(current_user, comment, line)
     # The pressed button's name says which (its value is its label, as text browsers show it).
@@ -229,5 +222,5 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
 def permalink(mode: LanguageMode, slug: str, comment_id: int):
     """A comment's permanent address: the page and anchor where it is shown."""
     project = get_published(slug)
-    comment = _comment_or_404(project, comment_id)
+    comment = services.get(comment_id, project.id)
     return redirect(services.comment_url(project, comment), 302)

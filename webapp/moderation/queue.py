@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import col, select
 
 from .. import db, permissions
+from ..comments import services as comments
 from ..comments.labels import comment_labels, excerpt
 from ..comments.models import Comment
 from ..errors import keeps_input
@@ -110,23 +111,14 @@ def bulk(mode: LanguageMode, slug: str):
     return redirect(url_for("moderation.queue", slug=project.slug, **args), 303)
 
 
-def _comment(project, comment_id: int) -> Comment:
-    comment = db.session().get(Comment, comment_id)
-    if comment is None or comment.project_id != project.id:
-        abort(404)
-    return comment
-
-
 @bp.get(PREFIX + "/comments/" + COMMENT, endpoint="item")
 def item(mode: LanguageMode, slug: str, comment_id: int):
     """One comment in context, with its reports, notes and every action."""
     project = _project(slug)
-    return _item_page(project, _comment(project, comment_id))
+    return _item_page(project, comments.get(comment_id, project.id))
 
 
 def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dict] = None, notice: Optional[str] = None):
-    from ..comments import services as comments
-
     forms = forms or {}
     session = db.session()
     parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
@@ -148,7 +140,7 @@ def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dic
 def act(mode: LanguageMode, slug: str, comment_id: int, action: str):
     """One action on one comment; back to the comment's moderation page with a message."""
     project = _project(slug)
-    comment = _comment(project, comment_id)
+    comment = comments.get(comment_id, project.id)
     form = FORMS.get(action, ActionForm)()
     if not form.validate_on_submit():
         return _item_page(project, comment, 422, {action: form} if action in FORMS else {},

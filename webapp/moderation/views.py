@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import abort, current_app, redirect, request
+from flask import current_app, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -54,8 +54,6 @@ def report(mode: LanguageMode, slug: str, comment_id: int):
 def _report_page(message: Optional[str] = None, status: int = 200):
     project = get_published(request.view_args["slug"])
     comment = comments.get(request.view_args["comment_id"], project.id)
-    if comment is None:
-        abort(404)
     if request.method != "POST" and not current_user.is_authenticated and not comment.is_deleted:
         return login_manager.unauthorized()  # to the login page, and back here afterwards
     already = current_user.is_authenticated and services.has_reported(comment.id, current_user.id)
