@@ -174,6 +174,34 @@ def test_an_official_answer_appears_in_the_thread_and_the_author_is_told(app, cl
     assert text in mail.get_content() and f"/comments/{answer.id}" in mail.get_content()
 
 
+def test_an_answer_sent_twice_is_published_and_mailed_once(app, client, session, place, moderator):
+    """A double click on "publish" (the same form twice, no JavaScript to stop it) stores one answer."""
+    author = make_user(app)
+    comment = comment_by(session, place, author)
+    text = unique("Wir nehmen das auf")
+    page = client.get(f"{QUEUE}/comments/{comment.id}")
+    for _ in range(2):
+        response = client.post(f"{QUEUE}/comments/{comment.id}/answer",
+                               data={"csrf_token": csrf_token(page), "answer-text": text})
+        assert response.status_code == 303
+    session.expire_all()
+    assert len(session.exec(select(Comment).where(Comment.body == text)).all()) == 1
+    assert session.get(Comment, comment.id).reply_count == 1
+    assert len([m for m in mails_to(app, author.email) if text in m.get_content()]) == 1
+    assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "comment.answer",
+                                                     AuditEntry.object_id == comment.id)).all()) == 1
+
+
+def test_a_note_sent_twice_is_stored_once(app, client, session, place, moderator):
+    comment = comment_by(session, place, make_user(app))
+    text = unique("Schon wieder")
+    page = client.get(f"{QUEUE}/comments/{comment.id}")
+    for _ in range(2):
+        assert client.post(f"{QUEUE}/comments/{comment.id}/note",
+                           data={"csrf_token": csrf_token(page), "note-text": text}).status_code == 303
+    assert len(session.exec(select(ModeratorNote).where(ModeratorNote.body == text)).all()) == 1
+
+
 def test_notes_are_for_staff_only(app, client, session, place, moderator):
     comment = comment_by(session, place, make_user(app))
     text = unique("Schon zweimal aufgefallen")

@@ -18,6 +18,7 @@ from .. import audit, db, mail
 from ..accounts.models import User
 from ..clock import utcnow
 from ..comments.models import Comment
+from ..comments.services import DOUBLE_SUBMIT_WINDOW, lock_author
 from .models import BLOCK_REASONS, ModeratorNote, Report
 
 #: Actions on one comment, as they appear in URLs and forms.
@@ -158,7 +159,9 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
     """An official answer for the project: a reply by ``actor`` marked as the project team's.
 
     A reply is answered in its thread (replies have no replies of their own). The author of the
-    comment answered is told.
+    comment answered is told. The same answer sent twice (a double click) is stored, recorded
+    and mailed once: as for participants' comments, the same text by the same person in the same
+    thread within a minute is the first one.
     """
     if comment.is_deleted:
         raise ActionRefused("deleted")
@@ -167,6 +170,12 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
     if comment.official:
         raise ActionRefused("official")
     parent_id = comment.parent_id or comment.id
+    lock_author(actor.id)  # the check below and the insert are one step per person
+    earlier = db.session().exec(select(Comment).where(
+        Comment.parent_id == parent_id, Comment.author_id == actor.id, Comment.official == True,  # noqa: E712
+        Comment.body == text, Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
+    if earlier is not None:
+        return earlier
     reply = Comment(project_id=comment.project_id, chapter_id=comment.chapter_id, paragraph_id=comment.paragraph_id,
                     parent_id=parent_id, author_id=actor.id, body=text, language=language, official=True)
     session = db.session()
@@ -180,7 +189,13 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
 
 
 def note(actor: User, project, comment: Comment, text: str) -> ModeratorNote:
-    """A private note of the staff on the comment."""
+    """A private note of the staff on the comment; the same note sent twice within a minute is stored once."""
+    lock_author(actor.id)
+    earlier = db.session().exec(select(ModeratorNote).where(
+        ModeratorNote.comment_id == comment.id, ModeratorNote.author_id == actor.id, ModeratorNote.body == text,
+        ModeratorNote.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
+    if earlier is not None:
+        return earlier
     entry = ModeratorNote(comment_id=comment.id, project_id=comment.project_id, author_id=actor.id,
                           author_name=actor.username, body=text)
     db.session().add(entry)
