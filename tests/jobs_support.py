@@ -7,8 +7,15 @@ a test runs the queue (:func:`work_off`, as a worker does, in this thread) or st
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -131,3 +138,57 @@ def age_outbox(app, recipient: str, by: timedelta) -> None:
             row.next_attempt_at -= by
             session.add(row)
         session.commit()
+
+
+#: Redis where the run names one (CI's PostgreSQL pass sets REDIS_URL): collected then, not skipped otherwise.
+STORAGES = ["sqlite"] + (["redis"] if os.environ.get("REDIS_URL") else [])
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def running_worker(app, smtp, tmp_path, storage: str):
+    """``flask jobs worker`` in a process of its own, on ``app``'s database, its queue in a SQLite file
+    (or Redis for ``storage == "redis"``), mailing to ``smtp``. Yields ``(queued, log)``: an app that
+    queues into the worker's storage, and the worker's log file. Stopped with Ctrl+C (SIGINT) at the
+    end; the worker must then exit cleanly."""
+    from webapp import create_app, jobs
+
+    instance = tmp_path / "instance"
+    environment = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    environment.update(FLASK_APP="webapp", MITREDEN_INSTANCE=str(instance), DATABASE_URL=app.config["DATABASE_URL"],
+                       SECRET_KEY=app.config["SECRET_KEY"], MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
+                       SMTP_PORT=str(smtp.port), SMTP_STARTTLS="false")
+    if storage == "redis":
+        environment["REDIS_URL"] = os.environ["REDIS_URL"]
+        overrides = {"REDIS_URL": os.environ["REDIS_URL"]}
+    else:
+        overrides = {"JOBS_SQLITE_FILE": str(instance / "jobs.db")}  # where the worker's instance keeps it
+    queued = create_app(queued_config(app, smtp.port, **overrides))
+    if storage == "redis":
+        with queued.app_context():
+            jobs.queue.flush()  # nothing left from an earlier run
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as output:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker", "--workers", "1"],
+                                  cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        yield queued, log
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        queued.extensions["db_engine"].dispose()
+    assert worker.returncode == 0, log.read_text()
+
+
+def wait_for_mail(smtp, address: str, log, count: int = 1, seconds: float = 60) -> list:
+    """The mails to ``address`` once ``count`` have arrived (a busy machine may start a worker slowly);
+    fails with the worker's log if they do not come in time."""
+    deadline = time.monotonic() + seconds
+    while len(smtp.inbox.to(address)) < count:
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    return smtp.inbox.to(address)

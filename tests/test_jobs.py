@@ -10,34 +10,27 @@ says when mail is stuck.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
 from tests.jobs_support import (  # noqa: F401
+    STORAGES,
     age_outbox,
     free_port,
     outbox_rows,
     queued_app,
     queued_config,
     run_due_retries,
+    running_worker,
     smtp,
+    wait_for_mail,
     work_off,
 )
 from tests.support import PASSWORD, csrf_token, mails_to, make_user, soup
-
-ROOT = Path(__file__).resolve().parent.parent
-#: Redis where the run names one (CI's PostgreSQL pass sets REDIS_URL): collected then, not skipped otherwise.
-STORAGES = ["sqlite"] + (["redis"] if os.environ.get("REDIS_URL") else [])
 
 
 def register(client, email: str):
@@ -217,43 +210,10 @@ def test_a_job_queue_that_cannot_be_reached_loses_no_mail(app, smtp, tmp_path, c
 def test_a_worker_delivers_from_the_real_queue(app, smtp, tmp_path, storage):
     """``flask jobs worker`` in a process of its own takes the job from the SQLite file (or Redis)
     and delivers the mail; Ctrl+C (SIGINT) stops it cleanly."""
-    from webapp import create_app, jobs
-
-    instance = tmp_path / "instance"
-    environment = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-    environment.update(FLASK_APP="webapp", MITREDEN_INSTANCE=str(instance), DATABASE_URL=app.config["DATABASE_URL"],
-                       SECRET_KEY=app.config["SECRET_KEY"], MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
-                       SMTP_PORT=str(smtp.port), SMTP_STARTTLS="false")
-    if storage == "redis":
-        environment["REDIS_URL"] = os.environ["REDIS_URL"]
-        overrides = {"REDIS_URL": os.environ["REDIS_URL"]}
-    else:
-        overrides = {"JOBS_SQLITE_FILE": str(instance / "jobs.db")}  # where the worker's instance keeps it
-    queued = create_app(queued_config(app, smtp.port, **overrides))
-    if storage == "redis":
-        with queued.app_context():
-            jobs.queue.flush()  # nothing left from an earlier run
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as output:
-        worker = subprocess.Popen([sys.executable, "-m", "flask", "jobs", "worker", "--workers", "1"],
-                                  cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
     address = f"{secrets.token_hex(5)}@example.org"
-    try:
+    with running_worker(app, smtp, tmp_path, storage) as (queued, log):
         _queue_mail(queued, address)
-        deadline = time.monotonic() + 60  # a busy machine may start the worker slowly
-        while not smtp.inbox.to(address):
-            assert worker.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-    finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        queued.extensions["db_engine"].dispose()
-    assert worker.returncode == 0, log.read_text()
+        wait_for_mail(smtp, address, log)
     output = log.read_text()
     assert ("Redis" if storage == "redis" else "SQLite") in output and "periodic jobs on" in output
     assert len(smtp.inbox.to(address)) == 1

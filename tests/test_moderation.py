@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import select
 
-from tests.jobs_support import age_outbox, queued_config, smtp, work_off  # noqa: F401  (smtp: a fixture)
+from tests.jobs_support import STORAGES, age_outbox, queued_config, smtp, work_off  # noqa: F401  (smtp: a fixture)
 from tests.support import csrf_token, login, mails_to, make_user, soup
 from webapp.models import AuditEntry, Comment, ModeratorNote, Project, Report
 
@@ -311,13 +311,13 @@ def test_a_moderator_who_wants_each_report_gets_a_mail_that_opens_the_comment(ap
 
 
 def run_digest(app, at) -> None:
-    """The daily digest job's work at ``at``, as the worker runs it."""
+    """The daily digest job's work at ``at``, as the worker runs it: in an app context, with no request."""
     from sqlmodel import Session
 
     from webapp import db
     from webapp.moderation.notify import send_digests
 
-    with app.test_request_context("/"), Session(db.engine()), db.transaction():
+    with app.app_context(), Session(db.engine()), db.transaction():
         send_digests(at)
 
 
@@ -479,7 +479,6 @@ def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists
 
 
 #: The real queue's storage: a SQLite file, and Redis where the run names one (CI's PostgreSQL pass).
-STORAGES = ["sqlite"] + (["redis"] if os.environ.get("REDIS_URL") else [])
 
 
 @pytest.mark.parametrize("storage", STORAGES)

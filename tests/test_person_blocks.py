@@ -199,13 +199,13 @@ def test_the_block_ends_by_itself_when_its_time_is_up(app, client, session, bloc
 
 
 def tell_ended(app, at) -> int:
-    """The hourly job's work at ``at``, as the worker runs it."""
+    """The hourly job's work at ``at``, as the worker runs it: in an app context, with no request."""
     from sqlmodel import Session
 
     from webapp import db
     from webapp.moderation.people import tell_ended as job
 
-    with app.test_request_context("/"), Session(db.engine()), db.transaction():
+    with app.app_context(), Session(db.engine()), db.transaction():
         return job(at)
 
 

@@ -18,6 +18,7 @@ request's ``Host``: a forged host cannot make our mail point elsewhere.
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Optional
@@ -55,7 +56,7 @@ def link(endpoint: str, language: str, **values) -> str:
 def render(to: str, template: str, language: str, key: str, **context) -> EmailMessage:
     """The message of ``templates/mail/{template}.txt`` (first line: the subject) in ``language``'s mode."""
     mode = mode_for(language)
-    with force_locale(mode.locale):
+    with in_mode(mode), force_locale(mode.locale):
         text = render_template(f"mail/{template}.txt", mode=mode, **context)
     subject, _, body = text.partition("\n")
     message = EmailMessage()
@@ -68,6 +69,26 @@ def render(to: str, template: str, language: str, key: str, **context) -> EmailM
     message.set_content(body.lstrip("\n"))
     message["Content-Language"] = mode.html_lang  # after set_content, which resets Content-* headers
     return message
+
+
+@contextmanager
+def in_mode(mode):
+    """Render (and build links) in ``mode`` for the moment, whether or not a request is being served.
+
+    A job has an app context but no request: the page's mode, which templates and ``url_for``
+    read, would otherwise be guessed from a request that is not there. Inside a request the
+    reader's own mode comes back afterwards.
+    """
+    missing = object()
+    previous = g.get("mode", missing)
+    g.mode = mode
+    try:
+        yield mode
+    finally:
+        if previous is missing:
+            g.pop("mode", None)
+        else:
+            g.mode = previous
 
 
 def send(to: str, template: str, language: str, *, dedupe_key: Optional[str] = None, **context) -> OutboxMessage:
