@@ -411,3 +411,30 @@ def _version(url: str) -> str:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
     return version
+
+
+def test_0013_withdraws_roles_given_to_accounts_that_never_confirmed_their_address(scratch_url):
+    """Roles given to an unconfirmed account (security report N1) are withdrawn; confirmed staff keep theirs."""
+    from datetime import datetime
+
+    command.upgrade(alembic_config(scratch_url), "0012")
+    now = datetime.now(UTC)
+    rows = _first_release_rows(now)
+    account = {"pending_email": None, "password_hash": "x", "report_mail": "digest", "report_digest_until": None,
+               "language": "de", "created_at": now, "session_token": "t"}
+    rows["user_account"] = [
+        {**account, "id": 1, "username": "Echt", "username_key": "echt", "email": "echt@example.org",
+         "email_key": "echt@example.org", "is_admin": True, "email_confirmed_at": now},
+        {**account, "id": 2, "username": "Squat", "username_key": "squat", "email": "chef@example.org",
+         "email_key": "chef@example.org", "is_admin": True, "email_confirmed_at": None},
+    ]
+    rows["project_moderator"] = [{"id": i, "user_id": i, "project_id": 1, "created_at": now} for i in (1, 2)]
+    rows["organisation_member"] = [{"id": i, "user_id": i, "organisation_id": 1, "role": "initiator", "created_at": now}
+                                   for i in (1, 2)]
+    _fill(scratch_url, rows)
+    command.upgrade(alembic_config(scratch_url), "0013")
+    after = _rows(scratch_url, ["user_account", "project_moderator", "organisation_member"])
+    assert [(row["id"], bool(row["is_admin"])) for row in after["user_account"]] == [(1, True), (2, False)]
+    assert [row["user_id"] for row in after["project_moderator"]] == [1]
+    assert [row["user_id"] for row in after["organisation_member"]] == [1]
+    command.downgrade(alembic_config(scratch_url), "0012")

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests.support import PASSWORD, csrf_token, link_in, login, mails_to, make_user, soup
 from webapp.accounts.models import User
@@ -335,7 +335,7 @@ def test_the_invitation_form_keeps_the_registration_rules(app, session):
 
 
 def test_an_invitation_to_an_address_with_an_account_is_accepted_after_logging_in(app, session):
-    person = make_user(app, confirmed=False)  # registered meanwhile, never confirmed: the link proves it
+    person = make_user(app)  # registered meanwhile, and confirmed
     initiator = make_user(app, role="initiator")
     client = logged_in(app, initiator)
     # The person registered after being invited: the invitation asks them to log in.
@@ -365,8 +365,66 @@ def test_an_invitation_to_an_address_with_an_account_is_accepted_after_logging_i
     response = send(owner, path, {})
     assert response.status_code == 303 and response.headers["Location"] == "/de/staff/"
     assert moderates(session, person.id)
+
+
+@pytest.mark.parametrize("url", [MODERATORS, INITIATORS])
+def test_a_role_never_goes_to_an_account_that_never_confirmed_its_address(app, session, url):
+    """Anyone can register with a coming staff member's address (security report N1): such an account gets
+    no role, not even once the owner confirms it; the invitation's link proves the address and sets up a
+    fresh account, and the squatter's account and sessions are gone."""
+    address = new_address()
+    squatter = make_user(app, confirmed=False, name=f"Neue Kollegin {secrets.token_hex(3)}")
+    with Session(app.extensions["db_engine"]) as fix:  # make_user gives a random address; the squatter takes the owner's
+        row = fix.get(User, squatter.id)
+        row.email, row.email_key = address, address
+        fix.add(row)
+        fix.commit()
+    squatter.email = address
+    attacker = logged_in(app, squatter)
+    staff = logged_in(app, make_user(app, role="admin" if url == INITIATORS else "initiator"))
+    response = send(staff, url, {"email": address})
+    message = flash_text(staff, response)
+    assert "nie bestätigt" in message and "Einladung" in message, message
+    assert not moderates(session, squatter.id) and not runs(session, squatter.id)
+    page = staff.get(url)
+    assert "Ein Konto hat diese Adresse, aber hat sie nie bestätigt" in main_text(page)
+    [invitation_mail] = [m for m in mails_to(app, address) if "Einladung" in m["Subject"]]
+    path = link_in(invitation_mail)
+    # The squatter, logged in, is no staff member; the owner opens the link in their own browser.
+    assert attacker.get("/de/staff/").status_code == 403
+    owner = app.test_client()
+    form = owner.get(path)
+    assert form.status_code == 200 and soup(form).find("input", attrs={"name": "password"}) is not None
+    name = f"Echte Kollegin {secrets.token_hex(3)}"
+    response = send(owner, path, {"username": name, "password": PASSWORD, "password_repeat": PASSWORD,
+                                  "accept_terms": "y"})
+    assert response.status_code == 303 and owner.get("/de/staff/").status_code == 200
     session.expire_all()
-    assert session.get(User, person.id).is_confirmed
+    assert session.exec(select(User).where(User.username == squatter.username)).first() is None
+    user = session.exec(select(User).where(User.email_key == address)).one()
+    assert user.username == name and user.is_confirmed
+    assert moderates(session, user.id) if url == MODERATORS else runs(session, user.id)
+    # The squatter's session belonged to the deleted account: it is logged out.
+    assert attacker.get("/de/staff/").status_code == 302
+
+
+def test_create_admin_replaces_an_account_that_never_confirmed_its_address(app, session):
+    address = new_address()
+    squatter = make_user(app, confirmed=False, name=f"Chef Squat {secrets.token_hex(3)}")
+    with Session(app.extensions["db_engine"]) as fix:
+        row = fix.get(User, squatter.id)
+        row.email, row.email_key = address, address
+        fix.add(row)
+        fix.commit()
+    name = f"Chefin {secrets.token_hex(3)}"
+    result = app.test_cli_runner().invoke(args=["users", "create-admin", address, "--username", name,
+                                                "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "never confirmed" in result.output and squatter.username in result.output
+    session.expire_all()
+    assert session.exec(select(User).where(User.username == squatter.username)).first() is None
+    user = session.exec(select(User).where(User.email_key == address)).one()
+    assert user.username == name and user.is_admin and user.is_confirmed
 
 
 def test_a_withdrawn_invitation_no_longer_works(app, session):

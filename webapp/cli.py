@@ -50,6 +50,9 @@ def users_expire_unconfirmed() -> None:
 def users_create_admin(email: str, username: str | None, password: str | None) -> None:
     """Make the account with EMAIL a site administrator, or create a confirmed administrator account.
 
+    An account that has EMAIL but never confirmed it is replaced by a new one (it says so): whoever
+    registered it chose its password, and nothing shows that was the address's owner.
+
     The first administrator of a new site is made here; then they add initiators in the staff area.
     The change is recorded in the audit log, done by the system.
     """
@@ -58,17 +61,23 @@ def users_create_admin(email: str, username: str | None, password: str | None) -
     from werkzeug.datastructures import MultiDict
 
     from . import mail
+    from .accounts.services import drop_unconfirmed_holder
     from .roles import services
     from .roles.forms import CreateAdminForm
 
     email = email.strip()
     with db.transaction():
         existing = services.by_email(email)
-        if existing is not None:
+        if existing is not None and existing.is_confirmed:
             user, was = services.make_admin(email)
             click.echo(f"{user.username} <{user.email}> " + ("is an administrator already." if was else
                                                               "is an administrator now."))
         else:
+            if existing is not None:  # registered by anyone, never confirmed: it gets no rights (staff report N1)
+                click.echo(f"The account {existing.username!r} has this address but never confirmed it. Anyone can "
+                           "register with any address, so it is not made an administrator: it is deleted, and a new, "
+                           "confirmed account is created for the address.")
+                drop_unconfirmed_holder(email)
             username = username or click.prompt("Username (shown publicly)")
             password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
             with current_app.test_request_context(), force_locale("en"):  # the registration's rules, in English

@@ -108,17 +108,41 @@ def expire_unconfirmed() -> int:
     the comments it rated are recounted. ``flask users expire-unconfirmed`` and a daily job run
     this, in their transaction.
     """
+    session = db.session()
+    expired = list(session.exec(select(User.id).where(_unconfirmed_before())).all())
+    _delete_unconfirmed(expired, _unconfirmed_before())
+    return len(expired)
+
+
+def _delete_unconfirmed(ids: list[int], *conditions) -> None:
+    """Delete these never-confirmed accounts (still matching ``conditions``); the comments they rated are recounted."""
     from ..comments.models import Rating
     from ..comments.services import recount_ratings
 
+    if not ids:
+        return
     session = db.session()
-    expired = list(session.exec(select(User.id).where(_unconfirmed_before())).all())
-    if not expired:
-        return 0
-    rated = list(session.exec(select(Rating.comment_id).where(col(Rating.user_id).in_(expired))).all())
-    session.execute(sa_delete(User).where(col(User.id).in_(expired), _unconfirmed_before()))
+    rated = list(session.exec(select(Rating.comment_id).where(col(Rating.user_id).in_(ids))).all())
+    session.execute(sa_delete(User).where(col(User.id).in_(ids), User.email_confirmed_at.is_(None), *conditions))
+    session.flush()
     recount_ratings(sorted(set(rated)))
-    return len(expired)
+
+
+def drop_unconfirmed_holder(address: str) -> Optional[str]:
+    """An account that holds ``address`` but never confirmed it gives way, in the caller's transaction.
+
+    Anyone can register with anyone's address; until the address is confirmed, nothing shows that
+    the account's password belongs to the address's owner. When the owner proves the address another
+    way (the link of an invitation mailed there, an operator who typed it on the command line), such
+    an account must not receive what is meant for the owner (staff report N1): it is deleted, and
+    the owner gets a fresh account of their own. Returns the deleted account's username, or ``None``.
+    """
+    holder = by_email(address)
+    if holder is None or holder.is_confirmed:
+        return None
+    name = holder.username
+    _delete_unconfirmed([holder.id])
+    return name
 
 
 def _drop_expired_holders(username: str, email: str) -> None:

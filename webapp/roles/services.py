@@ -104,14 +104,18 @@ def _invitation_age():
 def add_moderator(actor: User, project: Project, address: str, language: str) -> str:
     """Make the account with ``address`` a moderator of ``project``, or invite the address.
 
-    Returns "added" or "invited". Raises :class:`RoleError` when the person moderates it already
-    or an invitation to the address is open.
+    An account whose address was never confirmed counts as none: anyone can register with anyone's
+    address, so the role goes only to whoever proves the address through the invitation's link
+    (which replaces that account, see :func:`register_invited`).
+
+    Returns "added", "invited", or "invited_unconfirmed" (the address has such an account). Raises
+    :class:`RoleError` when the person moderates it already or an invitation to the address is open.
     """
     from flask_babel import gettext as _
 
     user = by_email(address)
-    if user is None:
-        return _invite(actor, address, "moderator", language, project=project)
+    if user is None or not user.is_confirmed:  # an unconfirmed account may be someone else's: the link proves the address
+        return _invite(actor, address, "moderator", language, project=project, unconfirmed=user is not None)
     session = db.session()
     if session.exec(select(ProjectModerator.id).where(ProjectModerator.user_id == user.id,
                                                       ProjectModerator.project_id == project.id)).first():
@@ -144,12 +148,15 @@ def _end_role(actor: User, row, action: str, user_id: int, **place) -> Optional[
 
 
 def add_initiator(actor: User, organisation: Organisation, address: str, language: str) -> str:
-    """Make the account with ``address`` an initiator of ``organisation``, or invite the address ("added"/"invited")."""
+    """Make the account with ``address`` an initiator of ``organisation``, or invite the address ("added"/"invited").
+
+    As for :func:`add_moderator`, an account whose address was never confirmed counts as none.
+    """
     from flask_babel import gettext as _
 
     user = by_email(address)
-    if user is None:
-        return _invite(actor, address, "initiator", language, organisation=organisation)
+    if user is None or not user.is_confirmed:
+        return _invite(actor, address, "initiator", language, organisation=organisation, unconfirmed=user is not None)
     session = db.session()
     if session.exec(select(OrganisationMember.id).where(OrganisationMember.user_id == user.id,
                                                         OrganisationMember.organisation_id == organisation.id)).first():
@@ -170,7 +177,7 @@ def remove_initiator(actor: User, organisation: Organisation, user_id: int) -> O
 
 
 def _invite(actor: User, address: str, role: str, language: str, *, project: Optional[Project] = None,
-            organisation: Optional[Organisation] = None) -> str:
+            organisation: Optional[Organisation] = None, unconfirmed: bool = False) -> str:
     from flask_babel import gettext as _
 
     from ..accounts.tokens import make_token
@@ -191,7 +198,7 @@ def _invite(actor: User, address: str, role: str, language: str, *, project: Opt
     mail.send(address, "invitation", language, role=role, project=project, organisation=organisation,
               inviter=actor, days=current_app.config.get("INVITATION_DAYS", INVITATION_DAYS),
               link=mail.link("roles.invitation", language, token=token))
-    return "invited"
+    return "invited_unconfirmed" if unconfirmed else "invited"
 
 
 def withdraw_invitation(actor: User, invitation: Invitation) -> None:
@@ -200,6 +207,16 @@ def withdraw_invitation(actor: User, invitation: Invitation) -> None:
     db.session().add(invitation)
     audit.record(actor, "role.withdraw_invitation", "invitation", invitation.id, project_id=invitation.project_id,
                  organisation_id=invitation.organisation_id, email=invitation.email)
+
+
+def unconfirmed_addresses(invitations: list[Invitation]) -> set[str]:
+    """The address keys among ``invitations`` held by an account that never confirmed its address (one query):
+    the staff pages say so, and accepting the invitation replaces that account."""
+    keys = {invitation.email_key for invitation in invitations}
+    if not keys:
+        return set()
+    return set(db.session().exec(select(User.email_key).where(col(User.email_key).in_(keys),
+                                                              col(User.email_confirmed_at).is_(None))).all())
 
 
 def invitation_status(token: str) -> tuple[Optional[Invitation], str]:
@@ -232,6 +249,9 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
     """Create a confirmed account for the invitation's address (its link proves the address) and
     give it the invitation's role, in the caller's transaction.
 
+    An account that holds the address without ever having confirmed it is deleted first: whoever
+    registered it chose its password, and nothing shows that this was the address's owner.
+
     The username follows the rules of registration: not taken, not looking like the site's
     name, an office or a staff member's name. Raises :class:`RoleError` (field "username")
     otherwise, and when the address got an account meanwhile (field "").
@@ -241,10 +261,11 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
 
     from ..accounts.models import normalise_key
     from ..accounts.passwords import hash_password
-    from ..accounts.services import _drop_expired_holders, name_is_reserved
+    from ..accounts.services import _drop_expired_holders, drop_unconfirmed_holder, name_is_reserved
 
     session = db.session()
     _drop_expired_holders(username, invitation.email)
+    drop_unconfirmed_holder(invitation.email)  # the link proves the address; an unconfirmed holder may be anyone
     if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
         raise RoleError(_("This username is taken. Please choose another one."), "username")
     if name_is_reserved(username):
@@ -265,13 +286,13 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
 
 
 def accept_invitation(user: User, invitation: Invitation) -> None:
-    """Give ``user`` the invitation's role (they registered through its link, so their address is proven)."""
+    """Give ``user`` the invitation's role: the confirmed account of the invited address (logged in with it),
+    or the account just registered through the invitation's link."""
+    if not user.is_confirmed or user.email_key != invitation.email_key:
+        raise ValueError("An invitation is accepted by the confirmed account of its address only (see register_invited).")
     session = db.session()
     invitation.accepted_at = utcnow()
     session.add(invitation)
-    if user.email_key == invitation.email_key and not user.is_confirmed:
-        user.email_confirmed_at = utcnow()  # the link reached this address: it is proven
-        session.add(user)
     if invitation.role == "moderator":
         exists = session.exec(select(ProjectModerator.id).where(ProjectModerator.user_id == user.id,
                                                                 ProjectModerator.project_id == invitation.project_id)).first()
@@ -292,11 +313,14 @@ def make_admin(address: str) -> tuple[User, bool]:
     """Mark the account with ``address`` as site administrator (``flask users create-admin``).
 
     Returns the account and whether it was an administrator already. Raises :class:`RoleError`
-    when no account has this address.
+    when no account has this address, or only one that never confirmed it (whoever registered it
+    chose its password: see :func:`add_moderator`; the command replaces such an account).
     """
     user = by_email(address)
     if user is None:
         raise RoleError(f"No account has the address {address}.")
+    if not user.is_confirmed:
+        raise RoleError(f"The account with the address {address} has never confirmed it.")
     was = user.is_admin
     if not was:
         user.is_admin = True

@@ -63,6 +63,10 @@ def _added_message(outcome: str, address: str, role: str) -> str:
     if outcome == "invited":
         return _("%(email)s has no account yet. We have sent an invitation to this address. "
                  "The link in it is valid for %(days)s days.", email=address, days=_days())
+    if outcome == "invited_unconfirmed":
+        return _("An account has the address %(email)s but has never confirmed it, so it cannot get the role: "
+                 "anyone could have registered it. We have sent an invitation to this address instead. Whoever opens "
+                 "its link sets up the account anew. The link is valid for %(days)s days.", email=address, days=_days())
     if role == "moderator":
         return _("%(email)s is now a moderator of this project. We have told them by email.", email=address)
     return _("%(email)s is now an initiator of this organisation. We have told them by email.", email=address)
@@ -71,7 +75,8 @@ def _added_message(outcome: str, address: str, role: str) -> str:
 def _people_page(kind: str, place, people, invitations, form, status: int = 200):
     """The moderators of a project or the initiators of an organisation, with the form to add one."""
     return render("roles/people.html", status=status if not form.errors else 422, kind=kind, place=place,
-                  people=people, invitations=invitations, form=form)
+                  people=people, invitations=invitations, form=form,
+                  unconfirmed=services.unconfirmed_addresses(invitations))
 
 
 def _added(form: AddPersonForm, add, place, role: str, mode: LanguageMode) -> bool:
@@ -183,9 +188,11 @@ def invitation(mode: LanguageMode, token: str):
         return _invalid_invitation(state)
     account = services.by_email(found.email)
     place = _place_of(found)
-    if account is not None:
+    if account is not None and account.is_confirmed:
         return _accept(found, account, place, mode)
-    if current_user.is_authenticated:  # someone else's session: they log out first
+    # No account, or one that never confirmed the address (anyone may have registered it): the link
+    # proves the address, so its owner sets up a fresh account here, which replaces such a one.
+    if current_user.is_authenticated and (account is None or current_user.id != account.id):
         return _invitation_page(found, place, "other_account", 403 if request.method == "POST" else 200)
     form = InvitationRegisterForm(invited_email=found.email)
     if form.validate_on_submit():
