@@ -166,7 +166,8 @@ def staff_states(app):
 @pytest.fixture(scope="session", autouse=True)
 def conduct_states(app):
     """Blocking and discussion rules (a11y/pages.py ``conduct_pages``): a participant blocked from the Smart City
-    project who wrote there, and the cycling project's own rules (German only) with automatic hiding on."""
+    project who wrote there, a block of the playgrounds project that outlived its person's account, and the
+    cycling project's own rules (German only) with automatic hiding on."""
     from datetime import UTC, datetime, timedelta
 
     from sqlmodel import Session, select
@@ -193,6 +194,10 @@ def conduct_states(app):
                             body="Das ist alles Unsinn, und alle hier sind Idioten."))
         session.add(PersonBlock(user_id=person.id, project_id=city.id, created_at=now, ends_at=now + timedelta(days=30),
                                 reason="Beleidigungen anderer Teilnehmender, trotz Hinweis der Moderation."))
+        playgrounds = session.exec(select(Project).where(Project.slug == "spielplaetze")).one()
+        session.add(PersonBlock(user_id=None, project_id=playgrounds.id, created_at=now - timedelta(days=2),
+                                person_name="Gelöschte Gegnerin", person_key="0" * 64, name_key="1" * 64,
+                                reason="Drohungen gegen andere Teilnehmende."))  # the person deleted their account since
         session.add(DiscussionRules(project_id=cycling.id, language="de", body=(
             "Bleiben Sie **sachlich und freundlich**. Es geht um das Radverkehrskonzept.\n\n"
             "- Keine Beleidigungen\n- Keine Werbung\n- Keine Daten anderer Menschen")))

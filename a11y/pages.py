@@ -172,8 +172,8 @@ def invitation_pages(session: Session) -> list[Page]:
 
 
 def role_pages() -> list[Page]:
-    """The staff overview, who moderates a project and who runs an organisation, the audit log: as the
-    role that sees each, filled, empty and in error."""
+    """The staff overview, who moderates a project and who runs an organisation, the audit logs (a project's,
+    an organisation's, the site's): as the role that sees each, filled, empty and in error."""
     moderators, log = "/staff/projects/smart-city/moderators", "/staff/projects/smart-city/audit"
     initiator, admin = STAFF["initiator"], STAFF["admin"]
     return [
@@ -186,6 +186,9 @@ def role_pages() -> list[Page]:
         Page("staff area, administrator", "/staff/", user=admin),
         Page("moderators, none yet", f"/staff/projects/{DRAFT_PROJECT}/moderators", user=admin),
         Page("audit log, empty", f"/staff/projects/{DRAFT_PROJECT}/audit", user=admin),
+        Page("organisation's audit log", "/staff/organisations/eichbrunn/audit", user=initiator),
+        Page("organisation's audit log, empty", f"/staff/organisations/{EMPTY_ORGANISATION}/audit", user=admin),
+        Page("site audit log", "/staff/audit", user=admin),
         Page("initiators", "/staff/organisations/eichbrunn/initiators", user=admin),
         Page("initiators, none yet", f"/staff/organisations/{EMPTY_ORGANISATION}/initiators", user=admin),
         Page("initiators with errors", "/staff/organisations/eichbrunn/initiators", user=admin, submit=True),
@@ -229,6 +232,8 @@ def conduct_pages(session: Session) -> list[Page]:
         Page("blocked people", f"{people}/blocked", user=STAFF["moderator"]),
         Page("moderation settings", "/staff/projects/smart-city/moderation/settings", user=STAFF["initiator"]),
         Page("blocked people, none", "/staff/projects/radverkehr/people/blocked", user=STAFF["initiator"]),
+        Page("blocked people, a deleted account's block", "/staff/projects/spielplaetze/people/blocked",
+             user=STAFF["moderator"]),
         Page("block a person, already blocked, as an administrator", f"{people}/{blocked.id}/block", user=STAFF["admin"]),
         Page("block a person, refused: the project's staff", f"{people}/{moderator.id}/block", user=STAFF["admin"]),
         Page("chapter, as a blocked participant", f"/projects/smart-city/chapters/{chapter}", user=BLOCKED),

@@ -46,12 +46,12 @@ def entries(session, **where) -> list[AuditEntry]:
 
 
 def add_entries(app, project_id: int, rows: list[tuple]) -> None:
-    """Entries (actor name, action, minutes ago, reason) straight in the database, for the page."""
+    """Entries (actor: an account or "system", action, minutes ago, reason) straight in the database, for the page."""
     with Session(app.extensions["db_engine"]) as session:
         for actor, action, minutes, reason in rows:
-            session.add(AuditEntry(actor_name=actor, action=action, object_type="project", object_id=project_id,
-                                   project_id=project_id, reason=reason,
-                                   created_at=utcnow() - timedelta(minutes=minutes)))
+            session.add(AuditEntry(actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", actor),
+                                   action=action, object_type="project", object_id=project_id,
+                                   project_id=project_id, reason=reason, created_at=utcnow() - timedelta(minutes=minutes)))
         session.commit()
 
 
@@ -121,8 +121,9 @@ def test_an_empty_log_says_so(app, draft):
 
 
 def test_the_log_lists_newest_first_in_a_table_with_caption_and_headers(app, draft):
-    add_entries(app, draft.id, [("Anna Admin", "role.add_moderator", 30, ""),
-                                ("Max Moderator", "comment.block", 5, "Beleidigung"),
+    anna, max_ = make_user(app, name=f"Anna Admin {secrets.token_hex(2)}"), make_user(app, name=f"Max Moderator {secrets.token_hex(2)}")
+    add_entries(app, draft.id, [(anna, "role.add_moderator", 30, ""),
+                                (max_, "comment.block", 5, "Beleidigung"),
                                 ("system", "comment.auto_hide", 10, "")])
     response = log_page(app, draft.slug)
     html = soup(response)
@@ -130,78 +131,85 @@ def test_the_log_lists_newest_first_in_a_table_with_caption_and_headers(app, dra
     assert table.caption.get_text(strip=True) == "3 Einträge"
     assert [th.get_text(strip=True) for th in table.select("thead th")] == ["Wann", "Wer", "Was", "Woran", "Begründung"]
     assert all(th["scope"] == "col" for th in table.select("thead th"))
-    assert column(response, 1) == ["Max Moderator", "System (automatisch)", "Anna Admin"]
+    assert column(response, 1) == [max_.username, "System (automatisch)", anna.username]
     assert column(response, 2) == ["Kommentar gesperrt", "Kommentar nach Meldungen ausgeblendet", "Moderation hinzugefügt"]
     assert column(response, 4) == ["Beleidigung", "keine angegeben", "keine angegeben"]
     when = table.select_one("tbody tr td time")
     assert when["datetime"].endswith(("+01:00", "+02:00")) and "Uhr" in when.get_text()  # Berlin time
 
 
-def test_filters_by_action_and_person_with_a_plain_form(app, draft):
-    add_entries(app, draft.id, [("Anna Admin", "role.add_moderator", 3, ""),
-                                ("Max Moderator", "comment.block", 2, "Beleidigung"),
-                                ("Max Moderator", "comment.restore", 1, "")])
+def test_filters_by_action_and_person_with_a_plain_form_offering_only_what_occurs(app, draft):
+    anna, max_ = make_user(app, name=f"Anna Admin {secrets.token_hex(2)}"), make_user(app, name=f"Max Moderator {secrets.token_hex(2)}")
+    add_entries(app, draft.id, [(anna, "role.add_moderator", 3, ""),
+                                (max_, "comment.block", 2, "Beleidigung"),
+                                (max_, "comment.restore", 1, "")])
     html = soup(log_page(app, draft.slug))
     form = html.select_one("main form")
     assert form["method"] == "get" and form.select_one("button[type=submit]") is not None
     assert form.find("label", attrs={"for": "action"}) and form.find("label", attrs={"for": "person"})
-    assert [o["value"] for o in form.select("#person option")] == ["", "Anna Admin", "Max Moderator"]
-    assert "comment.block" in [o["value"] for o in form.select("#action option")]
+    assert [(o["value"], o.get_text()) for o in form.select("#person option")] == [
+        ("", "Alle Personen"), (f"u{anna.id}", anna.username), (f"u{max_.id}", max_.username)]
+    # Only actions that occur in this log are offered (security report N4, staff report S2).
+    assert [o["value"] for o in form.select("#action option")] == ["", "role.add_moderator", "comment.block",
+                                                                   "comment.restore"]
 
-    by_person = log_page(app, draft.slug, person="Max Moderator")
+    by_person = log_page(app, draft.slug, person=f"u{max_.id}")
     assert column(by_person, 2) == ["Kommentar wiederhergestellt", "Kommentar gesperrt"]
-    assert soup(by_person).select_one("#person option[selected]")["value"] == "Max Moderator"
+    assert soup(by_person).select_one("#person option[selected]")["value"] == f"u{max_.id}"
     assert soup(by_person).select_one("caption").get_text(strip=True) == "2 Einträge passen zur Auswahl"
-    both = log_page(app, draft.slug, person="Max Moderator", action="comment.block")
+    both = log_page(app, draft.slug, person=f"u{max_.id}", action="comment.block")
     assert column(both, 4) == ["Beleidigung"]
-    nothing = log_page(app, draft.slug, person="Anna Admin", action="comment.block")
+    nothing = log_page(app, draft.slug, person=f"u{anna.id}", action="comment.block")
     assert "Keine Einträge passen zu dieser Auswahl." in soup(nothing).find("main").get_text()
-    # Values no form offers are ignored: the whole log.
-    assert len(column(log_page(app, draft.slug, person="Mallory", action="drop table", page="x"), 1)) == 3
+    # Values no form offers lead to the whole log, at its one address.
+    odd = log_page(app, draft.slug, person="Mallory", action="drop table", page="x")
+    assert odd.status_code == 303 and odd.headers["Location"] == f"/de/staff/projects/{draft.slug}/audit"
 
 
 def test_fifty_entries_a_page_with_a_pager_that_keeps_the_filter(app, draft):
-    add_entries(app, draft.id, [("Max Moderator", "comment.review", minute, "") for minute in range(60)]
-                + [("Anna Admin", "role.add_moderator", 100, "")])
-    first = log_page(app, draft.slug, person="Max Moderator")
+    max_, anna = make_user(app, name=f"Max {secrets.token_hex(2)}"), make_user(app, name=f"Anna {secrets.token_hex(2)}")
+    add_entries(app, draft.id, [(max_, "comment.review", minute, "") for minute in range(60)]
+                + [(anna, "role.add_moderator", 100, "")])
+    first = log_page(app, draft.slug, person=f"u{max_.id}")
     assert len(column(first, 1)) == 50
     pager = soup(first).select_one("nav.comment-pages")
     assert "Seite 1 von 2" in pager.get_text()
     next_link = pager.select_one("a[rel=next]")["href"]
-    assert "person=Max+Moderator" in next_link and "page=2" in next_link
-    second = log_page(app, draft.slug, person="Max Moderator", page="2")
+    assert f"person=u{max_.id}" in next_link and "page=2" in next_link
+    second = log_page(app, draft.slug, person=f"u{max_.id}", page="2")
     assert len(column(second, 1)) == 10 and "Seite 2 von 2" in soup(second).title.get_text()
     assert soup(second).select_one("nav.comment-pages a[rel=prev]") is not None
-    assert len(column(log_page(app, draft.slug, page="99"), 1)) == 11  # past the end: the last page
+    past = log_page(app, draft.slug, page="99")  # past the end: the last page, at its own address
+    assert past.status_code == 303 and past.headers["Location"] == f"/de/staff/projects/{draft.slug}/audit?page=2"
 
 
-def test_a_comment_acted_on_links_to_the_comment(app, session):
+def test_a_comment_acted_on_links_to_its_moderation_page(app, session):
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     comment = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.author_id.is_not(None),
                                                  Comment.parent_id.is_(None))).first()
-    actor = f"Prüferin {secrets.token_hex(3)}"
-    with Session(app.extensions["db_engine"]) as writer:
-        writer.add(AuditEntry(actor_name=actor, action="comment.review", object_type="comment",
-                              object_id=comment.id, project_id=project.id))
-        writer.commit()
-    response = log_page(app, "smart-city", person=actor)
+    actor = make_user(app, name=f"Prüferin {secrets.token_hex(3)}")
+    add_comment_entry(app, actor, "comment.review", comment, project)
+    response = log_page(app, "smart-city", person=f"u{actor.id}")
     link = soup(response).select_one("main tbody a")
-    assert link["href"] == f"/de/projects/smart-city/comments/{comment.id}"
+    assert link["href"] == f"/de/staff/projects/smart-city/moderation/comments/{comment.id}"
     assert link.get_text().startswith(f"Kommentar von {comment.author.username} vom ")
-    assert app.test_client().get(link["href"]).status_code == 302  # the permalink leads to the comment
+
+
+def add_comment_entry(app, actor, action, comment, project, **fields) -> None:
+    with Session(app.extensions["db_engine"]) as writer:
+        writer.add(AuditEntry(actor_id=actor.id, actor_name=actor.username, action=action, object_type="comment",
+                              object_id=comment.id, project_id=project.id, **fields))
+        writer.commit()
 
 
 def test_a_block_shows_the_reason_chosen_from_the_list_and_the_words_given(app, session):
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     comment = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.parent_id.is_(None))).first()
-    actor = f"Sperrerin {secrets.token_hex(3)}"
-    with Session(app.extensions["db_engine"]) as writer:
-        for minutes, text in ((2, ""), (1, "Link zu einem Kreditportal")):
-            writer.add(AuditEntry(actor_name=actor, action="comment.block", object_type="comment", object_id=comment.id,
-                                  project_id=project.id, reason=text, details='{"reason_key": "spam"}',
-                                  created_at=utcnow() - timedelta(minutes=minutes)))
-        writer.commit()
-    response = log_page(app, "smart-city", person=actor)
+    actor = make_user(app, name=f"Sperrerin {secrets.token_hex(3)}")
+    for minutes, text in ((2, ""), (1, "Link zu einem Kreditportal")):
+        add_comment_entry(app, actor, "comment.block", comment, project, reason=text, details='{"reason_key": "spam"}',
+                          created_at=utcnow() - timedelta(minutes=minutes))
+    response = log_page(app, "smart-city", person=f"u{actor.id}")
     assert column(response, 4) == ["Werbung oder Spam: Link zu einem Kreditportal", "Werbung oder Spam"]
 
 
@@ -216,3 +224,116 @@ def test_the_log_shows_the_roles_pages_actions(app, session, draft):
     response = client.get(f"/de/staff/projects/{draft.slug}/audit")
     assert column(response, 1) == [initiator.username]
     assert column(response, 3) == [f"Person: {person.username}"]
+
+
+# The organisation's and the site's logs (security report N4, staff report S2) ----------------------------
+
+def staff_client(app, user):
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def post_with_token(client, url, data, page=None):
+    from tests.support import csrf_token
+
+    return client.post(url, data={"csrf_token": csrf_token(client.get(page or url)), **data})
+
+
+def test_what_belongs_to_no_project_is_in_the_organisation_and_site_logs(app, session):
+    admin = make_user(app, role="admin")
+    admin_client = staff_client(app, admin)
+    newcomer, chief = make_user(app), make_user(app)
+    initiators = "/de/staff/organisations/eichbrunn-mobilitaet/initiators"
+    assert post_with_token(admin_client, initiators, {"email": newcomer.email}).status_code == 303
+    assert post_with_token(admin_client, f"{initiators}/{newcomer.id}/remove", {}, page=initiators).status_code == 303
+    assert app.test_cli_runner().invoke(args=["users", "create-admin", chief.email]).exit_code == 0
+    organisation_log = admin_client.get("/de/staff/organisations/eichbrunn-mobilitaet/audit")
+    mine = [row for row in zip(column(organisation_log, 2), column(organisation_log, 3), strict=True)
+            if newcomer.username in row[1]]
+    assert mine == [("Mitglied des Projektteams entfernt", f"Person: {newcomer.username}"),
+                    ("Mitglied des Projektteams hinzugefügt", f"Person: {newcomer.username}")]
+    assert "Zur Administration ernannt" not in column(organisation_log, 2)  # the site's, not the organisation's
+    site_log = admin_client.get("/de/staff/audit")
+    assert ("Zur Administration ernannt", f"Person: {chief.username}") in zip(column(site_log, 2), column(site_log, 3),
+                                                                             strict=True)
+    assert f"Person: {newcomer.username}" in column(site_log, 3)
+    # The initiators of the organisation read its log; those of another, and moderators, do not.
+    from tests.support import make_user as new
+
+    their_initiator = staff_client(app, new(app, role="initiator", project="radverkehr"))
+    assert their_initiator.get("/de/staff/organisations/eichbrunn-mobilitaet/audit").status_code == 200
+    assert their_initiator.get("/de/staff/organisations/eichbrunn/audit").status_code == 403
+    assert their_initiator.get("/de/staff/audit").status_code == 403
+
+
+def test_a_site_wide_block_is_in_every_projects_log_and_filters_offer_only_what_can_match(app, session):
+    admin_client = staff_client(app, make_user(app, role="admin"))
+    person = make_user(app, name=f"Überall {secrets.token_hex(3)}")
+    smart_city = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = smart_city.document.chapters[0]
+    comment = Comment(project_id=smart_city.id, chapter_id=chapter.id, author_id=person.id, body="Hallo")
+    session.add(comment)
+    session.commit()
+    block = f"/de/staff/projects/smart-city/people/{person.id}/block"
+    assert post_with_token(admin_client, block, {"scope": "site", "duration": "forever",
+                                                 "reason": "Hetze überall"}).status_code == 303
+    for slug in ("smart-city", "radverkehr"):
+        log = admin_client.get(f"/de/staff/projects/{slug}/audit", query_string={"action": "person.block"})
+        assert f"Person: {person.username}" in column(log, 3), slug
+    radverkehr = soup(admin_client.get("/de/staff/projects/radverkehr/audit"))
+    offered = [o["value"] for o in radverkehr.select("#action option")]
+    assert "person.block" in offered and "role.add_initiator" not in offered and "role.make_admin" not in offered
+    assert f"Person: {person.username}" in column(staff_client(app, make_user(app, role="admin")).get("/de/staff/audit"), 3)
+
+
+# What outlives an account or a deleted item (security report N5, and every delete) -----------------------
+
+def test_a_deleted_staff_members_entries_keep_one_pseudonym_and_their_roles_end_on_record(app, session):
+    from tests.support import PASSWORD, csrf_token
+
+    moderator = make_user(app, role="moderator", name=f"Nora Neumod {secrets.token_hex(2)}")
+    client = staff_client(app, moderator)
+    smart_city = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    comment = Comment(project_id=smart_city.id, chapter_id=smart_city.document.chapters[0].id,
+                      author_id=make_user(app).id, body=f"Werbung {secrets.token_hex(2)}")
+    session.add(comment)
+    session.commit()
+    item = f"/de/staff/projects/smart-city/moderation/comments/{comment.id}"
+    assert post_with_token(client, f"{item}/note", {"note-text": "Schon wieder Werbung"}, item).status_code == 303
+    assert post_with_token(client, f"{item}/block", {"block-reason": "spam"}, item).status_code == 303
+    assert client.post("/de/account/delete", data={"csrf_token": csrf_token(client.get("/de/account/delete")),
+                                                   "current_password": PASSWORD}).status_code == 303
+    pseudonym = f"Gelöschtes Konto {moderator.id}"
+    log = log_page(app, "smart-city", person=f"d{moderator.id}")
+    assert column(log, 1) == [pseudonym, pseudonym] and column(log, 2) == ["Kommentar gesperrt",
+                                                                            "Notiz der Moderation hinzugefügt"]
+    offered = {o["value"]: o.get_text() for o in soup(log).select("#person option")}
+    assert offered[f"d{moderator.id}"] == pseudonym
+    ended = log_page(app, "smart-city", action="role.remove_moderator", person="system")
+    assert f"Person: {pseudonym}" in column(ended, 3)
+    page = staff_client(app, make_user(app, role="moderator")).get(item)
+    assert pseudonym in soup(page).main.get_text()  # the note, under the same name
+
+
+def test_every_delete_is_logged_before_the_row_goes_and_stays_readable(app, session, draft):
+    from webapp.accounts.models import User
+    from webapp.documents.services import delete_chapter, delete_paragraph
+    from webapp.projects.services import delete_project
+
+    admin = make_user(app, role="admin")
+    chapter_title = draft.document.chapters[1].localized("de").text.title
+    project_title = draft.localized("de").text.title
+    with app.test_request_context("/de/"), db.transaction():
+        actor = db.session().get(User, admin.id)
+        found = db.session().get(Project, draft.id)
+        delete_paragraph(actor, found.document.chapters[0].paragraphs[0])
+        delete_chapter(actor, found.document.chapters[1])
+    log = log_page(app, draft.slug)
+    assert column(log, 2) == ["Kapitel gelöscht", "Absatz gelöscht"]
+    assert column(log, 3)[0] == f"Kapitel: {chapter_title}" and column(log, 3)[1].startswith("Absatz: ")
+    with app.test_request_context("/de/"), db.transaction():
+        delete_project(db.session().get(User, admin.id), db.session().get(Project, draft.id))
+    organisation_log = staff_client(app, admin).get("/de/staff/organisations/eichbrunn/audit")
+    assert ("Projekt gelöscht", f"Projekt: {project_title}") in zip(column(organisation_log, 2),
+                                                                   column(organisation_log, 3), strict=True)

@@ -570,6 +570,8 @@ STAFF_PAGES = {
     (MODERATORS_URL, "Moderierende"):            (302, 403, 403, 403, 200, 403, 200),
     (INITIATORS_URL, "Projektteam"):                (302, 403, 403, 403, 403, 403, 200),
     ("/de/staff/projects/smart-city/audit", "Protokoll"): (302, 403, 403, 403, 200, 403, 200),
+    (INITIATORS_URL.rsplit("/", 1)[0] + "/audit", "Protokoll"): (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/audit", "Protokoll der ganzen Website"): (302, 403, 403, 403, 403, 403, 200),
 }
 
 

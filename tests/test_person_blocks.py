@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -307,9 +308,10 @@ def test_a_moderator_cannot_block_site_wide_an_administrator_can(app, client, se
     assert response.status_code == 403
     assert "on this website, with no end date. Reason: Hetze" in response.get_data(as_text=True)
 
-    # Only administrators end a site-wide block.
+    # Only administrators end a site-wide block; moderators read it.
     sign_in(client, moderator)
-    assert "Hetze" not in soup(client.get(blocks_url())).main.get_text()
+    site_entry = soup(client.get(blocks_url())).main.find(string=re.compile("Hetze")).find_parent("li", class_=None)
+    assert site_entry.find("form") is None
     end = f"/de/staff/projects/smart-city/people/blocks/{row.id}/end"
     assert client.post(end, data={"csrf_token": csrf_token(client.get(blocks_url()))}).status_code == 403
     assert blocks_of(session, person)[-1].ended_at is None
@@ -403,15 +405,20 @@ def test_blocks_are_read_once_per_request_not_per_comment(app, client, session, 
     assert len([s for s in statements if "FROM person_block" in s]) == 1
 
 
-def test_blocked_people_are_listed_with_site_wide_ones_for_administrators_only(app, client, session, person):
+def test_site_wide_blocks_are_listed_in_every_project_and_only_administrators_end_them(app, client, session, person):
+    """Moderators are not told "nobody is blocked" while a site-wide block keeps someone out (staff report M6)."""
     admin = app.test_client()
     sign_in(admin, make_user(app, role="admin"))
     send_block(admin, person, scope="site", reason="Überall")
-    sign_in(client, make_user(app, role="moderator"))
-    assert "Überall" not in soup(client.get(blocks_url())).main.get_text()
-    listing = soup(admin.get(blocks_url()))
-    assert "Überall" in listing.main.get_text() and "On the whole website" not in listing.main.get_text()
-    assert "Auf der ganzen Website" in listing.main.get_text()
+    for slug in ("smart-city", "radverkehr"):
+        sign_in(client, make_user(app, role="moderator", project=slug))
+        listing = soup(client.get(blocks_url(slug)))
+        entry = listing.find("bdi", string=person.username).find_parent("li")
+        assert "Überall" in entry.get_text() and "Auf der ganzen Website" in entry.get_text()
+        assert entry.find("button") is None and "Nur die Administration kann diese Sperre beenden" in entry.get_text()
+        listing = soup(admin.get(blocks_url(slug)))
+        entry = listing.find("bdi", string=person.username).find_parent("li")
+        assert "Sperre beenden" in entry.find("button").get_text()
 
 
 def test_end_needs_a_post_with_a_valid_token(app, client, session, moderator, blocked):
@@ -484,3 +491,87 @@ def test_every_link_in_the_block_mails_opens_in_every_mode(app, session, moderat
             parts = urlsplit(url)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             assert reader.get(target, follow_redirects=True).status_code == 200, f"{url} in {message['Subject']!r}"
+
+
+# Deleting the account does not lift a block (security report N3) ---------------------------------
+
+def delete_own_account(client) -> None:
+    from tests.support import PASSWORD
+
+    url = "/de/account/delete"
+    response = client.post(url, data={"csrf_token": csrf_token(client.get(url)), "current_password": PASSWORD})
+    assert response.status_code == 303
+
+
+def register_again(app, email: str, username: str):
+    """Register through the form and confirm by the mailed link; the client, logged in, and the answer."""
+    from tests.support import PASSWORD, link_in
+
+    client = app.test_client()
+    page = client.get("/de/account/register")
+    response = client.post("/de/account/register", data={
+        "csrf_token": csrf_token(page), "username": username, "email": email, "password": PASSWORD,
+        "password_repeat": PASSWORD, "accept_terms": "y"})
+    if response.status_code != 303:
+        return client, response
+    path = link_in(mails_to(app, email)[-1])
+    client.post(path, data={"csrf_token": csrf_token(client.get(path))})
+    response = client.post("/de/account/login", data={"csrf_token": csrf_token(client.get("/de/account/login")),
+                                                      "email": email, "password": PASSWORD})
+    assert response.status_code == 303
+    return client, response
+
+
+def test_a_block_outlives_the_account_and_holds_for_the_address_and_the_name(app, client, session, person, moderator):
+    admin = app.test_client()
+    sign_in(admin, make_user(app, role="admin"))
+    assert send_block(admin, person, scope="site", duration="forever", reason="Immer wieder").status_code == 303
+    [block] = blocks_of(session, person)
+    sign_in(client, person)
+    delete_own_account(client)
+    session.expire_all()
+    kept = session.get(PersonBlock, block.id)
+    assert kept is not None and kept.user_id is None and kept.person_name == person.username
+    assert person.email not in (kept.person_key or "")  # a keyed hash, not the address
+    # The staff still see who is blocked, and why.
+    staff = app.test_client()
+    sign_in(staff, moderator)
+    listing = soup(staff.get(blocks_url())).main.get_text(" ", strip=True)
+    assert person.username in listing and "Immer wieder" in listing and "Konto gelöscht" in listing
+    # The same name is not free; the same address gets a new account that is blocked at once.
+    _client, refused = register_again(app, person.email, person.username)
+    assert refused.status_code == 422 and "Benutzername ist schon vergeben" in soup(refused).main.get_text()
+    again, response = register_again(app, person.email, f"Neu {secrets.token_hex(3)}")
+    assert response.status_code == 303
+    chapter = f"/de/projects/smart-city/chapters/{CHAPTERS['smart-city']}"
+    page = again.get(chapter)
+    answer = again.post(f"{chapter}/comments", data={"csrf_token": csrf_token(page), "body": "Ich bin wieder da."})
+    assert answer.status_code == 403
+    assert "Immer wieder" in soup(again.get(chapter)).main.get_text()
+    session.expire_all()
+    assert session.get(PersonBlock, block.id).user_id is not None
+
+
+def test_a_block_that_ended_frees_the_address_and_the_name(app, client, session, person, blocked, monkeypatch):
+    delete_own_account(client)
+    later = blocked.ends_at + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    again, response = register_again(app, person.email, person.username)
+    assert response.status_code == 303
+    chapter = f"/de/projects/smart-city/chapters/{CHAPTERS['smart-city']}"
+    assert soup(again.get(chapter)).select_one("#comment-form") is not None
+
+
+def test_a_deleted_accounts_number_is_never_given_again(app, session):
+    from webapp.accounts.models import User
+
+    first = make_user(app)
+    with app.app_context():
+        from sqlmodel import Session
+
+        from webapp import db
+        from webapp.accounts.services import delete_account
+
+        with Session(db.engine()), db.transaction():
+            delete_account(db.session().get(User, first.id))
+    assert make_user(app).id > first.id

@@ -110,23 +110,41 @@ def staff_links(response) -> dict[str, list[str]]:
 
 
 def test_the_overview_shows_each_role_what_it_may_do(app, draft):
-    admin = staff_links(logged_in(app, make_user(app, role="admin")).get("/en/staff/"))
-    assert admin["Eichbrunn Smart City Strategy"] == ["Moderation queue", "Moderators", "Audit log"]
-    assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["Initiators"]  # every organisation
+    """Every staff page is reached from the overview by the roles that may use it (staff report S1)."""
+    everything = ["Moderation queue", "Blocked people", "Moderation settings", "Moderators", "Audit log"]
+    admin_client = logged_in(app, make_user(app, role="admin"))
+    admin = staff_links(admin_client.get("/en/staff/"))
+    assert admin["Eichbrunn Smart City Strategy"] == everything
+    assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["Initiators", "Audit log"]  # every organisation
     assert any("Radverkehr" in title or "cycling" in title.lower() for title in admin)
+    assert soup(admin_client.get("/en/staff/")).find("a", string="Site audit log")["href"] == "/en/staff/audit"
 
     initiator = logged_in(app, make_user(app, role="initiator"))
     cards = staff_links(initiator.get("/en/staff/"))
-    assert cards["Eichbrunn Smart City Strategy"] == ["Moderation queue", "Moderators", "Audit log"]
-    assert not any("Initiators" in links for links in cards.values())  # only administrators add initiators
+    assert cards["Eichbrunn Smart City Strategy"] == everything
+    assert cards["Stadt Eichbrunn"] == ["Audit log"]  # their organisation's log; only administrators add initiators
+    assert "Stadt Eichbrunn – Amt für Mobilität" not in cards  # another organisation
     assert not any("cycling" in title.lower() for title in cards)  # another organisation's project
     page = initiator.get("/en/staff/")
     assert "not published yet" in main_text(page)  # the draft: theirs to author
     assert f"/en/staff/projects/{draft}/moderators" in page.get_data(as_text=True)
+    assert "Site audit log" not in main_text(page)
 
     moderator = logged_in(app, make_user(app, role="moderator"))
     cards = staff_links(moderator.get("/en/staff/"))
-    assert cards == {"Eichbrunn Smart City Strategy": ["Moderation queue"]}
+    assert cards == {"Eichbrunn Smart City Strategy": ["Moderation queue", "Blocked people"]}
+
+
+def test_the_overview_counts_what_needs_review_per_project(app, session):
+    from webapp.comments.models import Comment
+
+    moderator = logged_in(app, make_user(app, role="moderator"))
+    card = soup(moderator.get("/en/staff/")).select_one("main .card")
+    waiting = session.exec(select(Comment).where(Comment.project_id == project(session).id, Comment.deleted_at.is_(None),
+                                                 Comment.blocked_at.is_(None))).all()
+    count = sum(1 for c in waiting if c.open_report_count or c.hidden_at)
+    expected = f"{count} comments need review" if count != 1 else "1 comment needs review"
+    assert expected in card.get_text(" ", strip=True) if count else "Nothing needs review" in card.get_text()
 
 
 def test_the_overview_hides_drafts_from_those_who_only_moderate_them(app, session, draft):

@@ -29,6 +29,7 @@ REASONS = {
     "admin": _l("Only administrators can do this."),
     "initiator": _l("Only the initiators of this project and administrators can do this."),
     "moderator": _l("Only the moderators and initiators of this project can do this."),
+    "organisation": _l("Only the initiators of this organisation and administrators can do this."),
     "staff": _l("This page is for the staff of this site: administrators, initiators and moderators."),
 }
 
@@ -138,6 +139,17 @@ def may_see_audit_log(user, project) -> Decision:
     return may_author(user, project)
 
 
+def may_see_organisation_log(user, organisation) -> Decision:
+    """Read an organisation's audit log (its initiators, invitations, deleted projects): its initiators, administrators."""
+    decision = _signed_in(user)
+    if not decision:
+        return decision
+    roles = roles_of(user)
+    if roles.is_admin or organisation.id in roles.initiator_of:
+        return ALLOWED
+    return Decision(False, "organisation")
+
+
 def may_manage_initiators(user) -> Decision:
     """Add initiators to organisations (and invite them): administrators."""
     return may_administer(user)
@@ -208,4 +220,5 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         may_moderate=may_moderate, may_author=may_author, may_see_audit_log=may_see_audit_log,
         may_manage_moderators=may_manage_moderators, may_administer=may_administer, is_staff=is_staff,
+        may_see_organisation_log=may_see_organisation_log,
         staff_badges=staff_badges)

@@ -46,7 +46,12 @@ class User(UserMixin, SQLModel, table=True):
     """A registered person. Deleting the row removes their personal data; comments stay anonymous."""
 
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
-    __table_args__ = (CheckConstraint("report_mail IN ('each', 'digest', 'none')", name="user_report_mail"),)
+    __table_args__ = (
+        CheckConstraint("report_mail IN ('each', 'digest', 'none')", name="user_report_mail"),
+        # SQLite would otherwise give a deleted account's number to the next one (security report N3):
+        # tokens, audit entries and blocks name accounts by number.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=40)

@@ -71,7 +71,7 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
 
     session = db.session()
     _drop_expired_holders(username, email)
-    if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
+    if name_is_taken(username):
         raise AccountError(_("This username is taken. Please choose another one."), "username")
     if name_is_reserved(username):
         raise AccountError(_("This name looks like the name of this site or of its moderation. "
@@ -91,8 +91,26 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
             _tell_owner_of_attempt(email)
             return None
         raise AccountError(_("This username is taken. Please choose another one."), "username") from None
+    claim_blocks(user)
     send_confirmation(user)
     return user
+
+
+def name_is_taken(username: str) -> bool:
+    """Whether an account has this username (compared by its key), or a block of a deleted account still
+    reserves it (security report N3: a blocked person does not come back under their own name)."""
+    from ..moderation.people import name_is_held
+
+    key = normalise_key(username)
+    return db.session().exec(select(User.id).where(User.username_key == key)).first() is not None or name_is_held(key)
+
+
+def claim_blocks(user: User) -> None:
+    """A new account, or a newly confirmed address: blocks that still hold for a deleted account of this address
+    hold for it (security report N3). The answer to the person is the same either way."""
+    from ..moderation.people import claim_blocks as claim
+
+    claim(user)
 
 
 def _unconfirmed_before():
@@ -206,6 +224,7 @@ def confirm(token: str) -> Optional[User]:
             session.flush()
     except IntegrityError:
         return None
+    claim_blocks(user)  # a new address may be one whose deleted account is still blocked
     return user
 
 
@@ -294,18 +313,26 @@ def delete_account(user: User) -> None:
     Its ratings go with it (the database cascades), so the comments it rated are recounted.
     Its reports of comments stay for the moderators, without the reporter (the database sets it empty).
     What a staff member wrote or did stays with the project (moderator notes, audit entries), without
-    their name: the database empties the link to the account, and the name kept beside it goes here.
+    their name but under a stable pseudonym, "deleted account 7" (the account's number), so one person's
+    actions still read as one person's; their roles end with an audit entry each (security report N5).
+    A block that still holds outlives the account (see :func:`webapp.moderation.people.keep_after_deletion`).
     """
     from sqlalchemy import update as sa_update
 
     from ..audit.models import AuditEntry
     from ..comments.services import rated_by, recount_ratings
     from ..moderation.models import ModeratorNote
+    from ..moderation.people import keep_after_deletion
+    from ..roles.services import end_roles_of
 
     session = db.session()
     rated = rated_by(user.id)
-    session.execute(sa_update(ModeratorNote).where(ModeratorNote.author_id == user.id).values(author_name=""))
-    session.execute(sa_update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_name=""))
+    end_roles_of(user)
+    keep_after_deletion(user)
+    session.execute(sa_update(ModeratorNote).where(ModeratorNote.author_id == user.id)
+                    .values(author_name="", former_author_id=user.id))
+    session.execute(sa_update(AuditEntry).where(AuditEntry.actor_id == user.id)
+                    .values(actor_name="", former_actor_id=user.id))
     session.delete(user)
     session.flush()
     recount_ratings(rated)

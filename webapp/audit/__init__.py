@@ -1,4 +1,4 @@
-"""The audit log: :func:`record` writes an entry in the current transaction; the log page reads them.
+"""The audit log: :func:`record` writes an entry in the current transaction; the log pages read them.
 
 Every staff action goes through a service that calls :func:`record` before the caller's
 ``db.transaction()`` commits, so an action and its entry are stored together or not at all.
@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from .. import db
 from .models import AuditEntry
 
-bp = Blueprint("audit", __name__, url_prefix="/<mode:mode>/staff/projects/<slug:slug>")
+bp = Blueprint("audit", __name__, url_prefix="/<mode:mode>/staff")
 
 #: Every action the log knows, with its name on the log page.
 ACTIONS = {
@@ -27,6 +27,7 @@ ACTIONS = {
     "role.withdraw_invitation": _l("Invitation withdrawn"),
     "role.accept_invitation": _l("Invitation accepted"),
     "role.make_admin": _l("Administrator appointed"),
+    "role.remove_admin": _l("Administrator role ended"),
     "comment.block": _l("Comment blocked"),
     "comment.restore": _l("Comment restored"),
     "comment.review": _l("Comment marked as reviewed"),

@@ -27,8 +27,12 @@ class AuditEntry(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
     actor_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    #: The acting person's username when they acted, or "system" for scheduled work and the command line.
+    #: The acting person's username when they acted, or "system" for scheduled work and the command line;
+    #: empty once their account is deleted.
     actor_name: str = Field(max_length=80)
+    #: The number the actor's account had, kept when it is deleted: the entry then reads "deleted account 7",
+    #: the same for all of that person's entries (security report N5). No foreign key: the account is gone.
+    former_actor_id: Optional[int] = None
     #: What was done: a key of ``webapp.audit.ACTIONS`` (e.g. "comment.block").
     action: str = Field(max_length=60)
     object_type: str = Field(max_length=40)

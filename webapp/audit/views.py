@@ -1,21 +1,30 @@
-"""A project's audit log page: every staff action, newest first, filtered by action and person.
+"""The audit log pages: every staff action, newest first, filtered by action and person.
 
-A plain GET form filters (it works without JavaScript); 50 entries a page. Only the project's
-initiators and administrators read it (:func:`webapp.permissions.may_see_audit_log`).
+Three logs read the same entries through one page:
+
+- a project's log (its initiators and administrators): what happened in the project, and the
+  blocks on the whole website, which keep people out of it too;
+- an organisation's log (its initiators and administrators): who was made or stopped being its
+  initiator, invited, and the projects deleted from it;
+- the site log (administrators): everything that belongs to no project, such as appointing
+  administrators, the organisations' changes and site-wide blocks.
+
+A plain GET form filters (it works without JavaScript); it offers only actions and people that
+occur in that log, so no choice can come up empty by construction. 50 entries a page.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
-from flask import request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 
 from .. import db, permissions
@@ -24,9 +33,10 @@ from ..comments.models import Comment
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..moderation.actions import BLOCK_REASON_LABELS
+from ..projects.models import Organisation, Project
 from ..projects.services import get_for_staff
 from ..templating import datetime_text
-from . import ACTIONS, bp
+from . import ACTIONS, SYSTEM, bp
 from .models import AuditEntry
 
 #: Entries on one page of the log.
@@ -42,17 +52,38 @@ OBJECT_TYPES = {
     "paragraph": _l("Paragraph"),
 }
 
+#: Actions recorded without a project although they concern every project: blocks on the whole website.
+SITE_WIDE_IN_PROJECTS = ("person.block", "person.unblock")
+
 
 @dataclass(frozen=True)
 class Row:
-    """One entry as the table shows it: the object in words, with a link where there is a page for it."""
+    """One entry as the table shows it: who in words, the object in words with a link where there is a page for it."""
 
     entry: AuditEntry
     action: str
+    who: str
     object_text: str
     object_href: Optional[str]
     #: The reason in words: the one chosen from a fixed list (a block's), then what was written.
     reason: str
+    #: The language the reason was written in (an html lang), where known.
+    reason_lang: Optional[str] = None
+
+
+@dataclass
+class Log:
+    """Which entries a log page shows, and how it names and links itself."""
+
+    condition: Any
+    title: str
+    subtitle: str
+    intro: str
+    empty: str
+    endpoint: str
+    url_args: dict = field(default_factory=dict)
+    breadcrumbs: list = field(default_factory=list)
+    project: Optional[Project] = None
 
 
 @bp.after_request
@@ -62,53 +93,151 @@ def _never_stored(response):
     return response
 
 
-def _page_number(value: str) -> int:
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
-
-
-@bp.get("/audit", endpoint="log")
+@bp.get("/projects/<slug:slug>/audit", endpoint="log")
 def log(mode: LanguageMode, slug: str):
-    """The project's audit log, newest first; ``action``, ``person`` and ``page`` come from the query."""
+    """A project's audit log, newest first; ``action``, ``person`` and ``page`` come from the query."""
     project = get_for_staff(slug)
     permissions.authorize(permissions.may_see_audit_log(current_user, project))
+    # Site-wide blocks since the project exists (the list of blocked people shows those that hold now).
+    site_wide = and_(col(AuditEntry.project_id).is_(None), col(AuditEntry.organisation_id).is_(None),
+                     col(AuditEntry.action).in_(SITE_WIDE_IN_PROJECTS), AuditEntry.created_at >= project.created_at)
+    title = project.localized(mode.key).text.title
+    crumbs = [(_("Staff area"), url_for("roles.staff"))]
+    if project.published:
+        crumbs.append((title, url_for("projects.detail", slug=project.slug)))
+    return _page(Log(
+        condition=or_(AuditEntry.project_id == project.id, site_wide), title=_("Audit log"), subtitle=title,
+        intro=_("Every action of the staff in this project: who did what, when, and the reason given. Blocks on the "
+                "whole website are listed too, as they keep people out of this project. Newest first."),
+        empty=_("No staff action has been recorded in this project yet."),
+        endpoint="audit.log", url_args={"slug": project.slug}, breadcrumbs=crumbs, project=project))
+
+
+@bp.get("/organisations/<slug:slug>/audit", endpoint="organisation_log")
+def organisation_log(mode: LanguageMode, slug: str):
+    """An organisation's log: its initiators, their invitations, its deleted projects."""
+    organisation = db.session().exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if organisation is None:
+        abort(404)
+    permissions.authorize(permissions.may_see_organisation_log(current_user, organisation))
+    return _page(Log(
+        condition=and_(AuditEntry.organisation_id == organisation.id, col(AuditEntry.project_id).is_(None)),
+        title=_("Audit log"), subtitle=organisation.name,
+        intro=_("Every action of the staff that concerns this organisation as a whole: who became or stopped being "
+                "one of its initiators, the invitations, and its projects that were deleted. What happens in each "
+                "project is in that project's log. Newest first."),
+        empty=_("No action has been recorded for this organisation yet."),
+        endpoint="audit.organisation_log", url_args={"slug": organisation.slug},
+        breadcrumbs=[(_("Staff area"), url_for("roles.staff"))]))
+
+
+@bp.get("/audit", endpoint="site_log")
+def site_log(mode: LanguageMode):
+    """The site log for administrators: every entry that belongs to no project."""
+    permissions.authorize(permissions.may_administer(current_user))
+    return _page(Log(
+        condition=col(AuditEntry.project_id).is_(None), title=_("Site audit log"), subtitle="",
+        intro=_("Every action that belongs to no single project: administrators appointed, initiators of the "
+                "organisations, blocks on the whole website, deleted projects. Newest first."),
+        empty=_("No such action has been recorded yet."),
+        endpoint="audit.site_log", breadcrumbs=[(_("Staff area"), url_for("roles.staff"))]))
+
+
+def _page(scope: Log):
+    """The log page for ``scope``: filters from the query (unknown values redirect to the plain page), one page of rows."""
     session = db.session()
-    people = [name for name in session.exec(select(AuditEntry.actor_name).where(AuditEntry.project_id == project.id)
-                                            .distinct().order_by(AuditEntry.actor_name)).all()
-              if name]  # "": a deleted account's, not a person one can filter by
-    action = request.args.get("action", "")
-    action = action if action in ACTIONS else ""
-    person = request.args.get("person", "")
-    person = person if person in people else ""
-    condition = AuditEntry.project_id == project.id
-    if action:
-        condition = condition & (AuditEntry.action == action)
-    if person:
-        condition = condition & (AuditEntry.actor_name == person)
+    actions = [key for key in ACTIONS
+               if key in set(session.exec(select(AuditEntry.action).where(scope.condition).distinct()).all())]
+    people = _people(scope.condition)
+    action, person = request.args.get("action", ""), request.args.get("person", "")
+    wanted = {"action": action if action in actions else "", "person": person if person in people else ""}
+    if (action and not wanted["action"]) or (person and not wanted["person"]):
+        return _to_page(scope, 1, wanted)  # a choice that cannot match: the log without it, at one address
+    condition = scope.condition
+    if wanted["action"]:
+        condition = and_(condition, AuditEntry.action == wanted["action"])
+    if wanted["person"]:
+        condition = and_(condition, _person_condition(wanted["person"]))
     total = session.exec(select(func.count()).select_from(AuditEntry).where(condition)).one()
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(_page_number(request.args.get("page", "")), pages)
+    asked = request.args.get("page", "")
+    page = int(asked) if asked.isdigit() and 0 < len(asked) < 7 else 1
+    if asked and (str(page) != asked or page > pages or page == 1):
+        return _to_page(scope, min(page, pages), wanted)  # one address per page
     entries = list(session.exec(select(AuditEntry).where(condition)
                                 .order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all())
-    args = {key: value for key, value in (("action", action), ("person", person)) if value}
-    return render("audit/log.html", project=project, rows=_rows(project, entries), total=total, page=page,
-                  pages=pages, args=args, actions=ACTIONS, people=people, filtered=bool(args))
+    args = {key: value for key, value in wanted.items() if value}
+    return render("audit/log.html", scope=scope, rows=_rows(entries), total=total, page=page, pages=pages, args=args,
+                  link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key]) for key in actions], people=people, filtered=bool(args))
 
 
-def _rows(project, entries: list[AuditEntry]) -> list[Row]:
-    """The table's rows; the comments acted on are read in one query (for their authors' names)."""
+def _to_page(scope: Log, page: int, wanted: dict):
+    args = {key: value for key, value in wanted.items() if value}
+    return redirect(url_for(scope.endpoint, **scope.url_args, **args, page=page if page > 1 else None), 303)
+
+
+def person_key(entry: AuditEntry) -> str:
+    """Who acted, as a filter value: "system", "u7" (an account), "d7" (the account 7, deleted since)."""
+    if entry.actor_id is not None:
+        return f"u{entry.actor_id}"
+    if entry.former_actor_id is not None:
+        return f"d{entry.former_actor_id}"
+    return SYSTEM if entry.actor_name == SYSTEM else ""
+
+
+def who(entry: AuditEntry) -> str:
+    """Who acted, in words: the name they had, "System (automatic)", or "Deleted account 7"."""
+    if entry.actor_id is None and entry.former_actor_id is not None:
+        return _("Deleted account %(number)s", number=entry.former_actor_id)
+    if entry.actor_name == SYSTEM and entry.actor_id is None:
+        return _("System (automatic)")
+    return entry.actor_name or _("Deleted account")
+
+
+def _people(condition) -> dict[str, str]:
+    """The people who acted in these entries, as filter value → name (one query), by name."""
+    found: dict[str, str] = {}
+    for actor_id, former_id, name in db.session().exec(
+            select(AuditEntry.actor_id, AuditEntry.former_actor_id, func.max(AuditEntry.actor_name))
+            .where(condition).group_by(AuditEntry.actor_id, AuditEntry.former_actor_id)).all():
+        entry = AuditEntry(actor_id=actor_id, former_actor_id=former_id, actor_name=name or "", action="", object_type="")
+        key = person_key(entry)
+        if key:
+            found[key] = who(entry)
+    return dict(sorted(found.items(), key=lambda item: (item[0] == SYSTEM, item[0][0] == "d", item[1].casefold())))
+
+
+def _person_condition(key: str):
+    if key == SYSTEM:
+        return and_(col(AuditEntry.actor_id).is_(None), col(AuditEntry.former_actor_id).is_(None),
+                    AuditEntry.actor_name == SYSTEM)
+    column = AuditEntry.actor_id if key[0] == "u" else AuditEntry.former_actor_id
+    return column == int(key[1:])
+
+
+def _rows(entries: list[AuditEntry]) -> list[Row]:
+    """The table's rows; the comments, projects and people acted on are read in one query each."""
+    session = db.session()
     comment_ids = {e.object_id for e in entries if e.object_type == "comment" and e.object_id}
     comments: dict[int, tuple] = {}
     if comment_ids:
-        comments = {row[0]: row for row in db.session().exec(
-            select(Comment.id, Comment.parent_id, Comment.created_at, User.username)
-            .join(User, User.id == Comment.author_id, isouter=True)
-            .where(col(Comment.id).in_(comment_ids), Comment.project_id == project.id)).all()}
+        comments = {row[0]: row for row in session.exec(
+            select(Comment.id, Comment.parent_id, Comment.created_at, User.username, Project.slug)
+            .join(User, User.id == Comment.author_id, isouter=True).join(Project, Project.id == Comment.project_id)
+            .where(col(Comment.id).in_(comment_ids))).all()}
+    project_ids = {e.object_id for e in entries if e.object_type == "project" and e.object_id}
+    projects = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(project_ids))).all()} \
+        if project_ids else {}
+    user_ids = {e.object_id for e in entries if e.object_type == "user" and e.object_id}
+    users = set(session.exec(select(User.id).where(col(User.id).in_(user_ids))).all()) if user_ids else set()
+    invitations = _invitation_emails({e.object_id for e in entries if e.object_type == "invitation" and e.object_id})
     rows = []
     for entry in entries:
         details = _details(entry)
-        text, href = _object(project, entry, details, comments)
-        rows.append(Row(entry, str(ACTIONS.get(entry.action, entry.action)), text, href, _reason(entry, details)))
+        text, href = _object(entry, details, comments, projects, users, invitations)
+        rows.append(Row(entry, str(ACTIONS.get(entry.action, entry.action)), who(entry), text, href,
+                        _reason(entry, details), details.get("reason_lang") or None))
     return rows
 
 
@@ -128,24 +257,51 @@ def _details(entry: AuditEntry) -> dict:
     return details if isinstance(details, dict) else {}
 
 
-def _object(project, entry: AuditEntry, details: dict, comments: dict) -> tuple[str, Optional[str]]:
+def _object(entry: AuditEntry, details: dict, comments: dict, projects: dict, users: set,
+            invitations: dict) -> tuple[str, Optional[str]]:
     """What the entry acted on, in words, and the address of its page where there is one.
 
-    A comment is named by author and time, as everywhere (so two links never share a name).
+    A comment is named by author and time, as everywhere (so two links never share a name), and
+    linked to its moderation page, which shows it whole with its reports and history.
     """
+    from ..i18n import current_mode
+
     kind = entry.object_type
+    label = str(OBJECT_TYPES.get(kind, kind))
     if kind == "comment" and entry.object_id:
         if entry.object_id not in comments:
             return _("Comment (no longer there)"), None
-        _id, parent_id, created_at, name = comments[entry.object_id]
+        _id, parent_id, created_at, name, slug = comments[entry.object_id]
         values = {"name": name or _("Deleted account"), "date": datetime_text(created_at)}
         text = _("Reply by %(name)s from %(date)s", **values) if parent_id else \
             _("Comment by %(name)s from %(date)s", **values)
-        href = url_for("comments.permalink", slug=project.slug, comment_id=entry.object_id) if project.published else None
-        return text, href
-    label = str(OBJECT_TYPES.get(kind, kind))
-    if kind == "user" and details.get("person"):
-        return f"{label}: {details['person']}", None
-    if kind == "invitation" and details.get("email"):
-        return f"{label}: {details['email']}", None
+        return text, url_for("moderation.item", slug=slug, comment_id=entry.object_id)
+    if kind == "project":
+        project = projects.get(entry.object_id)
+        if project is not None:
+            return f"{label}: {project.localized(current_mode().key).text.title}", \
+                url_for("projects.detail", slug=project.slug) if project.published else None
+        return f"{label}: {details.get('title') or _('no longer there')}", None
+    if kind in ("chapter", "paragraph") and details.get("title"):
+        return f"{label}: {details['title']}", None
+    if kind == "user":
+        if details.get("person") and entry.object_id in users:
+            return f"{label}: {details['person']}", None
+        if entry.object_id is not None and entry.object_id not in users:
+            return f"{label}: " + _("Deleted account %(number)s", number=entry.object_id), None
+        if details.get("person"):
+            return f"{label}: {details['person']}", None
+    if kind == "invitation":
+        email = details.get("email") or invitations.get(entry.object_id)
+        if email:
+            return f"{label}: {email}", None
     return (f"{label} {entry.object_id}" if entry.object_id else label), None
+
+
+def _invitation_emails(ids: set) -> dict[int, str]:
+    """The addresses invitations went to (one query): an acceptance's entry names the invitation only."""
+    from ..roles.models import Invitation
+
+    if not ids:
+        return {}
+    return dict(db.session().exec(select(Invitation.id, Invitation.email).where(col(Invitation.id).in_(ids))).all())

@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
-from .. import db
+from .. import audit, db
 from ..comments.models import Comment
+from ..i18n import FALLBACK_KEY
 from ..projects.models import Project
 from .models import Chapter, Paragraph
 
@@ -127,15 +128,18 @@ def _refused_by_a_comment(error: IntegrityError) -> bool:
     return "FOREIGN KEY constraint failed" in str(original)  # SQLite names neither
 
 
-def delete_unless_commented(item, what: str, count: int) -> None:
+def delete_unless_commented(item, what: str, count: int, record: Callable[[], object]) -> None:
     """Delete ``item`` with its texts and parts, or raise :class:`HasComments` and touch nothing.
 
-    ``count`` is the comments counted on it beforehand. The delete is flushed at once, so that a
-    comment written after the count (the database refuses then) is told apart here, with the same
-    message, instead of as an error at commit. The caller's transaction rolls back on it.
+    ``count`` is the comments counted on it beforehand. ``record`` writes the audit entry: it is
+    called before the row goes, so the entry names what was deleted (its title) and outlives it.
+    The delete is flushed at once, so that a comment written after the count (the database refuses
+    then) is told apart here, with the same message, instead of as an error at commit. The caller's
+    transaction rolls back on it, audit entry included.
     """
     if count:
         raise HasComments(what, count)
+    record()
     session = db.session()
     session.delete(item)
     try:
@@ -146,6 +150,13 @@ def delete_unless_commented(item, what: str, count: int) -> None:
         raise
 
 
+def _paragraph_title(chapter: Chapter, paragraph: Paragraph) -> str:
+    """How the audit log names a deleted paragraph: its chapter, then its heading or its first words (German)."""
+    text = paragraph.localized(FALLBACK_KEY).text
+    words = text.heading or " ".join(text.body.split())
+    return f"{chapter.localized(FALLBACK_KEY).text.title}: {words[:80]}{'…' if len(words) > 80 else ''}"
+
+
 def delete_chapter(actor, chapter: Chapter) -> None:
     """Delete ``chapter``, its texts and paragraphs, when no one has commented on it.
 
@@ -154,7 +165,10 @@ def delete_chapter(actor, chapter: Chapter) -> None:
     ``with db.transaction(): delete_chapter(current_user, chapter)``. The other chapters keep
     their positions (the gap does not show: pages number chapters by their order).
     """
-    delete_unless_commented(chapter, "chapter", comment_count(Comment.chapter_id, chapter.id))
+    project = chapter.document.project
+    delete_unless_commented(chapter, "chapter", comment_count(Comment.chapter_id, chapter.id), lambda: audit.record(
+        actor, "chapter.delete", "chapter", chapter.id, project_id=project.id, organisation_id=project.organisation_id,
+        title=chapter.localized(FALLBACK_KEY).text.title, slug=chapter.slug))
 
 
 def delete_paragraph(actor, paragraph: Paragraph) -> None:
@@ -163,4 +177,9 @@ def delete_paragraph(actor, paragraph: Paragraph) -> None:
     Comments on the whole chapter do not hold a paragraph back. As :func:`delete_chapter`:
     the caller authorizes ``actor`` and commits.
     """
-    delete_unless_commented(paragraph, "paragraph", comment_count(Comment.paragraph_id, paragraph.id))
+    chapter = paragraph.chapter
+    project = chapter.document.project
+    delete_unless_commented(paragraph, "paragraph", comment_count(Comment.paragraph_id, paragraph.id), lambda: audit.record(
+        actor, "paragraph.delete", "paragraph", paragraph.id, project_id=project.id,
+        organisation_id=project.organisation_id, chapter=chapter.slug, position=paragraph.position,
+        title=_paragraph_title(chapter, paragraph)))

@@ -75,10 +75,11 @@ def block_person(mode: LanguageMode, slug: str, user_id: int):
 
 @bp.get(f"{STAFF}/people/blocked", endpoint="blocks")
 def blocks(mode: LanguageMode, slug: str):
-    """The people blocked from the project now (administrators also see site-wide blocks), each with "end block"."""
+    """The people blocked from the project now, site-wide blocks included (they keep people out of it too),
+    each with "end block"; site-wide blocks only administrators end, the others read them (staff report M6)."""
     project = _staff_project(slug)
     is_admin = bool(permissions.may_administer(current_user))
-    return render("moderation/blocks.html", project=project, rows=people.blocked_in(project, include_site_wide=is_admin),
+    return render("moderation/blocks.html", project=project, rows=people.blocked_in(project, include_site_wide=True),
                   may_end_site_wide=is_admin, form=EndBlockForm())
 
 
@@ -94,13 +95,15 @@ def unblock(mode: LanguageMode, slug: str, block_id: int):
     form = EndBlockForm()
     if not form.validate_on_submit():
         abort(400)
-    person = db.session().get(User, row.user_id)
+    person = db.session().get(User, row.user_id) if row.user_id is not None else None
+    name = person.username if person is not None else row.person_name or _("Deleted account")
     if row.ended_at is None:
         with db.transaction():
             people.end_block(current_user, row, project)
-        flash(_("The block of %(name)s has ended. We have told them by email.", name=person.username))
+        flash(_("The block of %(name)s has ended. We have told them by email.", name=name) if person is not None else
+              _("The block of %(name)s has ended. Their account was deleted, so nobody was told.", name=name))
     else:
-        flash(_("The block of %(name)s had already ended.", name=person.username))
+        flash(_("The block of %(name)s had already ended.", name=name))
     return redirect(url_for("moderation.blocks", slug=project.slug), 303)
 
 

@@ -60,5 +60,7 @@ class ModeratorNote(SQLModel, table=True):
     project_id: int = Field(foreign_key="project.id", ondelete="RESTRICT", index=True)
     author_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     author_name: str = Field(max_length=80)
+    #: The number the writer's account had, kept when it is deleted ("deleted account 7").
+    former_author_id: Optional[int] = None
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

@@ -31,6 +31,10 @@ class PersonBlock(SQLModel, table=True):
     """One person blocked from taking part in one project (``project_id``) or on the whole site (empty).
 
     Rows are never deleted when a block ends: ``ended_at`` marks an early end, ``ends_at`` the planned one.
+    Nor when the person deletes their account (security report N3): ``user_id`` is emptied then, and a
+    block that still holds keeps keyed hashes of the address and the username (``person_key``,
+    ``name_key``) and the name itself, so registering again with that address is blocked again, and the
+    name stays reserved, until the block ends.
     """
 
     __tablename__ = "person_block"
@@ -39,11 +43,15 @@ class PersonBlock(SQLModel, table=True):
         Index("ix_person_block_user", "user_id", "ended_at"),
         # The project's list of blocked people.
         Index("ix_person_block_project", "project_id", "ended_at"),
+        # A new account's address, and a new username, looked up among blocks of deleted accounts.
+        Index("ix_person_block_person_key", "person_key"),
+        Index("ix_person_block_name_key", "name_key"),
         CheckConstraint("ends_at IS NULL OR ends_at > created_at", name="person_block_ends"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    #: Empty once the person deleted their account (the block stays; see ``person_key``).
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     #: Empty: blocked on the whole site (only administrators may do that).
     project_id: Optional[int] = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
     #: Why, in the moderator's words; the person is told it.
@@ -55,6 +63,12 @@ class PersonBlock(SQLModel, table=True):
     #: When someone ended it early (or a new block of the same scope replaced it).
     ended_at: Optional[datetime] = None
     ended_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    #: After the account was deleted while the block held: a keyed hash of its address key (see :func:`held_key`).
+    person_key: Optional[str] = Field(default=None, max_length=64)
+    #: ... and of its username key: the name stays reserved while the block holds.
+    name_key: Optional[str] = Field(default=None, max_length=64)
+    #: ... and the name, for the staff's list of blocked people.
+    person_name: str = Field(default="", max_length=40)
 
     @property
     def site_wide(self) -> bool:
@@ -63,6 +77,55 @@ class PersonBlock(SQLModel, table=True):
     def active_at(self, moment: datetime) -> bool:
         """Whether the block holds at ``moment``."""
         return self.ended_at is None and self.created_at <= moment and (self.ends_at is None or self.ends_at > moment)
+
+
+def held_key(kind: str, key: str) -> str:
+    """A keyed hash (HMAC-SHA256 with the app's ``SECRET_KEY``) of an address key or username key (``kind``
+    "address" or "name"), kept on a block whose person deleted their account: it recognises the address
+    or name again without storing it. Changing ``SECRET_KEY`` forgets these links (README, "Blocks")."""
+    import hashlib
+    import hmac
+
+    from flask import current_app
+
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"person-block:{kind}:{key}".encode(), hashlib.sha256).hexdigest()
+
+
+def keep_after_deletion(user: User) -> None:
+    """Before ``user``'s account is deleted: the blocks that still hold keep who they are about (hashed) and
+    the name, so a new account with the address is blocked again and the name stays reserved until they end.
+    Ended blocks stay as a record without the person. In the caller's transaction, before the delete."""
+    session = db.session()
+    for block in session.exec(select(PersonBlock).where(PersonBlock.user_id == user.id,
+                                                        *_active_condition(clock.utcnow()))).all():
+        block.person_key = held_key("address", user.email_key)
+        block.name_key = held_key("name", user.username_key)
+        block.person_name = user.username
+        session.add(block)
+
+
+def claim_blocks(user: User) -> int:
+    """A new account (or a newly confirmed address) whose address belonged to a deleted account that is
+    still blocked: the block holds for it again. How many blocks apply (in the caller's transaction)."""
+    session = db.session()
+    held = session.exec(select(PersonBlock).where(col(PersonBlock.user_id).is_(None),
+                                                  PersonBlock.person_key == held_key("address", user.email_key),
+                                                  *_active_condition(clock.utcnow()))).all()
+    for block in held:
+        block.user_id = user.id
+        block.person_key = block.name_key = None
+        session.add(block)
+    if held:
+        forget_blocks()
+    return len(held)
+
+
+def name_is_held(username_key: str) -> bool:
+    """Whether a block of a deleted account still reserves this username (by its comparison key)."""
+    return db.session().exec(select(PersonBlock.id).where(
+        col(PersonBlock.user_id).is_(None), PersonBlock.name_key == held_key("name", username_key),
+        *_active_condition(clock.utcnow())).limit(1)).first() is not None
 
 
 def _active_condition(now: datetime):
@@ -156,9 +219,11 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
                       created_at=now, created_by_id=actor.id, ends_at=ends_at)
     session.add(row)
     session.flush()
-    audit.record(actor, "person.block", "user", person.id, project_id=project.id, reason=reason,
+    # A site-wide block belongs to no project: the site log lists it, and so does every project's log.
+    audit.record(actor, "person.block", "user", person.id, project_id=None if site_wide else project.id, reason=reason,
                  person=person.username, scope="site" if site_wide else "project", block_id=row.id,
-                 ends_at=ends_at.isoformat() if ends_at else "", replaced=[old.id for old in replaced])
+                 ends_at=ends_at.isoformat() if ends_at else "", replaced=[old.id for old in replaced],
+                 **({"from_project": project.slug} if site_wide else {}))
     mail.send(person.email, "person_blocked", person.language, user=person, project=project, block=row,
               link=mail.link("moderation.rules", person.language, slug=project.slug))
     forget_blocks()
@@ -171,9 +236,9 @@ def end_block(actor: User, row: PersonBlock, project) -> None:
     row.ended_at, row.ended_by_id = clock.utcnow(), actor.id
     session.add(row)
     person = session.get(User, row.user_id)
-    audit.record(actor, "person.unblock", "user", row.user_id, project_id=project.id,
-                 person=person.username if person else "", scope="site" if row.site_wide else "project",
-                 block_id=row.id)
+    audit.record(actor, "person.unblock", "user", row.user_id, project_id=None if row.site_wide else project.id,
+                 person=person.username if person else row.person_name, scope="site" if row.site_wide else "project",
+                 block_id=row.id, **({"from_project": project.slug} if row.site_wide else {}))
     if person is not None:
         mail.send(person.email, "person_unblocked", person.language, user=person, project=project, block=row,
                   link=mail.link("moderation.rules", person.language, slug=project.slug))
@@ -223,14 +288,15 @@ def tell_ended(now: datetime) -> int:
 
 
 def blocked_in(project, include_site_wide: bool) -> list[tuple[PersonBlock, User]]:
-    """The blocks that hold now in ``project`` (and, if asked, site-wide ones), with their people, by name."""
+    """The blocks that hold now in ``project`` (and, if asked, site-wide ones), with their people, by name
+    (``None`` for a person who deleted their account: the block's ``person_name`` says who it was)."""
     scope = PersonBlock.project_id == project.id
     if include_site_wide:
         scope = or_(scope, col(PersonBlock.project_id).is_(None))
     return list(db.session().exec(
-        select(PersonBlock, User).join(User, User.id == PersonBlock.user_id)
+        select(PersonBlock, User).join(User, User.id == PersonBlock.user_id, isouter=True)
         .where(scope, *_active_condition(clock.utcnow()))
-        .order_by(User.username_key, PersonBlock.id)).all())
+        .order_by(User.username_key, PersonBlock.person_name, PersonBlock.id)).all())
 
 
 def may_see_person(actor, person: User, project) -> bool:

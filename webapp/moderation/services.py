@@ -97,6 +97,19 @@ def _queue_condition(project_id: int, show: str):
     return and_(Comment.project_id == project_id, conditions[show])
 
 
+def needs_review_counts(project_ids) -> dict[int, int]:
+    """Per project, how many comments need review (open reports, or hidden after reports): one query, for the staff home."""
+    from sqlalchemy import and_, func
+
+    ids = list(project_ids)
+    if not ids:
+        return {}
+    live = and_(Comment.deleted_at.is_(None), Comment.blocked_at.is_(None))
+    waiting = (Comment.open_report_count > 0) | Comment.hidden_at.is_not(None)
+    return dict(db.session().exec(select(Comment.project_id, func.count()).where(
+        col(Comment.project_id).in_(ids), live, waiting).group_by(Comment.project_id)).all())
+
+
 def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> QueuePage:
     """A page of the project's comments for its moderators: open reports (and hidden ones) first."""
     from sqlalchemy import case, func

@@ -8,10 +8,11 @@ from typing import Optional
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
-from .. import db
+from .. import audit, db
 from ..comments.models import Comment
 from ..documents.models import Chapter, Document
 from ..documents.services import comment_count, delete_unless_commented
+from ..i18n import FALLBACK_KEY
 from ..phases.models import Phase
 from ..phases.services import Timeline, timeline
 from .models import Project
@@ -82,5 +83,7 @@ def delete_project(actor, project: Project) -> None:
     ``actor`` is the person deleting, authorized by the caller (who may author the project);
     the caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
     """
-    delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id))
+    delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id), lambda: audit.record(
+        actor, "project.delete", "project", project.id, project_id=project.id, organisation_id=project.organisation_id,
+        title=project.localized(FALLBACK_KEY).text.title, slug=project.slug))
 

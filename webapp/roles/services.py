@@ -147,6 +147,22 @@ def _end_role(actor: User, row, action: str, user_id: int, **place) -> Optional[
     return user
 
 
+def end_roles_of(user: User) -> None:
+    """Before ``user``'s account is deleted: each of their roles ends with an audit entry by the system, so the
+    log says when and why they stopped acting (security report N5). In the caller's transaction."""
+    session = db.session()
+    for row in session.exec(select(ProjectModerator).where(ProjectModerator.user_id == user.id)).all():
+        session.delete(row)
+        audit.record(None, "role.remove_moderator", "user", user.id, project_id=row.project_id, account_deleted=True)
+    for row in session.exec(select(OrganisationMember).where(OrganisationMember.user_id == user.id)).all():
+        session.delete(row)
+        audit.record(None, "role.remove_initiator", "user", user.id, organisation_id=row.organisation_id,
+                     account_deleted=True)
+    if user.is_admin:
+        audit.record(None, "role.remove_admin", "user", user.id, account_deleted=True)
+    forget_roles()
+
+
 def add_initiator(actor: User, organisation: Organisation, address: str, language: str) -> str:
     """Make the account with ``address`` an initiator of ``organisation``, or invite the address ("added"/"invited").
 
@@ -261,12 +277,12 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
 
     from ..accounts.models import normalise_key
     from ..accounts.passwords import hash_password
-    from ..accounts.services import _drop_expired_holders, drop_unconfirmed_holder, name_is_reserved
+    from ..accounts.services import _drop_expired_holders, claim_blocks, drop_unconfirmed_holder, name_is_reserved, name_is_taken
 
     session = db.session()
     _drop_expired_holders(username, invitation.email)
     drop_unconfirmed_holder(invitation.email)  # the link proves the address; an unconfirmed holder may be anyone
-    if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
+    if name_is_taken(username):
         raise RoleError(_("This username is taken. Please choose another one."), "username")
     if name_is_reserved(username):
         raise RoleError(_("This name looks like the name of this site or of its moderation. "
@@ -281,6 +297,7 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
         session.flush()
     except IntegrityError:  # a concurrent registration took the name (the caller's transaction rolls back)
         raise RoleError(_("This username is taken. Please choose another one."), "username") from None
+    claim_blocks(user)
     accept_invitation(user, invitation)
     return user
 
@@ -337,11 +354,12 @@ def create_admin(username: str, address: str, password: str, language: str = "de
     """
     from ..accounts.models import normalise_key
     from ..accounts.passwords import hash_password
+    from ..accounts.services import name_is_taken
 
     session = db.session()
     if by_email(address):
         raise RoleError(f"An account has the address {address} already.")
-    if session.exec(select(User.id).where(User.username_key == normalise_key(username))).first():
+    if name_is_taken(username):
         raise RoleError(f"The username {username!r} is taken.", "username")
     user = User(username=username, username_key=normalise_key(username), email=address, email_key=email_key(address),
                 password_hash=hash_password(password), language=language, is_admin=True, email_confirmed_at=utcnow())

@@ -50,13 +50,16 @@ def _days() -> int:
 def staff(mode: LanguageMode):
     """The staff overview: the projects one may moderate or run, and (administrators) the organisations."""
     permissions.authorize(permissions.may_see_staff_area(current_user))
+    from ..moderation.services import needs_review_counts
+
     user = _actor()
     roles = permissions.roles_of(user)
     organisations = services.organisations() if roles.is_admin or roles.initiator_of else []
-    return render("roles/staff.html", projects=services.staff_projects(user), roles=roles,
-                  organisations=organisations if roles.is_admin else [],
+    projects = services.staff_projects(user)
+    return render("roles/staff.html", projects=projects, roles=roles,
+                  organisations=[o for o in organisations if roles.is_admin or o.id in roles.initiator_of],
                   my_organisations=[o for o in organisations if o.id in roles.initiator_of],
-                  has_queue="moderation.queue" in current_app.view_functions)
+                  waiting=needs_review_counts(p.id for p in projects if permissions.may_moderate(user, p)))
 
 
 def _added_message(outcome: str, address: str, role: str) -> str:
