@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import update as sa_update
+from sqlmodel import Session, select
 
 from tests.support import csrf_token, make_user, soup
 from tests.test_simple_language import problems
@@ -187,13 +188,19 @@ def test_settings_with_a_mistake_come_back_and_store_nothing(app, client, sessio
     assert entries(session, "project.rules", project) == [] and entries(session, "project.settings", project) == []
 
 
-def report(app, comment, slug):
-    """A new confirmed participant reports ``comment`` through the report form."""
+def report(app, comment, slug, reporter_account=None, address=None):
+    """A new confirmed participant (or ``reporter_account``) reports ``comment`` through the report form, each from
+    an address of their own (reports of one comment are limited per address); the reporter's account."""
+    import random
+
     reporter = app.test_client()
-    sign_in(reporter, make_user(app))
+    reporter.environ_base["REMOTE_ADDR"] = address or f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    reporter_account = reporter_account or make_user(app)
+    sign_in(reporter, reporter_account)
     url = f"/de/projects/{slug}/comments/{comment.id}/report"
     response = reporter.post(url, data={"csrf_token": csrf_token(reporter.get(url)), "reason": "insult"})
     assert response.status_code == 303
+    return reporter_account
 
 
 def test_a_comment_is_hidden_once_as_many_people_reported_it_as_the_project_set(app, client, session, initiator):
@@ -233,17 +240,24 @@ def test_a_hidden_or_blocked_comment_is_not_hidden_again_and_one_reviewed_needs_
     """maybe_hide counts open reports only: those no moderator has dealt with yet."""
     from datetime import UTC, datetime
 
+    from webapp.moderation.models import Report
+
     project = fresh_project(app, session)
     session.add(ModerationSettings(project_id=project.id, auto_hide_after=2))
     session.commit()
     comment = comment_in(session, project, make_user(app))
+    first, second, third = make_user(app), make_user(app), make_user(app)
+    session.add(Report(comment_id=comment.id, reporter_id=first.id, reason="spam", resolved_at=datetime.now(UTC)))
+    session.add(Report(comment_id=comment.id, reporter_id=second.id, reason="spam"))
+    session.commit()
     with app.test_request_context("/de/"):
         from webapp import db
 
         with db.transaction() as work:
             mine = work.get(Comment, comment.id)
-            mine.report_count, mine.open_report_count, mine.reviewed_at = 5, 1, datetime.now(UTC)
+            mine.report_count, mine.open_report_count, mine.reviewed_at = 2, 1, datetime.now(UTC)
             assert discussion_rules.maybe_hide(mine) is False  # reviewed: one open report is not enough
+            work.add(Report(comment_id=comment.id, reporter_id=third.id, reason="insult"))
             mine.open_report_count = 2
             assert discussion_rules.maybe_hide(mine) is True
             assert discussion_rules.maybe_hide(mine) is False  # hidden already: once
@@ -255,3 +269,145 @@ def test_a_hidden_or_blocked_comment_is_not_hidden_again_and_one_reviewed_needs_
     session.expire_all()
     assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "comment.auto_hide",
                                                      AuditEntry.project_id == project.id)).all()) == 1
+
+
+# Hiding that one person cannot bring about (security report N2, citizens report 7) ---------------------------
+
+def test_reports_of_deleted_or_unconfirmed_accounts_do_not_count_and_one_hidden_by_them_comes_back(app, session):
+    from tests.support import PASSWORD
+
+    project = fresh_project(app, session)
+    session.add(ModerationSettings(project_id=project.id, auto_hide_after=3))
+    session.commit()
+    comment = comment_in(session, project, make_user(app))
+    unconfirmed = make_user(app, confirmed=False)
+    with Session(app.extensions["db_engine"]) as writer:  # an unconfirmed account cannot report through the page
+        from webapp.moderation.models import Report
+
+        writer.add(Report(comment_id=comment.id, reporter_id=unconfirmed.id, reason="spam"))
+        writer.exec(sa_update(Comment).where(Comment.id == comment.id).values(report_count=1, open_report_count=1))
+        writer.commit()
+    reporters = [report(app, comment, project.slug) for _ in range(2)]
+    session.expire_all()
+    assert session.get(Comment, comment.id).hidden_at is None  # 3 open reports, 2 that count
+    report(app, comment, project.slug)
+    session.expire_all()
+    assert session.get(Comment, comment.id).hidden_at is not None
+    # One reporter deletes the account: their report stops counting, and the comment is shown again.
+    gone = app.test_client()
+    sign_in(gone, reporters[0])
+    page = gone.get("/de/account/delete")
+    assert gone.post("/de/account/delete", data={"csrf_token": csrf_token(page),
+                                                  "current_password": PASSWORD}).status_code == 303
+    session.expire_all()
+    assert session.get(Comment, comment.id).hidden_at is None
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "comment.auto_show",
+                                                 AuditEntry.object_id == comment.id)).first() is not None
+
+
+def test_official_answers_and_staff_comments_are_never_hidden_automatically(app, session):
+    project = fresh_project(app, session)
+    session.add(ModerationSettings(project_id=project.id, auto_hide_after=2))
+    session.commit()
+    official = comment_in(session, project, make_user(app, role="admin"))
+    official.official = True
+    session.add(official)
+    session.commit()
+    for comment in (official, comment_in(session, project, make_user(app, role="admin"))):
+        for _ in range(3):
+            report(app, comment, project.slug)
+        session.expire_all()
+        assert session.get(Comment, comment.id).hidden_at is None
+
+
+def test_reports_of_one_comment_are_limited_per_address(app, session):
+    project = fresh_project(app, session)
+    comment = comment_in(session, project, make_user(app))
+    for _ in range(2):
+        report(app, comment, project.slug, address="10.9.9.9")
+    reporter = app.test_client()
+    reporter.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    sign_in(reporter, make_user(app))
+    url = f"/de/projects/{project.slug}/comments/{comment.id}/report"
+    response = reporter.post(url, data={"csrf_token": csrf_token(reporter.get(url)), "reason": "spam"})
+    assert response.status_code == 429 and "Zu viele Versuche" in soup(response).main.get_text()
+    session.expire_all()
+    assert session.get(Comment, comment.id).report_count == 2
+
+
+def test_a_comment_hidden_automatically_tells_its_author_and_the_moderators(app, session):
+    from tests.support import mails_to
+
+    project = fresh_project(app, session)
+    session.add(ModerationSettings(project_id=project.id, auto_hide_after=2))
+    session.commit()
+    author = make_user(app, language="simple")
+    watcher = make_user(app, role="moderator", project=project.slug)
+    with Session(app.extensions["db_engine"]) as writer:
+        from webapp.accounts.models import User
+
+        row = writer.get(User, watcher.id)
+        row.report_mail = "each"
+        writer.add(row)
+        writer.commit()
+    comment = comment_in(session, project, author)
+    for _ in range(2):
+        report(app, comment, project.slug)
+    [told] = mails_to(app, author.email)
+    assert "versteckt" in told["Subject"].lower() or "ausgeblendet" in told["Subject"].lower()
+    assert f"/einfach/projects/{project.slug}/comments/{comment.id}" in told.get_content()
+    assert told["Reply-To"] == project.organisation.email
+    hidden = [m for m in mails_to(app, watcher.email) if "ausgeblendet" in m["Subject"]]
+    assert len(hidden) == 1 and f"/moderation/comments/{comment.id}" in hidden[0].get_content()
+
+
+def test_a_threshold_applies_to_the_reports_a_comment_already_has(app, client, session, initiator):
+    project = fresh_project(app, session)
+    comment = comment_in(session, project, make_user(app))
+    for _ in range(2):
+        report(app, comment, project.slug)
+    session.expire_all()
+    assert session.get(Comment, comment.id).hidden_at is None  # no automatic hiding yet
+    sign_in(client, initiator)
+    response = save(client, project.slug, auto_hide_after="2")
+    assert response.status_code == 303
+    assert "1 Kommentar hatte diese Zahl an Meldungen schon" in soup(client.get(response.headers["Location"])).main.get_text()
+    session.expire_all()
+    assert session.get(Comment, comment.id).hidden_at is not None
+
+
+@pytest.mark.parametrize(("prefix", "language"), [("de", "de"), ("en", "en"), ("einfach", "simple")])
+def test_every_link_in_the_hiding_mails_opens_in_every_mode(app, session, prefix, language):
+    """The author opens theirs logged out (the discussion is public), the moderator theirs logged in."""
+    import re
+    from urllib.parse import urlsplit
+
+    from tests.support import login, mails_to
+
+    project = fresh_project(app, session)
+    session.add(ModerationSettings(project_id=project.id, auto_hide_after=2))
+    project.published = True
+    session.add(project)
+    session.commit()
+    author, watcher = make_user(app, language=language), make_user(app, role="moderator", language=language,
+                                                                    project=project.slug)
+    with Session(app.extensions["db_engine"]) as writer:
+        from webapp.accounts.models import User
+
+        row = writer.get(User, watcher.id)
+        row.report_mail = "each"
+        writer.add(row)
+        writer.commit()
+    comment = comment_in(session, project, author)
+    for _ in range(2):
+        report(app, comment, project.slug)
+    moderator = app.test_client()
+    login(moderator, watcher)
+    for person, opener in ((author, app.test_client()), (watcher, moderator)):
+        [message] = [m for m in mails_to(app, person.email) if "/comments/" in m.get_content()][-1:]
+        links = re.findall(r"https?://[^\s<>\"']+", message.get_content())
+        assert links
+        for url in links:
+            assert url.startswith(app.config["PUBLIC_BASE_URL"] + f"/{prefix}/"), url
+            parts = urlsplit(url)
+            assert opener.get(parts.path, follow_redirects=True).status_code == 200, url

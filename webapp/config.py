@@ -157,6 +157,11 @@ def load() -> dict:
         # Reports of comments sent per account (forms with a mistake do not count): room for a bad
         # evening in a discussion, too little to flood the moderators.
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "5 per hour;20 per day"),
+        # ... and per client address, whatever the account: many fresh accounts behind one address
+        # (security report N2) neither flood the moderators nor add up to hiding a comment. The second
+        # limit counts reports of one comment: two people at one address (a household) may each report it.
+        "REPORT_ADDRESS_RATE_LIMIT": os.environ.get("REPORT_ADDRESS_RATE_LIMIT", "10 per hour;30 per day"),
+        "REPORT_COMMENT_ADDRESS_LIMIT": os.environ.get("REPORT_COMMENT_ADDRESS_LIMIT", "2 per day"),
         # Mail: .eml files in instance/outbox/ in development, SMTP in production.
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND") or ("smtp" if production else "outbox"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Mitreden <noreply@mitreden.example.org>"),

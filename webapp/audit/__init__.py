@@ -36,6 +36,7 @@ ACTIONS = {
     "comment.answer": _l("Official answer given"),
     "comment.note": _l("Moderator note added"),
     "comment.auto_hide": _l("Comment hidden after reports"),
+    "comment.auto_show": _l("Comment shown again: its reports no longer count"),
     "person.block": _l("Person blocked"),
     "person.unblock": _l("Block of a person ended"),
     "project.rules": _l("Discussion rules changed"),

@@ -53,8 +53,13 @@ def link(endpoint: str, language: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def render(to: str, template: str, language: str, key: str, **context) -> EmailMessage:
-    """The message of ``templates/mail/{template}.txt`` (first line: the subject) in ``language``'s mode."""
+def render(to: str, template: str, language: str, key: str, *, reply_to: Optional[str] = None,
+           **context) -> EmailMessage:
+    """The message of ``templates/mail/{template}.txt`` (first line: the subject) in ``language``'s mode.
+
+    ``reply_to``: where an answer to the mail goes (the organisation responsible), since ``MAIL_FROM``
+    is a sender nobody reads.
+    """
     mode = mode_for(language)
     with in_mode(mode), force_locale(mode.locale):
         text = render_template(f"mail/{template}.txt", mode=mode, **context)
@@ -63,6 +68,8 @@ def render(to: str, template: str, language: str, key: str, **context) -> EmailM
     message["Subject"] = subject.strip()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False)
     # Derived from the outbox key: should a mail ever go out twice, mail programs see one message.
     message["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@mitreden>"
@@ -91,7 +98,8 @@ def in_mode(mode):
             g.mode = previous
 
 
-def send(to: str, template: str, language: str, *, dedupe_key: Optional[str] = None, **context) -> OutboxMessage:
+def send(to: str, template: str, language: str, *, dedupe_key: Optional[str] = None, reply_to: Optional[str] = None,
+         **context) -> OutboxMessage:
     """Queue a mail to ``to``: render ``templates/mail/{template}.txt`` in ``language``'s mode and
     add it to the outbox, in the current transaction.
 
@@ -106,6 +114,7 @@ def send(to: str, template: str, language: str, *, dedupe_key: Optional[str] = N
         dedupe_key: unique per mail (at most 200 characters), e.g. "digest:2026-12-01:user:17":
             a second mail with the same key is not stored again (the first row is returned).
             Default: a new random key.
+        reply_to: where answers go (e.g. the organisation's contact address): our sender is no-reply.
         **context: the template's variables.
 
     Returns:
@@ -122,7 +131,7 @@ def send(to: str, template: str, language: str, *, dedupe_key: Optional[str] = N
         if existing is not None:
             return existing
     key = dedupe_key or new_key()
-    message = render(to, template, language, key, **context)
+    message = render(to, template, language, key, reply_to=reply_to, **context)
     row = OutboxMessage(key=key, recipient=to, template=template, subject=message["Subject"][:255],
                         message=message.as_bytes())
     session.add(row)

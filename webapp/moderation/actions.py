@@ -75,14 +75,16 @@ def _resolve_reports(comment: Comment) -> int:
 def _tell_author(comment: Comment, project, template: str, *, link_to: Optional[int] = None, **context) -> None:
     """Mail the comment's author (if the account still exists and is confirmed) in their language mode.
 
-    The mail links to the comment (or to ``link_to``, e.g. the answer) and to the discussion rules.
+    The mail links to the comment (or to ``link_to``, e.g. the answer) and to the discussion rules; answers to
+    it go to the project's organisation (``Reply-To``), never to our no-reply sender.
     """
     author = db.session().get(User, comment.author_id) if comment.author_id else None
     if author is None or not author.is_confirmed:
         return
     mail.send(author.email, template, author.language, user=author, project=project, comment=comment,
               link=mail.link("comments.permalink", author.language, slug=project.slug, comment_id=link_to or comment.id),
-              rules_link=mail.link("moderation.rules", author.language, slug=project.slug), **context)
+              rules_link=mail.link("moderation.rules", author.language, slug=project.slug),
+              reply_to=project.organisation.email or None, **context)
 
 
 def _record(actor, action: str, comment: Comment, reason: str = "", **details) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import db, permissions
@@ -119,7 +120,12 @@ def settings(mode: LanguageMode, slug: str):
             with db.transaction():
                 changed = discussion_rules.save_rules(current_user, project, form.texts())
                 changed_settings = discussion_rules.save_settings(current_user, project, form.auto_hide)
+                hidden = discussion_rules.hide_what_reached(project) if changed_settings else 0
             flash(_("Your changes have been saved.") if changed or changed_settings else _("Nothing was changed."))
+            if hidden:
+                flash(ngettext("%(num)d comment had reached this number of reports already and is hidden now.",
+                               "%(num)d comments had reached this number of reports already and are hidden now.",
+                               hidden))
             return redirect(url_for("moderation.settings", slug=project.slug), 303)
         status = 422
     else:

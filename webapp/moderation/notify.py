@@ -45,6 +45,29 @@ def report_received(comment: Comment, report: Report) -> int:
     return len(recipients)
 
 
+def hidden_automatically(comment: Comment, reports: int) -> int:
+    """A comment was hidden after reports: the project's moderators who want each report are told at once (the
+    others see it in their digest or queue), and so is its author, in their mode (citizens report 7). How many
+    mails (in the caller's transaction)."""
+    session = db.session()
+    project = session.get(Project, comment.project_id)
+    moment = comment.hidden_at.isoformat() if comment.hidden_at else ""
+    sent = 0
+    for user in session.exec(_moderators(comment.project_id, "each")).all():
+        mail.send(user.email, "comment_hidden_moderators", user.language, user=user, project=project, comment=comment,
+                  count=reports, link=mail.link("moderation.item", user.language, slug=project.slug, comment_id=comment.id),
+                  dedupe_key=f"auto-hide:{comment.id}:{moment}:{user.id}")
+        sent += 1
+    author = session.get(User, comment.author_id) if comment.author_id else None
+    if author is not None and author.is_confirmed:
+        mail.send(author.email, "comment_hidden", author.language, user=author, project=project, comment=comment,
+                  link=mail.link("comments.permalink", author.language, slug=project.slug, comment_id=comment.id),
+                  rules_link=mail.link("moderation.rules", author.language, slug=project.slug),
+                  reply_to=project.organisation.email or None, dedupe_key=f"auto-hide:{comment.id}:{moment}:author")
+        sent += 1
+    return sent
+
+
 #: How far back a first digest reaches (a moderator who has never had one).
 FIRST_DIGEST = timedelta(days=1)
 #: How far back any digest reaches, however long the worker was down: older reports wait in the queue.

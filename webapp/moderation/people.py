@@ -225,7 +225,8 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
                  ends_at=ends_at.isoformat() if ends_at else "", replaced=[old.id for old in replaced],
                  **({"from_project": project.slug} if site_wide else {}))
     mail.send(person.email, "person_blocked", person.language, user=person, project=project, block=row,
-              link=mail.link("moderation.rules", person.language, slug=project.slug))
+              link=mail.link("moderation.rules", person.language, slug=project.slug),
+              reply_to=project.organisation.email or None)
     forget_blocks()
     return row
 
@@ -241,7 +242,8 @@ def end_block(actor: User, row: PersonBlock, project) -> None:
                  block_id=row.id, **({"from_project": project.slug} if row.site_wide else {}))
     if person is not None:
         mail.send(person.email, "person_unblocked", person.language, user=person, project=project, block=row,
-                  link=mail.link("moderation.rules", person.language, slug=project.slug))
+                  link=mail.link("moderation.rules", person.language, slug=project.slug),
+                  reply_to=project.organisation.email or None)
     forget_blocks()
 
 
@@ -282,7 +284,8 @@ def tell_ended(now: datetime) -> int:
         link = (mail.link("projects.detail", person.language, slug=project.slug) if project is not None
                 else mail.link("projects.index", person.language))
         mail.send(person.email, "person_block_over", person.language, user=person, project=project, block=block,
-                  link=link, dedupe_key=f"block-over:{block.id}")
+                  link=link, dedupe_key=f"block-over:{block.id}",
+                  reply_to=project.organisation.email if project is not None and project.organisation.email else None)
         told += 1
     return told
 

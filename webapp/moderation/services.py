@@ -45,6 +45,12 @@ def report(comment: Comment, reporter_id: int, reason: str, explanation: str = "
     return True
 
 
+def reported_open_by(user_id: int) -> list[int]:
+    """The comments ``user_id`` has reported and no moderator has dealt with yet."""
+    return list(db.session().exec(select(Report.comment_id).where(Report.reporter_id == user_id,
+                                                                  col(Report.resolved_at).is_(None))).all())
+
+
 def reports_by(user) -> list[dict]:
     """The reports ``user`` made, for the download of their own data."""
     rows = db.session().exec(select(Report).where(Report.reporter_id == user.id).order_by(Report.created_at)).all()

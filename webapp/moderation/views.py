@@ -42,9 +42,23 @@ def _stored(response) -> bool:
     return response.status_code == 303
 
 
+def _address_key() -> str:
+    return f"report-address:{request.remote_addr}"
+
+
+def _address_and_comment_key() -> str:
+    return f"report-address-comment:{request.remote_addr}:{request.view_args['comment_id']}"
+
+
+_AGAIN = form_again(lambda message: _report_page(message=message, status=429))
+
+
 @bp.route("/projects/<slug:slug>/comments/<int(max=2147483647):comment_id>/report", methods=["GET", "POST"], endpoint="report")
-@limiter.limit(report_limit, key_func=_reporter_key, methods=["POST"], deduct_when=_stored,
-               on_breach=form_again(lambda message: _report_page(message=message, status=429)))
+@limiter.limit(report_limit, key_func=_reporter_key, methods=["POST"], deduct_when=_stored, on_breach=_AGAIN)
+@limiter.limit(lambda: current_app.config["REPORT_ADDRESS_RATE_LIMIT"], key_func=_address_key, methods=["POST"],
+               deduct_when=_stored, on_breach=_AGAIN)
+@limiter.limit(lambda: current_app.config["REPORT_COMMENT_ADDRESS_LIMIT"], key_func=_address_and_comment_key,
+               methods=["POST"], deduct_when=_stored, on_breach=_AGAIN)
 @keeps_input
 def report(mode: LanguageMode, slug: str, comment_id: int):
     """Report a comment to the moderators (in every phase: a closed discussion stays readable)."""
