@@ -82,6 +82,16 @@ def _ax_nodes(browser) -> list[dict]:
     return [n for n in browser.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"] if not n.get("ignored")]
 
 
+def focused(browser) -> tuple[str, str]:
+    """The role of the element that has focus, as the accessibility tree gives it, and its text."""
+    focused_nodes = [node for node in _ax_nodes(browser)  # the document is focused too: the last one is deepest
+                     if any(p.get("name") == "focused" and (p.get("value") or {}).get("value")
+                            for p in node.get("properties", []))]
+    if not focused_nodes:
+        return "", ""
+    return _value(focused_nodes[-1], "role"), browser.switch_to.active_element.text
+
+
 def _value(node: dict, key: str) -> str:
     return str((node.get(key) or {}).get("value") or "").strip()
 

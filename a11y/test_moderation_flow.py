@@ -39,8 +39,20 @@ def reported_comment(app, text: str):
 
 
 def flash_text(browser) -> str:
-    wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".flash"))
-    return browser.find_element(By.CSS_SELECTOR, ".flash").text
+    """What the staff action did, as the page it led to says it (staff report M1): the page opens at the
+    message (``#outcome``), its title starts with it, and with JavaScript the message has focus, so a
+    screen reader reads it at once."""
+    from a11y.axtree import focused
+
+    wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#outcome"))
+    text = browser.find_element(By.ID, "outcome").text
+    assert browser.current_url.endswith("#outcome"), browser.current_url
+    assert browser.title.startswith(text.split("\n")[0]), (browser.title, text)
+    if browser.javascript:
+        wait(browser, lambda: browser.switch_to.active_element.get_attribute("id") == "outcome")
+        role, spoken = focused(browser)
+        assert role == "status" and spoken == text, (role, spoken)
+    return text
 
 
 def test_a_moderator_blocks_restores_and_answers(reader, server_url, app):

@@ -148,7 +148,7 @@ def test_initiators_write_the_rules_per_mode_and_german_stands_in_for_a_missing_
     assert page.select_one("textarea#rules_en")["lang"] == "en"
     text = "Bitte **freundlich** bleiben.\n\n- Keine Werbung\n- <script>alert(1)</script>"
     response = save(client, project.slug, rules_de=text, rules_en="")
-    assert response.status_code == 303 and response.headers["Location"].endswith(SETTINGS.format(slug=project.slug))
+    assert response.status_code == 303 and response.headers["Location"].endswith(SETTINGS.format(slug=project.slug) + "#outcome")
     session.expire_all()
     rows = {r.language: r for r in session.exec(select(DiscussionRules).where(DiscussionRules.project_id == project.id))}
     assert set(rows) == {"de"} and rows["de"].body == text and rows["de"].updated_by_id == initiator.id

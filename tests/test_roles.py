@@ -290,7 +290,7 @@ def test_an_administrator_invites_an_initiator_who_registers_into_the_role(app, 
     name = f"Neu {secrets.token_hex(3)}"
     response = send(newcomer, path, {"username": name, "password": PASSWORD, "password_repeat": PASSWORD,
                                      "accept_terms": "y"})
-    assert response.status_code == 303 and response.headers["Location"] == "/de/staff/"
+    assert response.status_code == 303 and response.headers["Location"] == "/de/staff/#outcome"
     user = session.exec(select(User).where(User.username == name)).one()
     assert runs(session, user.id)
 
@@ -317,7 +317,7 @@ def test_a_new_address_gets_an_invitation_and_registers_straight_into_the_role(a
     name = f"Paul Neu {secrets.token_hex(3)}"
     response = send(newcomer, path, {"username": name, "password": PASSWORD, "password_repeat": PASSWORD,
                                      "accept_terms": "y"})
-    assert response.status_code == 303 and response.headers["Location"] == "/de/staff/"
+    assert response.status_code == 303 and response.headers["Location"] == "/de/staff/#outcome"
     overview = newcomer.get("/de/staff/")
     assert overview.status_code == 200  # logged in, with the role
     assert "Willkommen! Sie moderieren jetzt das Projekt „Smart-City-Strategie Eichbrunn“." in main_text(overview)
@@ -381,7 +381,7 @@ def test_an_invitation_to_an_address_with_an_account_is_accepted_after_logging_i
     assert soup(page).select_one("main form button").get_text(strip=True) == "Einladung annehmen"
     assert not moderates(session, person.id)  # opening the link changes nothing
     response = send(owner, path, {})
-    assert response.status_code == 303 and response.headers["Location"] == "/de/staff/"
+    assert response.status_code == 303 and response.headers["Location"] == "/de/staff/#outcome"
     assert moderates(session, person.id)
 
 
@@ -454,7 +454,7 @@ def test_a_withdrawn_invitation_no_longer_works(app, session):
     page = client.get(MODERATORS)
     assert address in soup(page).select_one("main").get_text()
     response = send(client, f"/de/staff/invitations/{invitation.id}/withdraw", {}, page=MODERATORS)
-    assert response.headers["Location"] == MODERATORS
+    assert response.headers["Location"] == MODERATORS + "#outcome"
     assert f"Die Einladung an {address} ist zurückgezogen" in flash_text(client, response)
     assert audit_entries(session, "role.withdraw_invitation", object_id=invitation.id)
     refused = app.test_client().get(path)

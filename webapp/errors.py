@@ -10,7 +10,7 @@ import json
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, make_response, request, url_for
+from flask import Flask, current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import AnonymousUserMixin, current_user
@@ -122,6 +122,22 @@ def keeps_input(view):
     return view
 
 
+def back_when_expired(page):
+    """Mark the view of a form that is only a button (remove, withdraw, end a block): when its token has
+    expired, the person goes back to ``page(**view_args)`` (the address of the page the button is on) with
+    the message that nothing was done and they may press it again, instead of a bare 400 page."""
+
+    def mark(view):
+        view.expired_page = page  # decorators above it copy the mark (functools.wraps)
+        return view
+
+    return mark
+
+
+#: What a button-only form says when its token has expired.
+EXPIRED_BUTTON = _l("This page had been open for too long, so nothing was changed. Please press the button again.")
+
+
 def init_app(app: Flask) -> None:
     """Answer every HTTP error and every unexpected exception with a localized page."""
 
@@ -138,6 +154,16 @@ def init_app(app: Flask) -> None:
                 return _http_error(NotFound())
         if wants_fragment():  # said in place; a bare 400 would not be swapped, and nothing would happen
             return session_notice()
+        page = getattr(view, "expired_page", None)
+        if request.method == "POST" and page is not None and current_user.is_authenticated:
+            try:
+                target = page(**{k: v for k, v in (request.view_args or {}).items() if k != "mode"})
+            except HTTPException as error:
+                return _http_error(error)
+            except db.NotFound:
+                return _http_error(NotFound())
+            flash(str(EXPIRED_BUTTON), "outcome")
+            return redirect(target + "#outcome", 303)
         return error_response(400)
 
     @app.errorhandler(HTTPException)

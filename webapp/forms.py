@@ -28,7 +28,7 @@ class BaseForm(FlaskForm):
         messages = []
         for field in self:
             if field.errors:
-                if field.name == "csrf_token":
+                if field.type == "CSRFTokenField":  # also a prefixed form's "block-csrf_token": never a link to it
                     messages.append(("", str(_l("This form has expired. Please check your input and send it again."))))
                 else:
                     messages.append((field.id, str(field.errors[0])))

@@ -63,9 +63,10 @@ def format_number_here(_eval_context, value) -> str:
 def init_app(app: Flask) -> None:
     """Register the filters and trim whitespace so pages stay small."""
     from .comments.labels import names as comment_names
-    from .comments.messages import at_top
+    from .comments.messages import at_top, outcome
 
     app.jinja_env.globals["flashed_at_top"] = at_top
+    app.jinja_env.globals["flashed_outcome"] = outcome
     app.jinja_env.globals["comment_names"] = comment_names
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

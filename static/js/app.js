@@ -110,8 +110,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
-    // A page that comes back with errors: take the reader to the summary.
-    focus(".error-summary");
+    // A page that comes back with errors: take the reader to the summary; after a staff action,
+    // to what it did (the server redirected to #outcome): focused, a screen reader reads it.
+    if (document.querySelector(".error-summary")) focus(".error-summary");
+    else if (document.getElementById("outcome")) focus("#outcome");
   });
 
   // "Cancel reply" closes an inline reply form and takes focus back to the comment's reply link.

@@ -1,4 +1,4 @@
-"""Messages after an action on a comment, shown at that comment.
+"""Messages after an action: at the comment it concerns, or as the outcome of a staff action.
 
 Without JavaScript an action redirects to the comment's anchor; a message at the top of
 the page would sit out of view and go unread. It is flashed with the comment's id, and the
@@ -11,6 +11,23 @@ from __future__ import annotations
 from flask import flash, g, get_flashed_messages
 
 PREFIX = "comment-"
+#: The category of a staff action's outcome: the page it leads back to opens at the message (``#outcome``),
+#: focuses it and names it in the title, so a keyboard or screen-reader user learns at once what happened.
+OUTCOME = "outcome"
+
+
+def flash_outcome(message: str) -> None:
+    """Flash what a staff action did (or why it did nothing), for the top of the page it redirects to;
+    redirect to that page with ``_anchor="outcome"``."""
+    flash(message, OUTCOME)
+
+
+def outcome() -> str | None:
+    """The outcome of the action that led here, if any (for the page's title)."""
+    for category, message in get_flashed_messages(with_categories=True):
+        if category == OUTCOME:
+            return message
+    return None
 
 
 def flash_at(comment_id: int, message: str) -> None:

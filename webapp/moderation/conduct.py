@@ -9,14 +9,15 @@ redirects (303) with a message, a form with a mistake comes back with 422 and th
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import db, permissions
 from ..accounts.models import User
-from ..errors import keeps_input
+from ..comments.messages import flash_outcome
+from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..projects.services import get_for_staff, get_published
@@ -64,8 +65,8 @@ def block_person(mode: LanguageMode, slug: str, user_id: int):
                 with db.transaction():
                     people.block_person(current_user, person, project, site_wide=form.site_wide,
                                         ends_at=form.ends_at(), reason=form.reason.data)
-                flash(_("%(name)s is blocked. We have told them by email.", name=person.username))
-                return redirect(url_for("moderation.blocks", slug=project.slug), 303)
+                flash_outcome(_("%(name)s is blocked. We have told them by email.", name=person.username))
+                return redirect(url_for("moderation.blocks", slug=project.slug, _anchor="outcome"), 303)
             status = 409
         else:
             status = 409 if refusal else 422
@@ -85,6 +86,7 @@ def blocks(mode: LanguageMode, slug: str):
 
 
 @bp.post(f"{STAFF}/people/blocks/<{ID}:block_id>/end", endpoint="unblock")
+@back_when_expired(lambda slug, block_id: url_for("moderation.blocks", slug=slug))
 def unblock(mode: LanguageMode, slug: str, block_id: int):
     """End a block now; the person is told by email."""
     project = _staff_project(slug)
@@ -101,11 +103,11 @@ def unblock(mode: LanguageMode, slug: str, block_id: int):
     if row.ended_at is None:
         with db.transaction():
             people.end_block(current_user, row, project)
-        flash(_("The block of %(name)s has ended. We have told them by email.", name=name) if person is not None else
+        flash_outcome(_("The block of %(name)s has ended. We have told them by email.", name=name) if person is not None else
               _("The block of %(name)s has ended. Their account was deleted, so nobody was told.", name=name))
     else:
-        flash(_("The block of %(name)s had already ended.", name=name))
-    return redirect(url_for("moderation.blocks", slug=project.slug), 303)
+        flash_outcome(_("The block of %(name)s had already ended.", name=name))
+    return redirect(url_for("moderation.blocks", slug=project.slug, _anchor="outcome"), 303)
 
 
 @bp.route(f"{STAFF}/moderation/settings", methods=["GET", "POST"], endpoint="settings")
@@ -121,12 +123,12 @@ def settings(mode: LanguageMode, slug: str):
                 changed = discussion_rules.save_rules(current_user, project, form.texts())
                 changed_settings = discussion_rules.save_settings(current_user, project, form.auto_hide)
                 hidden = discussion_rules.hide_what_reached(project) if changed_settings else 0
-            flash(_("Your changes have been saved.") if changed or changed_settings else _("Nothing was changed."))
+            flash_outcome(_("Your changes have been saved.") if changed or changed_settings else _("Nothing was changed."))
             if hidden:
-                flash(ngettext("%(num)d comment had reached this number of reports already and is hidden now.",
+                flash_outcome(ngettext("%(num)d comment had reached this number of reports already and is hidden now.",
                                "%(num)d comments had reached this number of reports already and are hidden now.",
                                hidden))
-            return redirect(url_for("moderation.settings", slug=project.slug), 303)
+            return redirect(url_for("moderation.settings", slug=project.slug, _anchor="outcome"), 303)
         status = 422
     else:
         texts = {key: discussion_rules.rules_for(project, key)[0] for key in ("de", "en", "simple")}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import db, permissions
 from ..clock import utcnow
+from ..comments.messages import flash_outcome
 from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
@@ -45,8 +46,8 @@ def report_mail(mode: LanguageMode):
             user.report_digest_until = utcnow()  # what came before, came by mail or was not wanted
         user.report_mail = form.report_mail.data
         db.session().add(user)
-    flash(MESSAGES[form.report_mail.data](), "success")
-    return redirect(url_for("accounts.overview"), 303)
+    flash_outcome(MESSAGES[form.report_mail.data]())
+    return redirect(url_for("accounts.overview", _anchor="outcome"), 303)
 
 
 @bp.app_template_global("report_mail_form")

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from .. import db, permissions
 from ..comments import services as comments
 from ..comments.labels import comment_labels, excerpt
+from ..comments.messages import flash_outcome
 from ..comments.models import Comment
 from ..errors import keeps_input
 from ..htmx import render
@@ -153,12 +154,12 @@ def act(mode: LanguageMode, slug: str, comment_id: int, action: str):
     except actions.ActionRefused as refusal:
         db.session().refresh(comment)
         return _item_page(project, comment, 409, {action: form} if action in FORMS else {}, refusal.message)
-    flash(DONE[action](), "success")
+    flash_outcome(DONE[action]())
     target = url_for("moderation.item", slug=project.slug, comment_id=comment.id)
     back = request.args.get("back", "")
     if back.startswith("?"):
         target += "?" + urlencode({"back": back})
-    return redirect(target, 303)
+    return redirect(target + "#outcome", 303)
 
 
 @bp.app_template_global("block_reason")

@@ -8,13 +8,14 @@ may see and do what is asked of :mod:`webapp.permissions` only; every page here 
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from .. import db, permissions
 from ..accounts.models import User
-from ..errors import keeps_input
+from ..comments.messages import flash_outcome
+from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..projects.models import Organisation, Project
@@ -93,7 +94,7 @@ def _added(form: AddPersonForm, add, place, role: str, mode: LanguageMode) -> bo
     except services.RoleError as error:
         form.email.errors.append(error.message)
         return False
-    flash(_added_message(outcome, form.email.data, role), "success")
+    flash_outcome(_added_message(outcome, form.email.data, role))
     return True
 
 
@@ -105,12 +106,13 @@ def moderators(mode: LanguageMode, slug: str):
     permissions.authorize(permissions.may_manage_moderators(current_user, project))
     form = AddPersonForm()
     if form.validate_on_submit() and _added(form, services.add_moderator, project, "moderator", mode):
-        return redirect(url_for(".moderators", slug=project.slug), 303)
+        return redirect(url_for(".moderators", slug=project.slug, _anchor="outcome"), 303)
     return _people_page("moderator", project, services.moderators(project),
                         services.open_invitations(project=project), form)
 
 
 @bp.post("/staff/projects/<slug:slug>/moderators/<int(max=2147483647):user_id>/remove")
+@back_when_expired(lambda slug, user_id: url_for("roles.moderators", slug=slug))
 def remove_moderator(mode: LanguageMode, slug: str, user_id: int):
     """End one person's moderation of the project."""
     project = get_for_staff(slug)
@@ -118,10 +120,10 @@ def remove_moderator(mode: LanguageMode, slug: str, user_id: int):
     with db.transaction():
         removed = services.remove_moderator(_actor(), project, user_id)
     if removed is not None:
-        flash(_("%(name)s is no longer a moderator of this project.", name=removed.username), "success")
+        flash_outcome(_("%(name)s is no longer a moderator of this project.", name=removed.username))
     else:
-        flash(_("This person was not a moderator of this project (any more). Nothing was changed."), "success")
-    return redirect(url_for(".moderators", slug=project.slug), 303)
+        flash_outcome(_("This person was not a moderator of this project (any more). Nothing was changed."))
+    return redirect(url_for(".moderators", slug=project.slug, _anchor="outcome"), 303)
 
 
 @bp.route("/staff/organisations/<slug:slug>/initiators", methods=["GET", "POST"])
@@ -132,12 +134,13 @@ def initiators(mode: LanguageMode, slug: str):
     organisation = _organisation(slug)
     form = AddPersonForm()
     if form.validate_on_submit() and _added(form, services.add_initiator, organisation, "initiator", mode):
-        return redirect(url_for(".initiators", slug=organisation.slug), 303)
+        return redirect(url_for(".initiators", slug=organisation.slug, _anchor="outcome"), 303)
     return _people_page("initiator", organisation, services.initiators(organisation),
                         services.open_invitations(organisation=organisation), form)
 
 
 @bp.post("/staff/organisations/<slug:slug>/initiators/<int(max=2147483647):user_id>/remove")
+@back_when_expired(lambda slug, user_id: url_for("roles.initiators", slug=slug))
 def remove_initiator(mode: LanguageMode, slug: str, user_id: int):
     """End one person's role as initiator of the organisation."""
     permissions.authorize(permissions.may_manage_initiators(current_user))
@@ -145,33 +148,41 @@ def remove_initiator(mode: LanguageMode, slug: str, user_id: int):
     with db.transaction():
         removed = services.remove_initiator(_actor(), organisation, user_id)
     if removed is not None:
-        flash(_("%(name)s is no longer an initiator of this organisation.", name=removed.username), "success")
+        flash_outcome(_("%(name)s is no longer an initiator of this organisation.", name=removed.username))
     else:
-        flash(_("This person was not an initiator of this organisation (any more). Nothing was changed."), "success")
-    return redirect(url_for(".initiators", slug=organisation.slug), 303)
+        flash_outcome(_("This person was not an initiator of this organisation (any more). Nothing was changed."))
+    return redirect(url_for(".initiators", slug=organisation.slug, _anchor="outcome"), 303)
+
+
+def _invitation_page_of(invitation_id: int) -> str:
+    """The staff page an invitation is listed on (its project's moderators, its organisation's initiators)."""
+    invitation = db.session().get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    if invitation.role == "moderator":
+        return url_for(".moderators", slug=db.session().get(Project, invitation.project_id).slug)
+    return url_for(".initiators", slug=db.session().get(Organisation, invitation.organisation_id).slug)
 
 
 @bp.post("/staff/invitations/<int(max=2147483647):invitation_id>/withdraw")
+@back_when_expired(_invitation_page_of)
 def withdraw_invitation(mode: LanguageMode, invitation_id: int):
     """Withdraw an open invitation: its link stops working."""
     invitation = db.session().get(Invitation, invitation_id)
     if invitation is None:
         abort(404)
     if invitation.role == "moderator":
-        project = db.session().get(Project, invitation.project_id)
-        permissions.authorize(permissions.may_manage_moderators(current_user, project))
-        back = url_for(".moderators", slug=project.slug)
+        permissions.authorize(permissions.may_manage_moderators(current_user, db.session().get(Project, invitation.project_id)))
     else:
         permissions.authorize(permissions.may_manage_initiators(current_user))
-        back = url_for(".initiators", slug=db.session().get(Organisation, invitation.organisation_id).slug)
+    back = _invitation_page_of(invitation_id)
     if invitation.accepted_at or invitation.withdrawn_at:
-        flash(_("This invitation was accepted or withdrawn already. Nothing was changed."), "success")
+        flash_outcome(_("This invitation was accepted or withdrawn already. Nothing was changed."))
     else:
         with db.transaction():
             services.withdraw_invitation(_actor(), invitation)
-        flash(_("The invitation to %(email)s is withdrawn. Its link no longer works.", email=invitation.email),
-              "success")
-    return redirect(back, 303)
+        flash_outcome(_("The invitation to %(email)s is withdrawn. Its link no longer works.", email=invitation.email))
+    return redirect(back + "#outcome", 303)
 
 
 # The invitation link ------------------------------------------------------------------------------
@@ -210,8 +221,8 @@ def invitation(mode: LanguageMode, token: str):
         else:
             session.clear()  # a fresh session for the new account
             login_user(user)
-            flash(_welcome(found, place, mode), "success")
-            return redirect(url_for(".staff"), 303)
+            flash_outcome(_welcome(found, place, mode))
+            return redirect(url_for(".staff", _anchor="outcome"), 303)
     return _invitation_page(found, place, "register", 422 if form.errors else 200, form)
 
 
@@ -224,8 +235,8 @@ def _accept(found: Invitation, account, place, mode: LanguageMode):
     if form.validate_on_submit():
         with db.transaction():
             services.accept_invitation(_actor(), found)
-        flash(_welcome(found, place, mode), "success")
-        return redirect(url_for(".staff"), 303)
+        flash_outcome(_welcome(found, place, mode))
+        return redirect(url_for(".staff", _anchor="outcome"), 303)
     return _invitation_page(found, place, "accept", 422 if form.errors else 200, form)
 
 
