@@ -96,3 +96,38 @@ def test_the_demo_comments_carry_their_language(client, session):
     assert {c.language for c in session.exec(select(Comment).where(Comment.body.like("Offene Daten ja%"))).all()} == {"de"}
     assert lang_of(body_on(client, "/de/projects/smart-city/chapters/offen", english)) == "en"
     assert lang_of(body_on(client, "/en/projects/smart-city/chapters/offen", english)) == "en"
+
+
+def test_the_moderators_words_carry_the_language_they_were_written_in(app, session):
+    """Staff report M8, citizens report 8 (a): the explanation under a removal notice, on the item page, in the
+    audit log, and a person block's reason are marked with their language where it differs from the page's."""
+    import secrets as _secrets
+
+    from sqlmodel import select as _select
+
+    from tests.support import csrf_token, login, make_user, soup
+    from webapp.models import Comment, Project
+
+    project = session.exec(_select(Project).where(Project.slug == "smart-city")).one()
+    author = make_user(app)
+    comment = Comment(project_id=project.id, chapter_id=project.document.chapters[0].id, author_id=author.id,
+                      body=f"Meine Nummer {_secrets.token_hex(3)}")
+    session.add(comment)
+    session.commit()
+    staff = app.test_client()
+    login(staff, make_user(app, role="moderator"))
+    item = f"/en/staff/projects/smart-city/moderation/comments/{comment.id}"
+    words = "Please do not post phone numbers."
+    assert staff.post(f"{item}/block", data={"csrf_token": csrf_token(staff.get(item)), "block-reason": "personal_data",
+                                             "block-text": words}).status_code == 303
+    for prefix, lang in (("de", "en"), ("einfach", "en"), ("en", None)):
+        page = soup(app.test_client().get(f"/{prefix}/projects/smart-city/comments/{comment.id}", follow_redirects=True))
+        [said] = [p for p in page.find_all("p") if p.get_text() == words]
+        assert said.get("lang") == lang, prefix
+    item_de = soup(staff.get(item.replace("/en/", "/de/")))
+    assert item_de.find(string=words).parent.get("lang") == "en"
+    initiator = app.test_client()
+    login(initiator, make_user(app, role="initiator"))
+    log = soup(initiator.get("/de/staff/projects/smart-city/audit", query_string={"action": "comment.block"}))
+    reason = [span for span in log.select(".audit-table__reason") if words in span.get_text()][0]
+    assert reason.get("lang") == "en"

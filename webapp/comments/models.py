@@ -57,6 +57,8 @@ class Comment(SQLModel, table=True):
     blocked_at: Optional[datetime] = None
     block_reason: Optional[str] = Field(default=None, max_length=20)
     block_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: The language ``block_text`` was written in (an html lang, from the moderator's mode), for ``lang``.
+    block_language: Optional[str] = Field(default=None, max_length=16)
     #: Hidden automatically after the project's number of reports, until a moderator decides.
     hidden_at: Optional[datetime] = None
     highlighted_at: Optional[datetime] = None

@@ -91,8 +91,13 @@ def _record(actor, action: str, comment: Comment, reason: str = "", **details) -
     audit.record(actor, action, "comment", comment.id, project_id=comment.project_id, reason=reason, **details)
 
 
-def block(actor: User, project, comment: Comment, reason: str, text: str = "", *, notify: bool = True) -> None:
-    """Replace the comment by a notice giving ``reason`` (a key of BLOCK_REASONS) and ``text``; replies stay."""
+def block(actor: User, project, comment: Comment, reason: str, text: str = "", *, notify: bool = True,
+          language: Optional[str] = None) -> None:
+    """Replace the comment by a notice giving ``reason`` (a key of BLOCK_REASONS) and ``text``; replies stay.
+
+    ``language``: the language ``text`` is written in (the moderator's mode, an html lang), so pages in
+    other languages mark it.
+    """
     if reason not in BLOCK_REASONS:
         raise ValueError(f"unknown block reason {reason!r}")
     if comment.is_deleted:
@@ -101,10 +106,12 @@ def block(actor: User, project, comment: Comment, reason: str, text: str = "", *
         raise ActionRefused("blocked")
     comment.blocked_at = utcnow()
     comment.block_reason, comment.block_text = reason, text or ""
+    comment.block_language = language if text else None
     comment.hidden_at = comment.highlighted_at = None  # not highlighted and blocked at once
     resolved = _resolve_reports(comment)
     db.session().add(comment)
-    _record(actor, "comment.block", comment, text, reason_key=reason, reports_resolved=resolved)
+    _record(actor, "comment.block", comment, text, reason_key=reason, reports_resolved=resolved,
+            **({"reason_lang": language} if text and language else {}))
     if notify:
         _tell_author(comment, project, "comment_blocked", reason=BLOCK_REASON_LABELS[reason], text=text)
 
@@ -115,7 +122,7 @@ def restore(actor: User, project, comment: Comment, *, notify: bool = True) -> N
         raise ActionRefused("not_blocked")
     was_blocked = comment.is_blocked
     comment.blocked_at = comment.hidden_at = None
-    comment.block_reason, comment.block_text = None, ""
+    comment.block_reason, comment.block_text, comment.block_language = None, "", None
     _resolve_reports(comment)
     db.session().add(comment)
     _record(actor, "comment.restore", comment)
@@ -209,7 +216,7 @@ def note(actor: User, project, comment: Comment, text: str) -> ModeratorNote:
 def apply(action: str, actor: User, project, comment: Comment, **values) -> Optional[Comment]:
     """Run ``action`` (one of ACTIONS) with the form's values."""
     if action == "block":
-        return block(actor, project, comment, values["reason"], values.get("text", ""))
+        return block(actor, project, comment, values["reason"], values.get("text", ""), language=values.get("language"))
     if action == "answer":
         return answer(actor, project, comment, values["text"], values["language"])
     if action == "note":

@@ -64,7 +64,7 @@ def block_person(mode: LanguageMode, slug: str, user_id: int):
             if refusal is None:
                 with db.transaction():
                     people.block_person(current_user, person, project, site_wide=form.site_wide,
-                                        ends_at=form.ends_at(), reason=form.reason.data)
+                                        ends_at=form.ends_at(), reason=form.reason.data, language=mode.html_lang)
                 flash_outcome(_("%(name)s is blocked. We have told them by email.", name=person.username))
                 return redirect(url_for("moderation.blocks", slug=project.slug, _anchor="outcome"), 303)
             status = 409

@@ -56,6 +56,8 @@ class PersonBlock(SQLModel, table=True):
     project_id: Optional[int] = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
     #: Why, in the moderator's words; the person is told it.
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: The language ``reason`` was written in (an html lang, from the moderator's mode), for ``lang``.
+    reason_language: Optional[str] = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=clock.utcnow)
     created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     #: When the block ends by itself; empty: it has no end.
@@ -199,8 +201,11 @@ def may_be_blocked(person: User, project, site_wide: bool) -> Optional[str]:
     return None
 
 
-def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at: Optional[datetime], reason: str) -> PersonBlock:
+def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at: Optional[datetime], reason: str,
+                 language: Optional[str] = None) -> PersonBlock:
     """Block ``person`` in ``project`` (or, ``site_wide``, everywhere) until ``ends_at`` (``None``: no end).
+
+    ``language``: the language ``reason`` is written in (the moderator's mode, an html lang).
 
     A block of the same scope that still holds is ended and replaced by this one. Writes the
     audit entry and queues the mail to the person in their language mode; the caller commits.
@@ -216,13 +221,14 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
         old.ended_at, old.ended_by_id = now, actor.id
         session.add(old)
     row = PersonBlock(user_id=person.id, project_id=None if site_wide else project.id, reason=reason,
-                      created_at=now, created_by_id=actor.id, ends_at=ends_at)
+                      reason_language=language, created_at=now, created_by_id=actor.id, ends_at=ends_at)
     session.add(row)
     session.flush()
     # A site-wide block belongs to no project: the site log lists it, and so does every project's log.
     audit.record(actor, "person.block", "user", person.id, project_id=None if site_wide else project.id, reason=reason,
                  person=person.username, scope="site" if site_wide else "project", block_id=row.id,
                  ends_at=ends_at.isoformat() if ends_at else "", replaced=[old.id for old in replaced],
+                 reason_lang=language or "",
                  **({"from_project": project.slug} if site_wide else {}))
     mail.send(person.email, "person_blocked", person.language, user=person, project=project, block=row,
               link=mail.link("moderation.rules", person.language, slug=project.slug),
