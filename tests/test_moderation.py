@@ -520,3 +520,16 @@ def test_moderation_mail_goes_through_the_real_queue_and_survives_an_smtp_outage
         assert b"/en/projects/smart-city/rules" in blocked.content
     finally:
         queued.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize("reason", ["insult", "discrimination", "spam", "personal_data", "off_topic", "illegal", "other"])
+def test_a_reason_reads_as_one_sentence_in_every_mode(app, client, session, place, moderator, reason):
+    """Simple German gives reasons as sentences: no "Grund: Er passt nicht zum Thema.." (staff report m1)."""
+    author = make_user(app, language="simple")
+    comment = comment_by(session, place, author)
+    assert act(client, comment, "block", **{"block-reason": reason}).status_code == 303
+    for prefix in ("de", "en", "einfach"):
+        notice = soup(app.test_client().get(f"/{prefix}/projects/smart-city/comments/{comment.id}",
+                                            follow_redirects=True)).find(id=f"comment-{comment.id}").get_text(" ")
+        assert ".." not in notice and ". ." not in notice, (prefix, notice)
+    assert ".." not in mails_to(app, author.email)[-1].get_content()

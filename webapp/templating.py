@@ -60,6 +60,13 @@ def format_number_here(_eval_context, value) -> str:
     return format_number(value)
 
 
+def full_stop(value) -> str:
+    """``value`` as a sentence: a full stop added unless it ends in one (or in "!", "?", "…") already, so a
+    label that is a sentence in simple German does not end in "..": "Grund: Er passt nicht zum Thema."."""
+    text = str(value).rstrip()
+    return text if not text or text[-1] in ".!?…" else text + "."
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and trim whitespace so pages stay small."""
     from .comments.labels import names as comment_names
@@ -79,4 +86,5 @@ def init_app(app: Flask) -> None:
         time_element=time_element,
         comment_text=render_comment,
         format_number=format_number_here,
+        full_stop=full_stop,
     )
