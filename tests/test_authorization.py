@@ -473,6 +473,8 @@ STAFF_EXPECTED.update({
     "roles: add initiator":             ADMINISTERS,
     "roles: remove initiator":          ADMINISTERS,
     "roles: withdraw an initiator's invitation": ADMINISTERS,
+    "roles: invite a moderator again":  RUNS_PROJECT,
+    "roles: invite an initiator again": ADMINISTERS,
     # The invitation's link: its addressee accepts (anonymous: registers with the invited address) ...
     "roles: accept one's invitation":   (303, 303, 303, 303, 303, 303, 303),
     # ... and no one else can, logged in or not.
@@ -500,9 +502,11 @@ def _with_person(role, project="smart-city"):
     return setup
 
 
-def _with_invitation(kind, to_me=False):
-    """A staff world with ``w.invitation``, open, of ``kind`` ("moderator" or "initiator") to a new address,
-    or to ``me``'s own (a new address for anonymous readers, who then register), and ``w.invited_path``."""
+def _with_invitation(kind, to_me=False, expired=False):
+    """A staff world with ``w.invitation``, open (or ``expired``), of ``kind`` ("moderator" or "initiator") to a
+    new address, or to ``me``'s own (a new address for anonymous readers, who then register), and ``w.invited_path``."""
+    from datetime import UTC, datetime, timedelta
+
     from webapp.roles.models import Invitation
 
     def setup(app, client, session, me):
@@ -513,6 +517,8 @@ def _with_invitation(kind, to_me=False):
         w.invitation = Invitation(email=address, email_key=normalise_key(address), role=kind, language="de",
                                   project_id=project.id if kind == "moderator" else None,
                                   organisation_id=project.organisation_id if kind == "initiator" else None)
+        if expired:
+            w.invitation.created_at = datetime.now(UTC) - timedelta(days=20)
         session.add(w.invitation)
         session.commit()
         w.addressee = addressee
@@ -532,6 +538,15 @@ def _add(url, organisation=False):
 def _withdrawn(w):
     w.session.expire_all()
     return w.session.get(type(w.invitation), w.invitation.id).withdrawn_at is not None
+
+
+def _invited_again(w):
+    """Whether a new invitation went out to the expired one's address, or (it has an account now) the role."""
+    from webapp.roles.models import Invitation
+
+    w.session.expire_all()
+    again = len(w.session.exec(select(Invitation).where(Invitation.email_key == w.invitation.email_key)).all()) > 1
+    return again or (w.addressee is not None and _has_role(w, w.addressee.id, w.invitation.role == "initiator"))
 
 
 def _accept(w):
@@ -554,6 +569,10 @@ STAFF_ACTIONS.update({
         w.send(f"{INITIATORS_URL}/{w.person.id}/remove"), not _has_role(w, w.person.id, organisation=True))),
     "roles: withdraw an initiator's invitation": (_with_invitation("initiator"), lambda w: (
         w.send(f"/de/staff/invitations/{w.invitation.id}/withdraw"), _withdrawn(w))),
+    "roles: invite a moderator again": (_with_invitation("moderator", expired=True), lambda w: (
+        w.send(f"/de/staff/invitations/{w.invitation.id}/again"), _invited_again(w))),
+    "roles: invite an initiator again": (_with_invitation("initiator", expired=True), lambda w: (
+        w.send(f"/de/staff/invitations/{w.invitation.id}/again"), _invited_again(w))),
     "roles: accept one's invitation": (_with_invitation("moderator", to_me=True), _accept),
     "roles: accept another's invitation": (_with_invitation("moderator"), _accept),
 })
@@ -561,6 +580,7 @@ ROLE_ENDPOINTS = {
     "roles.moderators": ["roles: add moderator"], "roles.remove_moderator": ["roles: remove moderator"],
     "roles.initiators": ["roles: add initiator"], "roles.remove_initiator": ["roles: remove initiator"],
     "roles.withdraw_invitation": ["roles: withdraw a moderator's invitation", "roles: withdraw an initiator's invitation"],
+    "roles.invite_again": ["roles: invite a moderator again", "roles: invite an initiator again"],
     "roles.invitation": ["roles: accept one's invitation", "roles: accept another's invitation"],
 }
 #: The staff's pages (GET), and what each role gets; 200 shows the page's heading.

@@ -475,8 +475,10 @@ def test_an_expired_or_unknown_invitation_says_what_to_do(app, session):
     session.commit()
     response = app.test_client().get(path)
     assert response.status_code == 410
-    assert "abgelaufen" in main_text(response) and "neue Einladung" in main_text(response)
-    assert address not in main_text(logged_in(app, make_user(app, role="admin")).get(MODERATORS))  # not open any more
+    assert "abgelaufen" in main_text(response) and "neuen Einladung" in main_text(response)
+    listing = soup(logged_in(app, make_user(app, role="admin")).get(MODERATORS))
+    assert address not in listing.find("h2", string="Offene Einladungen").find_next(["ul", "p"]).get_text()  # not open
+    assert address in listing.find("h2", string="Abgelaufene Einladungen").find_next("ul").get_text()  # but expired
     name = f"Zu spät {secrets.token_hex(3)}"
     late = app.test_client()
     assert send(late, path, {"username": name, "password": PASSWORD, "password_repeat": PASSWORD,
@@ -565,3 +567,53 @@ def test_create_admin_refuses_a_taken_username(app, session):
                                                 "--password", PASSWORD])
     assert result.exit_code != 0 and "taken" in result.output
     assert session.exec(select(User).where(User.email_key == address)).first() is None
+
+
+def test_expired_invitations_are_listed_with_their_dates_and_can_be_sent_again(app, session):
+    """Staff report m7: an expired invitation no longer vanishes without a word."""
+    from datetime import UTC, datetime
+
+    initiator = logged_in(app, make_user(app, role="initiator"))
+    address = new_address()
+    invite(app, make_user(app, role="initiator"), address)
+    invitation = session.exec(select(Invitation).where(Invitation.email == address)).one()
+    page = main_text(initiator.get(MODERATORS))
+    assert "Link gilt bis" in page  # the open one names its end
+    invitation.created_at = datetime.now(UTC) - timedelta(days=15)
+    session.add(invitation)
+    session.commit()
+    page = soup(initiator.get(MODERATORS))
+    expired = page.find("h2", string="Abgelaufene Einladungen").find_next("ul")
+    assert address in expired.get_text() and "abgelaufen am" in expired.get_text()
+    button = expired.find("button")
+    assert button.get_text(" ", strip=True) == f"Erneut senden : Einladung an {address}"
+    response = send(initiator, button.find_parent("form")["action"], {}, page=MODERATORS)
+    assert "Einladung" in flash_text(initiator, response)
+    assert len(mails_to(app, address)) == 2
+    page = soup(initiator.get(MODERATORS))
+    listed = page.find("h2", string="Abgelaufene Einladungen")
+    assert listed is None or address not in listed.find_next("ul").get_text()  # invited again: open, not expired
+    assert address in page.find("h2", string="Offene Einladungen").find_next("ul").get_text()
+
+
+def test_a_removed_moderator_is_told_by_mail_in_their_mode(app, session):
+    """Staff report m10: they used to find out from a refusal."""
+    initiator = logged_in(app, make_user(app, role="initiator"))
+    person = make_user(app, role="moderator", language="en")
+    response = send(initiator, f"{MODERATORS}/{person.id}/remove", {}, page=MODERATORS)
+    assert response.status_code == 303
+    [told] = [m for m in mails_to(app, person.email) if "no longer" in m["Subject"]]
+    assert "Smart City" in told["Subject"] and told["Reply-To"]
+    assert "/en/" in told.get_content()
+
+
+def test_an_accepted_invitation_offers_the_staff_area_to_one_logged_in(app, session):
+    address = new_address()
+    path = invite(app, make_user(app, role="initiator"), address)
+    newcomer = app.test_client()
+    send(newcomer, path, {"username": f"Neu {secrets.token_hex(3)}", "password": PASSWORD, "password_repeat": PASSWORD,
+                          "accept_terms": "y"})
+    again = newcomer.get(path)
+    assert again.status_code == 410
+    links = [a.get_text() for a in soup(again).main.find_all("a")]
+    assert "Zur Verwaltung" in links and "Anmelden" not in links

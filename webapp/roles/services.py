@@ -95,6 +95,51 @@ def open_invitations(*, project: Optional[Project] = None, organisation: Optiona
     return list(db.session().exec(query.order_by(col(Invitation.created_at).desc())).all())
 
 
+#: How long expired invitations stay listed (with "send again") on the staff pages, in days.
+EXPIRED_LISTED_DAYS = 60
+
+
+def expired_invitations(*, project: Optional[Project] = None,
+                        organisation: Optional[Organisation] = None) -> list[Invitation]:
+    """Invitations that ran out unaccepted in the last :data:`EXPIRED_LISTED_DAYS` days, newest first, leaving out
+    addresses invited again since (staff report m7: they used to vanish without a word)."""
+    from datetime import timedelta
+
+    now = utcnow()
+    query = select(Invitation).where(col(Invitation.accepted_at).is_(None), col(Invitation.withdrawn_at).is_(None),
+                                     Invitation.created_at <= now - _invitation_age(),
+                                     Invitation.created_at > now - _invitation_age() - timedelta(days=EXPIRED_LISTED_DAYS))
+    if project is not None:
+        query = query.where(Invitation.project_id == project.id, Invitation.role == "moderator")
+    if organisation is not None:
+        query = query.where(Invitation.organisation_id == organisation.id, Invitation.role == "initiator")
+    expired = list(db.session().exec(query.order_by(col(Invitation.created_at).desc())).all())
+    again = {i.email_key for i in open_invitations(project=project, organisation=organisation)}
+    seen: set[str] = set()
+    listed = []
+    for invitation in expired:
+        if invitation.email_key not in again and invitation.email_key not in seen:
+            seen.add(invitation.email_key)
+            listed.append(invitation)
+    return listed
+
+
+def expires_at(invitation: Invitation):
+    """When the invitation's link stops working."""
+    return invitation.created_at + _invitation_age()
+
+
+def invite_again(actor: User, invitation: Invitation, language: str) -> str:
+    """Send a new invitation to the address of an expired one, for the same role and place ("invited").
+    Raises :class:`RoleError` when one is open already or the person has an account with the role now."""
+    session = db.session()
+    project = session.get(Project, invitation.project_id) if invitation.project_id else None
+    organisation = session.get(Organisation, invitation.organisation_id) if invitation.organisation_id else None
+    add = add_moderator if invitation.role == "moderator" else add_initiator
+    return add(actor, project if invitation.role == "moderator" else organisation, invitation.email,
+               invitation.language or language)
+
+
 def _invitation_age():
     from datetime import timedelta
 
@@ -136,13 +181,21 @@ def remove_moderator(actor: User, project: Project, user_id: int) -> Optional[Us
 
 
 def _end_role(actor: User, row, action: str, user_id: int, **place) -> Optional[User]:
-    """Delete the role ``row`` (if any) and record ``action``; the account it belonged to, or ``None``."""
+    """Delete the role ``row`` (if any), record ``action`` and tell the person by mail (staff report m10: they
+    learned it from a refusal); the account it belonged to, or ``None``."""
     if row is None:
         return None
     session = db.session()
     user = session.get(User, user_id)
     session.delete(row)
     audit.record(actor, action, "user", user_id, person=user.username if user else "", **place)
+    if user is not None and user.is_confirmed:
+        project = session.get(Project, place["project_id"]) if place.get("project_id") else None
+        organisation = session.get(Organisation, place["organisation_id"]) if place.get("organisation_id") else None
+        contact = (project.organisation if project is not None else organisation).email or None
+        mail.send(user.email, "role_removed", user.language, user=user, project=project, organisation=organisation,
+                  role="moderator" if project is not None else "initiator", actor=actor,
+                  link=mail.link("projects.index", user.language), reply_to=contact)
     forget_roles()
     return user
 

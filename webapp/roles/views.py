@@ -78,8 +78,9 @@ def _added_message(outcome: str, address: str, role: str) -> str:
 
 def _people_page(kind: str, place, people, invitations, form, status: int = 200):
     """The moderators of a project or the initiators of an organisation, with the form to add one."""
+    expired = services.expired_invitations(**{"project" if kind == "moderator" else "organisation": place})
     return render("roles/people.html", status=status if not form.errors else 422, kind=kind, place=place,
-                  people=people, invitations=invitations, form=form,
+                  people=people, invitations=invitations, expired=expired, expires_at=services.expires_at, form=form,
                   unconfirmed=services.unconfirmed_addresses(invitations))
 
 
@@ -182,6 +183,28 @@ def withdraw_invitation(mode: LanguageMode, invitation_id: int):
         with db.transaction():
             services.withdraw_invitation(_actor(), invitation)
         flash_outcome(_("The invitation to %(email)s is withdrawn. Its link no longer works.", email=invitation.email))
+    return redirect(back + "#outcome", 303)
+
+
+@bp.post("/staff/invitations/<int(max=2147483647):invitation_id>/again")
+@back_when_expired(_invitation_page_of)
+def invite_again(mode: LanguageMode, invitation_id: int):
+    """Send a new invitation to the address of one that expired (staff report m7)."""
+    invitation = db.session().get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    if invitation.role == "moderator":
+        permissions.authorize(permissions.may_manage_moderators(current_user, db.session().get(Project, invitation.project_id)))
+    else:
+        permissions.authorize(permissions.may_manage_initiators(current_user))
+    back = _invitation_page_of(invitation_id)
+    try:
+        with db.transaction():
+            outcome = services.invite_again(_actor(), invitation, mode.key)
+    except services.RoleError as error:
+        flash_outcome(error.message)
+    else:
+        flash_outcome(_added_message(outcome, invitation.email, invitation.role))
     return redirect(back + "#outcome", 303)
 
 
