@@ -134,6 +134,9 @@ def load() -> dict:
         "UNCONFIRMED_ACCOUNT_DAYS": float(os.environ.get("UNCONFIRMED_ACCOUNT_DAYS", "7")),
         # Anonymous readers' pages are kept this many seconds per process (0: off).
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "5")),
+        # Reading pages rendered for one reader (cache misses): per account, else per client address.
+        # Far above what people read; one client cannot make the server render page after page.
+        "PAGE_RENDER_RATE_LIMIT": os.environ.get("PAGE_RENDER_RATE_LIMIT", "120 per minute;2000 per hour"),
         # Only these addresses or networks may set X-Forwarded-* (with PROXY_COUNT > 0).
         "TRUSTED_PROXIES": trusted_proxies(),
         # Every wait on PostgreSQL is bounded: a silent server gets readers a 503, not a hang.
