@@ -74,7 +74,8 @@ _BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def normalise_prose(value: Optional[str]) -> Optional[str]:
-    """``normalise_text`` for comments, replies and report explanations: bidi controls are dropped too.
+    """``normalise_text`` for what people write (comments, replies, report explanations, discussion rules):
+    bidi controls are dropped too.
 
     Usernames are not filtered this way: they refuse such characters instead,
     so a name never silently becomes another one.

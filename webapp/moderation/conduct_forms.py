@@ -12,7 +12,7 @@ from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from .. import clock
-from ..forms import BaseForm, no_control_characters, normalise_prose, normalise_text
+from ..forms import BaseForm, no_control_characters, normalise_prose
 from .discussion_rules import AUTO_HIDE_CHOICES, MAX_RULES
 from .people import MAX_REASON
 
@@ -106,7 +106,7 @@ class EndBlockForm(BaseForm):
 
 
 def _rules_field(label):
-    return TextAreaField(label, filters=[normalise_text], validators=[
+    return TextAreaField(label, filters=[normalise_prose], validators=[
         Length(max=MAX_RULES, message=_l("The text is too long: please shorten it to %(max)d characters.")),
         no_control_characters], render_kw={"rows": 12})
 
