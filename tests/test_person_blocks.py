@@ -484,3 +484,14 @@ def test_every_link_in_the_block_mails_opens_in_every_mode(app, session, moderat
             parts = urlsplit(url)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             assert reader.get(target, follow_redirects=True).status_code == 200, f"{url} in {message['Subject']!r}"
+
+
+@pytest.mark.parametrize("scope", ["Site", "SITE", " site", "site ", "website", "all"])
+def test_any_scope_but_this_project_from_a_moderator_is_refused_never_a_quiet_project_block(
+        app, client, session, person, moderator, scope):
+    """``scope=Site`` used to become a project block (security report 2026-12-06, I-c)."""
+    sign_in(client, moderator)
+    refused = send_block(client, person, scope=scope)
+    assert refused.status_code == 403 and "Administration" in soup(refused).select_one("main .lead").get_text()
+    assert blocks_of(session, person) == []
+    assert send_block(client, person, scope="project").status_code == 303
