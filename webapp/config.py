@@ -125,6 +125,8 @@ def load() -> dict:
         "SECRET_KEY": secret_key(),
         # Links outside a page (mails) start with this; requests naming another host get 400.
         "PUBLIC_BASE_URL": base_url,
+        # Whether it was given (else it is make run's default from HOST and PORT, which another shell may not share).
+        "PUBLIC_BASE_URL_GIVEN": bool(os.environ.get("PUBLIC_BASE_URL", "").strip()),
         "TRUSTED_HOSTS": trusted_hosts(base_url),
         "DATABASE_URL": database_url(),
         "PRODUCTION": production,
