@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from datetime import timedelta
+from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 import pytest
@@ -519,5 +520,34 @@ def test_moderation_mail_goes_through_the_real_queue_and_survives_an_smtp_outage
         assert len(smtp.inbox.to(each.email)) == 1
         [blocked] = smtp.inbox.to(author.email)
         assert b"/en/projects/smart-city/rules" in blocked.content
+    finally:
+        queued.extensions["db_engine"].dispose()
+
+
+def _report_with(client, comment, explanation=""):
+    url = f"/de/projects/smart-city/comments/{comment.id}/report"
+    data = {"csrf_token": csrf_token(client.get(url)), "reason": "spam", "explanation": explanation}
+    assert client.post(url, data=data).status_code == 303
+
+
+def test_jobs_that_mail_run_in_the_worker_without_a_request(app, session, place, smtp, tmp_path):
+    """The worker has no request: rendering a mail asked for one (the page's mode) and the job failed,
+    so the daily digest never went out from a real worker."""
+    from webapp import create_app
+    from webapp.moderation.tasks import moderation_digest
+
+    queued = create_app(queued_config(app, smtp.port, JOBS_SQLITE_FILE=str(tmp_path / "jobs.db")))
+    try:
+        daily = make_user(app, role="moderator", language="simple")  # the digest is the default
+        comment = comment_by(session, place, make_user(app))
+        reporter = queued.test_client()
+        login(reporter, make_user(app))
+        _report_with(reporter, comment)
+        with queued.app_context():
+            moderation_digest()  # queued, as the worker's schedule does at 06:00
+        work_off(queued)
+        [digest] = smtp.inbox.to(daily.email)
+        text = message_from_bytes(digest.content, policy=policy.default).get_content()
+        assert f"/einfach/staff/projects/smart-city/moderation/comments/{comment.id}" in text
     finally:
         queued.extensions["db_engine"].dispose()
