@@ -527,3 +527,48 @@ def test_create_admin_refuses_a_taken_username(app, session):
                                                 "--password", PASSWORD])
     assert result.exit_code != 0 and "taken" in result.output
     assert session.exec(select(User).where(User.email_key == address)).first() is None
+
+
+# --- Invitation mails are capped (security report 2026-12-06, N8) ------------------------------------
+
+def _invite_and_withdraw(client, session, address):
+    response = send(client, MODERATORS, {"email": address})
+    if response.status_code != 303:
+        return response
+    invitation = session.exec(select(Invitation).where(Invitation.email_key == address)
+                              .order_by(Invitation.id.desc())).first()
+    assert send(client, f"/de/staff/invitations/{invitation.id}/withdraw", {}, page=MODERATORS).status_code == 303
+    return response
+
+
+@pytest.mark.parametrize(("prefix", "words"), [("de", "so viele Einladungen bekommen"),
+                                               ("en", "as many invitations in the last 24 hours"),
+                                               ("einfach", "schon 3 Einladungen geschickt")])
+def test_one_address_gets_three_invitations_a_day_withdrawn_ones_counted(app, session, prefix, words):
+    """Inviting and withdrawing in turn mailed an address without end."""
+    address = new_address()
+    client = logged_in(app, make_user(app, role="initiator"))
+    for _ in range(3):
+        assert _invite_and_withdraw(client, session, address).status_code == 303
+    url = MODERATORS.replace("/de/", f"/{prefix}/")
+    refused = send(client, url, {"email": address})
+    assert refused.status_code == 422
+    message = soup(refused).find(id="email-error").get_text(" ", strip=True)
+    assert words in message and ("Stunden" in message or "hours" in message)
+    assert soup(refused).find("input", id="email")["value"] == address  # what was typed stays
+    assert len(mails_to(app, address)) == 3
+    other = logged_in(app, make_user(app, role="initiator"))  # another inviter: the same address is still capped
+    assert send(other, MODERATORS, {"email": address}).status_code == 422
+    assert send(other, MODERATORS, {"email": new_address()}).status_code == 303  # other addresses are not
+
+
+def test_one_person_sends_a_limited_number_of_invitations_a_day(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "INVITATIONS_PER_INVITER", 4)
+    client = logged_in(app, make_user(app, role="initiator"))
+    for _ in range(4):
+        assert _invite_and_withdraw(client, session, new_address()).status_code == 303
+    address = new_address()
+    refused = send(client, MODERATORS, {"email": address})
+    assert refused.status_code == 422 and not mails_to(app, address)
+    assert "Sie haben in den letzten 24 Stunden so viele Einladungen verschickt" in main_text(refused)
+    assert send(logged_in(app, make_user(app, role="initiator")), MODERATORS, {"email": address}).status_code == 303
