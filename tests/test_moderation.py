@@ -524,6 +524,19 @@ def test_moderation_mail_goes_through_the_real_queue_and_survives_an_smtp_outage
         queued.extensions["db_engine"].dispose()
 
 
+# --- Staff-triggered mail is capped (security report 2026-12-06, N8) ---------------------------------
+
+def test_a_highlight_is_mailed_to_the_author_once(app, client, session, place, moderator):
+    """Highlighting, taking it back and highlighting again used to mail the author each time."""
+    author = make_user(app)
+    comment = comment_by(session, place, author)
+    for action in ("highlight", "unhighlight", "highlight", "unhighlight", "highlight"):
+        assert act(client, comment, action).status_code == 303
+    session.refresh(comment)
+    assert comment.highlighted_at is not None
+    assert [m["Subject"] for m in mails_to(app, author.email)] == ["Ihr Kommentar wurde hervorgehoben"]
+
+
 def _report_with(client, comment, explanation=""):
     url = f"/de/projects/smart-city/comments/{comment.id}/report"
     data = {"csrf_token": csrf_token(client.get(url)), "reason": "spam", "explanation": explanation}
