@@ -285,6 +285,11 @@ def test_renders_are_limited_per_reader_and_cached_pages_still_come(app, monkeyp
     assert more.status_code == 429 and more.headers["HX-Retarget"] == "#comment-pages"
     assert MANY_PAGES[prefix] in more.get_data(as_text=True) and "mitreden:focus" in more.headers["HX-Trigger-After-Settle"]
     assert anonymous.get(url).status_code == 200  # the same address: the cached page, as for every reader
+    cache = app.wsgi_app
+    for key, entry in list(cache.pages.items()):
+        cache.pages[key] = entry._replace(expires=0)  # the page has expired: it would be a render
+    stale = anonymous.get(url)
+    assert stale.status_code == 200 and MANY_PAGES[prefix] not in stale.get_data(as_text=True)
     elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert elsewhere.get(url, headers=uncached).status_code == 200

@@ -35,7 +35,8 @@ What still misses the cache (logged-in readers, htmx requests, a forged session 
 a page just expired) costs a render, and renders are limited per reader
 (``PAGE_RENDER_RATE_LIMIT``, see :func:`_limit_renders`): per account when logged in, else
 per client address. Hits never reach Flask, so a reader over the limit still gets every
-page the cache holds, and everyone else is unaffected.
+page the cache holds (an expired one too, rather than the 429 page), and everyone else is
+unaffected.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ CACHEABLE = frozenset({"projects.index", "projects.detail", "projects.background
                        "documents.paragraph", "pages.show"})
 #: Set in the WSGI environ by Flask when the response may be stored.
 MARK = "mitreden.page_cache"
+#: Set by Flask when the reader's renders are used up (the answer is the 429 page).
+LIMITED = "mitreden.renders_limited"
 
 Key = tuple[str, str, str, str, str]
 
@@ -188,7 +191,7 @@ class PageCache:
             entry = self.pages.get(key)
             if entry is not None and entry.expires >= time.monotonic():  # rendered while we waited
                 return self._serve(entry, environ, start_response)
-            return self._render(key, environ, start_response)
+            return self._render(key, environ, start_response, stale=entry)
         finally:
             lock.release()
             with self._guard:
@@ -202,8 +205,13 @@ class PageCache:
             return False
         return endpoint in CACHEABLE
 
-    def _render(self, key: Key, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        """Run the app, keep its whole answer, store it if Flask marked it, pass it on."""
+    def _render(self, key: Key, environ: dict, start_response: Callable, stale: Optional[Entry] = None
+                ) -> Iterable[bytes]:
+        """Run the app, keep its whole answer, store it if Flask marked it, pass it on.
+
+        When the reader's renders are used up (:func:`_limit_renders`) and an expired version of the
+        page is still here, they get that version rather than the 429 page.
+        """
         sent: list = []
 
         def capture(status, headers, exc_info=None):
@@ -218,6 +226,8 @@ class PageCache:
             if hasattr(chunks, "close"):
                 chunks.close()
         status, headers, exc_info = sent[:3]
+        if stale is not None and environ.get(LIMITED) and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            return self._serve(stale, environ, start_response)
         seconds = environ.get(MARK)
         if (seconds and environ["REQUEST_METHOD"] == "GET" and status.startswith("200 ")
                 and len(body) <= MAX_BODY_BYTES
@@ -292,6 +302,7 @@ def _limit_renders() -> Optional[Response]:
     refused_until = ratelimits.take(limit, f"render:{reader_key()}")
     if refused_until is None:
         return None
+    request.environ[LIMITED] = True  # the cache serves an expired version instead, where it has one
     current_app.logger.info("Page renders limited for %s", reader_key())
     from .errors import error_response, notice_in_place
     from .htmx import wants_fragment
