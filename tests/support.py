@@ -75,7 +75,9 @@ def database_url(tmp_path_factory) -> str:
 def app(database_url, tmp_path_factory):
     """The app on the test database, with the demo loaded."""
     os.environ["MITREDEN_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
-    application = demo_app(database_url, TESTING=True)
+    # Crawling tests read hundreds of pages a minute from one address: the render limit is off here
+    # (tests of the limit set their own).
+    application = demo_app(database_url, TESTING=True, PAGE_RENDER_RATE_LIMIT="")
     yield application
     application.extensions["db_engine"].dispose()
 

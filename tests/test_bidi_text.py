@@ -88,3 +88,18 @@ def test_a_report_explanation_is_stored_without_bidi_controls(app, session, writ
     session.expire_all()
     report = session.exec(select(Report).where(Report.comment_id == comment.id)).one()
     assert report.explanation == f"Siehe gnp.exe {tag}"
+
+
+def test_discussion_rules_are_stored_and_shown_without_bidi_controls(app, session):
+    """The initiators' rules page showed "\u202etxt.exe" reversed (security report 2026-12-06, I-b)."""
+    from tests.test_discussion_rules import fresh_project, save, sign_in
+
+    project = fresh_project(app, session)
+    initiator = app.test_client()
+    sign_in(initiator, make_user(app, role="initiator"))
+    tag = secrets.token_hex(4)
+    response = save(initiator, project.slug, rules_de=f"Anhang {tag}: x\u202etxt.exe {CONTROLS}\u200f")
+    assert response.status_code == 303
+    page = soup(app.test_client().get(f"/de/projects/{project.slug}/rules"))
+    text = page.select_one(".prose").get_text()
+    assert f"Anhang {tag}: xtxt.exe \u200f" in text and not any(c in str(page) for c in CONTROLS)

@@ -255,7 +255,8 @@ def test_health_reports_a_stuck_queue_and_stays_in_service(app, client):
 
 
 def test_periodic_jobs_run_on_schedule_in_the_worker(app):
-    """The worker imports every tasks module; the sweeper runs every 5 minutes, the end of blocks hourly, expiry, pruning and the moderators' digest daily."""
+    """The worker imports every tasks module; the sweeper and the reports that waited every 5 minutes, the end of
+    blocks hourly, expiry, pruning and the moderators' digest daily."""
     from webapp import jobs
 
     assert {"webapp.accounts.tasks", "webapp.mail.tasks", "webapp.moderation.tasks"} <= set(jobs.discover())
@@ -265,7 +266,7 @@ def test_periodic_jobs_run_on_schedule_in_the_worker(app):
         for task in jobs.queue.read_periodic(day + timedelta(minutes=minute)):
             runs[task.name] = runs.get(task.name, 0) + 1
     assert runs == {"sweep_outbox": 288, "expire_unconfirmed_accounts": 1, "prune_outbox": 1, "moderation_digest": 1,
-                    "tell_ended_blocks": 24}
+                    "tell_ended_blocks": 24, "report_mail_batches": 288}
 
 
 def test_the_daily_job_deletes_unconfirmed_accounts_in_time(app, session):

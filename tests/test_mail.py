@@ -194,3 +194,18 @@ def test_a_mail_server_that_is_down_or_hangs_breaks_no_request(queued_app, smtp,
     assert sorted(r for envelope in smtp.inbox.messages for r in envelope.rcpt_tos) == sorted([email, email, new_email])
     links = [link for envelope in smtp.inbox.messages for link in re.findall(r"https?://\S+", envelope.content.decode())]
     assert links and all(link.startswith(queued_app.config["PUBLIC_BASE_URL"] + "/") for link in links)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Bitte sofort pruefen: https://evil.example/login", "Bitte sofort pruefen: [x]"),
+    ("Siehe (www.evil.example) oder evil.example/login.", "Siehe [x] oder [x]"),
+    ("Schreib an a@evil.example, ok?", "Schreib an [x] ok?"),
+    ("HXXP nein, aber BANK.DE ja", "HXXP nein, aber [x] ja"),
+    ("z.B. Nr. 5, d.h. Version 1.2 usw. Satzende.Neuer Satz", "z.B. Nr. 5, d.h. Version 1.2 usw. Satzende.Neuer Satz"),
+])
+def test_quoted_text_keeps_its_words_and_loses_its_links(text, expected):
+    """A reader's text quoted in our mail: mail programs would make any address in it a link of ours."""
+    from webapp.mail import quote
+
+    lines, left_out = quote(text, "[x]")
+    assert lines == [expected] and left_out == (expected != text)

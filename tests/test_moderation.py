@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from datetime import timedelta
+from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 import pytest
@@ -533,3 +534,109 @@ def test_a_reason_reads_as_one_sentence_in_every_mode(app, client, session, plac
                                             follow_redirects=True)).find(id=f"comment-{comment.id}").get_text(" ")
         assert ".." not in notice and ". ." not in notice, (prefix, notice)
     assert ".." not in mails_to(app, author.email)[-1].get_content()
+
+
+# --- Staff-triggered mail is capped (security report 2026-12-06, N8) ---------------------------------
+
+def test_a_highlight_is_mailed_to_the_author_once(app, client, session, place, moderator):
+    """Highlighting, taking it back and highlighting again used to mail the author each time."""
+    author = make_user(app)
+    comment = comment_by(session, place, author)
+    for action in ("highlight", "unhighlight", "highlight", "unhighlight", "highlight"):
+        assert act(client, comment, action).status_code == 303
+    session.refresh(comment)
+    assert comment.highlighted_at is not None
+    assert [m["Subject"] for m in mails_to(app, author.email)] == ["Ihr Kommentar wurde hervorgehoben"]
+
+
+def _report_with(client, comment, explanation=""):
+    url = f"/de/projects/smart-city/comments/{comment.id}/report"
+    data = {"csrf_token": csrf_token(client.get(url)), "reason": "spam", "explanation": explanation}
+    assert client.post(url, data=data).status_code == 303
+
+
+def test_report_mails_come_once_per_comment_in_ten_minutes_and_lose_no_report(app, session, place, smtp, tmp_path):
+    """Through the real queue and an SMTP server: the first report is mailed at once, the next ones of the
+    same comment wait for the end of the 10 minutes and come in one mail; nothing is mailed twice. The
+    reporter's explanation is quoted as theirs, its link left out."""
+    from webapp import create_app
+    from webapp.moderation.tasks import report_mail_batches
+
+    queued = create_app(queued_config(app, smtp.port, JOBS_SQLITE_FILE=str(tmp_path / "jobs.db")))
+    try:
+        each = make_user(app, role="moderator")
+        _set_report_mail(app, each, "each")
+        comment = comment_by(session, place, make_user(app))
+        reporters = []
+        for number in range(4):
+            reporters.append(queued.test_client())
+            reporters[-1].environ_base["REMOTE_ADDR"] = f"10.1.2.{number + 1}"  # reports of a comment are limited per address
+            login(reporters[-1], make_user(app))
+
+        def batches():
+            with queued.app_context():
+                report_mail_batches()  # what the worker's schedule queues every 5 minutes
+            work_off(queued)
+
+        def mails():
+            """(subject, text) of each mail the moderator received, in order."""
+            messages = [message_from_bytes(e.content, policy=policy.default) for e in smtp.inbox.to(each.email)]
+            return [(m["Subject"], m.get_content().replace("\r\n", "\n")) for m in messages]
+
+        _report_with(reporters[0], comment, "Bitte sofort pruefen: https://evil.example/login\nGanz dringend!")
+        _report_with(reporters[1], comment, "Siehe auch evil.example/login")
+        _report_with(reporters[2], comment)
+        late = make_user(app, role="moderator")  # chooses a mail for each report only now
+        _set_report_mail(app, late, "each")
+        work_off(queued)
+        batches()
+        [(subject, text)] = mails()  # one mail for three reports in a minute
+        assert subject == "Ein Kommentar wurde gemeldet: Smart-City-Strategie Eichbrunn"
+        assert "\nDie meldende Person schrieb (Links haben wir weggelassen" in text
+        assert "\n> Bitte sofort pruefen: [Link weggelassen]\n> Ganz dringend!\n" in text
+        assert "evil.example" not in text and "https://evil" not in text
+        assert "Siehe auch" not in text  # the second report waits
+
+        age_outbox(queued, each.email, timedelta(minutes=11))  # the ten minutes are over
+        batches()
+        assert not smtp.inbox.to(late.email)  # not the reports from before their choice, one mail each
+        [_, (subject, text)] = mails()
+        assert subject == "Ein Kommentar wurde 2-mal gemeldet: Smart-City-Strategie Eichbrunn"
+        assert "\n> Siehe auch [Link weggelassen]\n" in text and "evil.example" not in text
+        assert "2 Personen haben einen Kommentar" in text and "Bitte sofort" not in text and "3 Meldungen" in text
+
+        batches()
+        _report_with(reporters[3], comment, "Noch einmal")  # within ten minutes of the last mail: it waits
+        work_off(queued)
+        assert len(mails()) == 2
+        age_outbox(queued, each.email, timedelta(minutes=11))
+        batches()
+        batches()  # a job that runs twice sends once
+        [*_, (_subject, text)] = mails()
+        assert len(mails()) == 3 and "\n> Noch einmal\n" in text
+        assert "Siehe auch" not in text and "4 Meldungen" in text
+    finally:
+        queued.extensions["db_engine"].dispose()
+
+
+def test_jobs_that_mail_run_in_the_worker_without_a_request(app, session, place, smtp, tmp_path):
+    """The worker has no request: rendering a mail asked for one (the page's mode) and the job failed,
+    so the daily digest never went out from a real worker."""
+    from webapp import create_app
+    from webapp.moderation.tasks import moderation_digest
+
+    queued = create_app(queued_config(app, smtp.port, JOBS_SQLITE_FILE=str(tmp_path / "jobs.db")))
+    try:
+        daily = make_user(app, role="moderator", language="simple")  # the digest is the default
+        comment = comment_by(session, place, make_user(app))
+        reporter = queued.test_client()
+        login(reporter, make_user(app))
+        _report_with(reporter, comment)
+        with queued.app_context():
+            moderation_digest()  # queued, as the worker's schedule does at 06:00
+        work_off(queued)
+        [digest] = smtp.inbox.to(daily.email)
+        text = message_from_bytes(digest.content, policy=policy.default).get_content()
+        assert f"/einfach/staff/projects/smart-city/moderation/comments/{comment.id}" in text
+    finally:
+        queued.extensions["db_engine"].dispose()

@@ -2,6 +2,7 @@
 
 import secrets
 
+import pytest
 from sqlmodel import select
 
 from tests.support import QueryCounter, csrf_token, login, make_user, soup
@@ -158,8 +159,9 @@ def test_the_cache_stays_bounded(app, client, monkeypatch):
     cache = app.wsgi_app
     cache.pages.clear()
     monkeypatch.setattr(pagecache, "MAX_ENTRIES", 5)
-    for page in range(1, 12):  # eleven legitimate variants
-        client.get(f"/de/projects/smart-city/chapters/offen?page={page}")
+    for chapter in ("offen", "teilhabe", "mobil"):  # twelve legitimate variants
+        for sort in pagecache.SORTS:
+            assert client.get(f"/de/projects/smart-city/chapters/{chapter}?sort={sort}").status_code == 200
     assert len(cache.pages) == 5
     first = client.get(PAGE)
     monkeypatch.setattr(pagecache, "MAX_BODY_BYTES", len(first.data) - 1)
@@ -186,3 +188,108 @@ def test_an_unknown_category_redirects_to_the_page_without_it(client):
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/de/projects/smart-city/chapters/teilhabe?sort=oldest")
     assert client.get("/de/projects/smart-city/chapters/teilhabe?category=").status_code == 200  # "all categories"
+
+
+# --- One address per page, and a limit on what still misses (security report 2026-12-06, N6) ---------
+
+@pytest.fixture(scope="module")
+def long_discussion(app):
+    """A paragraph's discussion with two pages of comments; its address and how many pages it has."""
+    import math
+
+    from sqlmodel import Session
+
+    from webapp.comments.services import PAGE_SIZE
+    from webapp.models import Comment, Project, User
+
+    with Session(app.extensions["db_engine"]) as session:
+        project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+        chapter = next(c for c in project.document.chapters if c.slug == "gemeinsam")
+        paragraph = chapter.paragraphs[-1]
+        author = session.exec(select(User)).first()
+        session.add_all(Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=paragraph.id,
+                                author_id=author.id, body=f"Seitenweise {n}") for n in range(PAGE_SIZE + 1))
+        session.commit()
+        top_level = session.exec(select(Comment).where(Comment.paragraph_id == paragraph.id,
+                                                       Comment.parent_id.is_(None))).all()
+        return f"/de/projects/smart-city/chapters/gemeinsam/paragraphs/{paragraph.id}", \
+            math.ceil(len(top_level) / PAGE_SIZE)
+
+
+def test_a_page_past_the_last_leads_to_the_last_page(app, client, long_discussion):
+    url, pages = long_discussion
+    for query in ("page=999999", f"page={pages + 1}", "page=7&sort=oldest"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 303, query
+        location = response.headers["Location"]
+        assert location.startswith(url) and f"page={pages}" in location, location
+        assert ("sort=oldest" in location) == ("sort=" in query)
+        assert client.get(location).status_code == 200
+    assert client.get(f"{url}?page={pages}").status_code == 200  # the last page itself: no detour
+    reader = app.test_client()
+    login(reader, make_user(app))  # logged in: the query is not normalised by the cache, the page does it
+    for query in ("page=1", "page=0", "page=x", "page=%C2%B2", "page=" + "9" * 30):
+        response = reader.get(f"{url}?{query}")
+        assert response.status_code == 303 and response.headers["Location"].endswith(url), query
+
+
+def test_start_is_kept_only_where_more_comments_needs_it(client, long_discussion):
+    """``start`` says which pages htmx has on screen already; on a page of its own it would make a wrong pager."""
+    url, pages = long_discussion
+    more = {"HX-Request": "true", "HX-Target": "comment-list"}
+    for query in (f"start=1&page={pages}", "start=123456", f"start={pages}&page={pages}"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 303 and "start" not in response.headers["Location"], query
+    appended = client.get(f"{url}?page={pages}&start=1", headers=more)
+    assert appended.status_code == 200 and "Seitenweise" in appended.get_data(as_text=True)
+    unknown = client.get(f"{url}?page={pages}&start={pages + 5}", headers=more)
+    assert unknown.status_code == 303 and unknown.headers["Location"].endswith(f"{url}?page={pages}")
+
+
+def test_random_page_and_start_values_render_each_page_once(app, client, long_discussion):
+    """The report's bypass: ``?start=<random>&page=<random>`` made every request a render (19 a second)."""
+    import random
+
+    url, pages = long_discussion
+    cache = app.wsgi_app
+    cache.pages.clear()
+    before = cache.renders
+    for _ in range(60):
+        response = client.get(f"{url}?start={random.randint(1, 10**6)}&page={random.randint(1, 10**6)}")
+        assert response.status_code == 303
+        assert client.get(response.headers["Location"]).status_code == 200
+    assert cache.renders - before <= 60 + pages  # the cheap redirects, plus one render per page that exists
+    assert {key[3] for key in cache.pages if key[2] == url} <= {"", *(f"page={n}" for n in range(2, pages + 1))}
+
+
+MANY_PAGES = {"de": "Sehr viele Seiten", "en": "Very many pages", "einfach": "sehr viele Seiten-Aufrufe"}
+
+
+@pytest.mark.parametrize("prefix", MANY_PAGES)
+def test_renders_are_limited_per_reader_and_cached_pages_still_come(app, monkeypatch, long_discussion, prefix):
+    """What misses the cache (htmx, a forged session cookie, a logged-in reader) is limited per client;
+    the cache still serves that client, and another client is not affected."""
+    url, pages = long_discussion
+    url = url.replace("/de/", f"/{prefix}/")
+    monkeypatch.setitem(app.config, "PAGE_RENDER_RATE_LIMIT", "5 per minute")
+    anonymous = app.test_client()
+    assert anonymous.get(url).status_code == 200  # rendered once (counted), then in the cache
+    bypass = app.test_client()
+    uncached = {"HX-Request": "true", "HX-History-Restore-Request": "true"}  # a full page, never cached
+    assert [bypass.get(url, headers=uncached).status_code for _ in range(4)] == [200] * 4
+    refused = bypass.get(url, headers=uncached)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    page = soup(refused)
+    assert MANY_PAGES[prefix] in page.find("main").get_text() and page.find("h1")
+    more = bypass.get(f"{url}?page={pages}&start=1", headers={"HX-Request": "true", "HX-Target": "comment-list"})
+    assert more.status_code == 429 and more.headers["HX-Retarget"] == "#comment-pages"
+    assert MANY_PAGES[prefix] in more.get_data(as_text=True) and "mitreden:focus" in more.headers["HX-Trigger-After-Settle"]
+    assert anonymous.get(url).status_code == 200  # the same address: the cached page, as for every reader
+    cache = app.wsgi_app
+    for key, entry in list(cache.pages.items()):
+        cache.pages[key] = entry._replace(expires=0)  # the page has expired: it would be a render
+    stale = anonymous.get(url)
+    assert stale.status_code == 200 and MANY_PAGES[prefix] not in stale.get_data(as_text=True)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert elsewhere.get(url, headers=uncached).status_code == 200

@@ -20,7 +20,8 @@ from tests.support import make_user
 from webapp.models import Comment, PersonBlock, Project, Report
 
 #: Jobs that render and store mail of their own: run by the worker in the test below.
-MAILING = {"webapp.moderation.tasks.moderation_digest", "webapp.moderation.tasks.tell_ended_blocks"}
+MAILING = {"webapp.moderation.tasks.moderation_digest", "webapp.moderation.tasks.tell_ended_blocks",
+           "webapp.moderation.tasks.report_mail_batches"}
 #: Jobs that write no mail of their own, and where what they do is tested.
 SILENT = {
     "webapp.mail.tasks.deliver": "delivers stored mail (test_jobs: test_a_worker_delivers_from_the_real_queue)",
@@ -54,17 +55,32 @@ def _text(envelope) -> tuple[str, str]:
 
 @pytest.mark.parametrize("storage", STORAGES)
 def test_the_periodic_jobs_mail_through_the_real_worker(app, smtp, tmp_path, storage):
-    """The daily digest reaches a moderator on the default setting, and a person whose block ran out
-    is told so, both written by the worker's jobs in the recipients' modes (no request anywhere)."""
+    """The daily digest reaches a moderator on the default setting, a person whose block ran out is told so,
+    and a report that waited for its comment's batch reaches the moderator who wants each: all written by the
+    worker's jobs in the recipients' modes (no request anywhere)."""
     from webapp import clock
-    from webapp.moderation.tasks import moderation_digest, tell_ended_blocks
+    from webapp.moderation.tasks import moderation_digest, report_mail_batches, tell_ended_blocks
 
     moderator = make_user(app, role="moderator", language="simple")  # the default: the daily digest
+    each = make_user(app, role="moderator", language="en")  # a mail for each reported comment, in batches
     person = make_user(app, language="en")
+    author, first, second = make_user(app), make_user(app), make_user(app)  # before the session: one writer at a time
     now = clock.utcnow()
     with Session(app.extensions["db_engine"]) as session:
+        from webapp.accounts.models import User
+        from webapp.mail.models import OutboxMessage
+
+        session.get(User, each.id).report_mail = "each"
         project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-        comment = _reported_comment(session, project, make_user(app).id, make_user(app).id)
+        comment = _reported_comment(session, project, author.id, first.id)
+        waiting = Report(comment_id=comment.id, reporter_id=second.id, reason="insult", comment_text=comment.body)
+        session.add(waiting)
+        session.flush()
+        # The comment's first report was mailed to ``each`` 11 minutes ago; the second waits for the batch.
+        session.add(OutboxMessage(key=f"report:{comment.id}:{each.id}:{waiting.id - 1}", recipient=each.email,
+                                  template="report_received", subject="s", message=b"x",
+                                  created_at=now - timedelta(minutes=11), next_attempt_at=now - timedelta(minutes=11),
+                                  sent_at=now - timedelta(minutes=11)))
         session.add(PersonBlock(user_id=person.id, project_id=project.id, reason="Beleidigungen",
                                 created_at=now - timedelta(days=7), ends_at=now - timedelta(minutes=5)))
         session.commit()
@@ -73,8 +89,10 @@ def test_the_periodic_jobs_mail_through_the_real_worker(app, smtp, tmp_path, sto
         with queued.app_context():
             moderation_digest()  # queued as the worker's scheduler queues it at 06:00 UTC
             tell_ended_blocks()  # and every hour
+            report_mail_batches()  # and every 5 minutes
         [digest] = wait_for_mail(smtp, moderator.email, log)
         [over] = wait_for_mail(smtp, person.email, log)
+        [batch] = wait_for_mail(smtp, each.email, log)
     output = log.read_text()
     assert "Traceback" not in output and "Unhandled exception" not in output, output
     subject, text = _text(digest)
@@ -82,3 +100,5 @@ def test_the_periodic_jobs_mail_through_the_real_worker(app, smtp, tmp_path, sto
     assert f"/einfach/staff/projects/smart-city/moderation/comments/{comment_id}" in text
     subject, text = _text(over)
     assert subject == "You can take part again" and "/en/projects/smart-city" in text
+    subject, text = _text(batch)
+    assert subject.startswith("A comment was reported") and f"/en/staff/projects/smart-city/moderation/comments/{comment_id}" in text

@@ -265,7 +265,8 @@ def test_a_block_until_a_date_holds_all_of_that_day(app, client, session, person
     ({"duration": ""}, "duration"),
     ({"duration": "365"}, "duration"),
     ({"duration": "date", "until": ""}, "until"),
-    ({"duration": "date", "until": "31.12.2030"}, "until"),
+    ({"duration": "date", "until": "31.13.2030"}, "until"),
+    ({"duration": "date", "until": "morgen"}, "until"),
     ({"duration": "date", "until": date.today().isoformat()}, "until"),
     ({"duration": "date", "until": "2099-01-01"}, "until"),
 ])
@@ -576,3 +577,44 @@ def test_a_deleted_accounts_number_is_never_given_again(app, session):
         with Session(db.engine()), db.transaction():
             delete_account(db.session().get(User, first.id))
     assert make_user(app).id > first.id
+
+
+@pytest.mark.parametrize("scope", ["Site", "SITE", " site", "site ", "website", "all"])
+def test_any_scope_but_this_project_from_a_moderator_is_refused_never_a_quiet_project_block(
+        app, client, session, person, moderator, scope):
+    """``scope=Site`` used to become a project block (security report 2026-12-06, I-c)."""
+    sign_in(client, moderator)
+    refused = send_block(client, person, scope=scope)
+    assert refused.status_code == 403 and "Administration" in soup(refused).select_one("main .lead").get_text()
+    assert blocks_of(session, person) == []
+    assert send_block(client, person, scope="project").status_code == 303
+
+
+def _next_christmas():
+    today = datetime.now(BERLIN).date()
+    return date(today.year + 1, 12, 24)
+
+
+@pytest.mark.parametrize("typed", ["{d:%d.%m.%Y}", "{d:%d.%m.%y}", "{d:%Y-%m-%d}", "{d.day}.{d.month}.{d.year}", " {d:%d. %m. %Y} "])
+def test_the_last_day_is_read_as_people_write_it(app, client, session, person, moderator, typed):
+    """Text browsers show ``type="date"`` as a plain box: 24.12.2026 and 24.12.26 work as 2026-12-24 does
+    (staff report 2026-12-06, M7)."""
+    sign_in(client, moderator)
+    day = _next_christmas()
+    assert send_block(client, person, duration="date", until=typed.format(d=day)).status_code == 303
+    [row] = blocks_of(session, person)
+    assert row.ends_at.astimezone(BERLIN).date() == day
+
+
+@pytest.mark.parametrize(("prefix", "words"), [("de", "Tag, Monat und Jahr, zum Beispiel 31.12."),
+                                               ("en", "Day, month and year, for example 31.12."),
+                                               ("einfach", "Zum Beispiel: 31.12.")])
+def test_the_hint_names_the_date_format_before_the_field(app, client, person, moderator, prefix, words):
+    sign_in(client, moderator)
+    page = soup(client.get(block_url(person, prefix=prefix)))
+    field = page.find("input", id="until")
+    hint = page.find(id="until-hint")
+    assert field["type"] == "date" and "until-hint" in field["aria-describedby"]
+    assert hint.get_text().startswith(words) and str(datetime.now(BERLIN).year + 1) in hint.get_text()
+    unreadable = soup(send_block(client, person, duration="date", until="Weihnachten"))
+    assert "31.12." in unreadable.find(id="until-error").get_text()

@@ -516,13 +516,51 @@ def test_create_admin_creates_a_confirmed_administrator_and_says_what_next(app, 
     assert result.exit_code == 0, result.output
     user = session.exec(select(User).where(User.email_key == address)).one()
     assert user.is_admin and user.is_confirmed and user.username == name
-    assert f"{app.config['PUBLIC_BASE_URL']}/de/account/login" in result.output
-    assert f"{app.config['PUBLIC_BASE_URL']}/de/staff/" in result.output and "initiators" in result.output
+    assert "/de/account/login" in result.output
+    assert "/de/staff/" in result.output and "initiators" in result.output
     [entry] = audit_entries(session, "role.make_admin", object_id=user.id)
     assert entry.actor_id is None and entry.actor_name == "system"
     client = app.test_client()
     login(client, user)
     assert "Initiators" in main_text(client.get("/en/staff/"))
+
+
+@pytest.fixture()
+def app_of_another_shell(app, monkeypatch):
+    """The app as `flask` builds it in another shell than the server's: PUBLIC_BASE_URL as that shell has it."""
+    from webapp import create_app
+
+    def make(base_url):
+        if base_url:
+            monkeypatch.setenv("PUBLIC_BASE_URL", base_url)
+        else:
+            monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+        made.append(create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": app.config["SECRET_KEY"],
+                                "TESTING": True}))
+        return made[-1]
+
+    made = []
+    yield make
+    for other in made:
+        other.extensions["db_engine"].dispose()
+
+
+def test_create_admin_prints_the_login_path_only_when_the_sites_address_is_unknown(app_of_another_shell):
+    """The site runs on PORT=5101; `flask users create-admin` in another shell printed http://127.0.0.1:5000/...
+    as if it knew (staff report 2026-12-06, m9)."""
+    person = make_user(app_of_another_shell(None))
+    result = app_of_another_shell(None).test_cli_runner().invoke(args=["users", "create-admin", person.email])
+    assert result.exit_code == 0, result.output
+    assert "Log in at /de/account/login\n" in result.output and "staff area: /de/staff/ " in result.output
+    assert "http://127.0.0.1:5000/de" not in result.output and "PUBLIC_BASE_URL is not set" in result.output
+
+
+def test_create_admin_prints_whole_addresses_from_public_base_url(app_of_another_shell):
+    other = app_of_another_shell("https://beteiligung.example.org")
+    result = other.test_cli_runner().invoke(args=["users", "create-admin", make_user(other).email])
+    assert result.exit_code == 0, result.output
+    assert "Log in at https://beteiligung.example.org/de/account/login" in result.output
+    assert "PUBLIC_BASE_URL, https://beteiligung.example.org" in result.output
 
 
 def test_create_admin_asks_for_name_and_password_hidden_and_twice(app, session):
@@ -617,3 +655,48 @@ def test_an_accepted_invitation_offers_the_staff_area_to_one_logged_in(app, sess
     assert again.status_code == 410
     links = [a.get_text() for a in soup(again).main.find_all("a")]
     assert "Zur Verwaltung" in links and "Anmelden" not in links
+
+
+# --- Invitation mails are capped (security report 2026-12-06, N8) ------------------------------------
+
+def _invite_and_withdraw(client, session, address):
+    response = send(client, MODERATORS, {"email": address})
+    if response.status_code != 303:
+        return response
+    invitation = session.exec(select(Invitation).where(Invitation.email_key == address)
+                              .order_by(Invitation.id.desc())).first()
+    assert send(client, f"/de/staff/invitations/{invitation.id}/withdraw", {}, page=MODERATORS).status_code == 303
+    return response
+
+
+@pytest.mark.parametrize(("prefix", "words"), [("de", "so viele Einladungen bekommen"),
+                                               ("en", "as many invitations in the last 24 hours"),
+                                               ("einfach", "schon 3 Einladungen geschickt")])
+def test_one_address_gets_three_invitations_a_day_withdrawn_ones_counted(app, session, prefix, words):
+    """Inviting and withdrawing in turn mailed an address without end."""
+    address = new_address()
+    client = logged_in(app, make_user(app, role="initiator"))
+    for _ in range(3):
+        assert _invite_and_withdraw(client, session, address).status_code == 303
+    url = MODERATORS.replace("/de/", f"/{prefix}/")
+    refused = send(client, url, {"email": address})
+    assert refused.status_code == 422
+    message = soup(refused).find(id="email-error").get_text(" ", strip=True)
+    assert words in message and ("Stunden" in message or "hours" in message)
+    assert soup(refused).find("input", id="email")["value"] == address  # what was typed stays
+    assert len(mails_to(app, address)) == 3
+    other = logged_in(app, make_user(app, role="initiator"))  # another inviter: the same address is still capped
+    assert send(other, MODERATORS, {"email": address}).status_code == 422
+    assert send(other, MODERATORS, {"email": new_address()}).status_code == 303  # other addresses are not
+
+
+def test_one_person_sends_a_limited_number_of_invitations_a_day(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "INVITATIONS_PER_INVITER", 4)
+    client = logged_in(app, make_user(app, role="initiator"))
+    for _ in range(4):
+        assert _invite_and_withdraw(client, session, new_address()).status_code == 303
+    address = new_address()
+    refused = send(client, MODERATORS, {"email": address})
+    assert refused.status_code == 422 and not mails_to(app, address)
+    assert "Sie haben in den letzten 24 Stunden so viele Einladungen verschickt" in main_text(refused)
+    assert send(logged_in(app, make_user(app, role="initiator")), MODERATORS, {"email": address}).status_code == 303

@@ -180,3 +180,37 @@ def test_a_moderator_of_another_project_gets_no_badge_here(app, client, session)
     comment = _comment_by(session, make_user(app, role="moderator", project="radverkehr", name=f"Person {letters()}"))
     page = soup(client.get("/de/projects/smart-city/chapters/nachhaltig"))
     assert page.find("article", id=f"comment-{comment.id}").find(class_="staff-badge") is None
+
+
+# --- Offices of a town hall, and digits for letters (security report 2026-12-06, N7) ------------------
+
+OFFICES_AND_DIGITS = ["Projektteam", "Team", "Bürgermeister", "Oberbürgermeister", "Verwaltung", "Rathaus",
+                      "Beteiligung", "Team Eichbrunn", "Bürgermeister Eichbrunn", "M0deration Eichbrunn",
+                      "Moderatlon Eichbrunn", "Adm1n Eichbrunn", "Das Team", "Projekt Team", "Moderationsteam",
+                      "5tadt Eichbrunn", "4dmin", "Oberburgermeisterin", "Rath4us Eichbrunn", "Team Mitreden"]
+
+
+@pytest.mark.parametrize("name", OFFICES_AND_DIGITS)
+def test_offices_and_digit_look_alikes_of_reserved_words_are_refused(client, session, name):
+    response, email = register(client, name)
+    assert "sieht aus wie der Name dieser Seite" in refused(response, session, email)
+
+
+def test_digits_for_letters_in_a_staff_members_name_are_refused(app, client, session):
+    suffix = letters()
+    staff = make_user(app, role="moderator", name=f"Nora Neumod {suffix}")
+    for look_alike in (f"N0ra Neum0d {suffix}", f"Nora Neumod {suffix}".replace("o", "0").replace("e", "3")):
+        response, email = register(client, look_alike)
+        refused(response, session, email)
+    assert names.reserved(f"N0ra Neum0d {suffix}", staff_names=(staff.username,))
+
+
+PEOPLES_NAMES = ["Tim", "Lena Team", "Team Lena", "Anna Bürger", "Teamplayer", "Tina Stadtler", "Amin", "Ilse Meister",
+                 "Ali", "Otto Rat"]
+
+
+@pytest.mark.parametrize("name", PEOPLES_NAMES)
+def test_peoples_names_near_those_words_are_accepted(client, session, name):
+    assert not names.reserved(name, "Mitreden Eichbrunn", ("Moderation Eichbrunn",))
+    response, email = register(client, f"{name} {letters()}")
+    assert response.status_code == 303, soup(response).find(id="username-error")

@@ -66,8 +66,10 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     )
     app.config.update(config_module.load())
     app.config.update(overrides or {})
-    if "PUBLIC_BASE_URL" in (overrides or {}) and "TRUSTED_HOSTS" not in (overrides or {}):
-        app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config["PUBLIC_BASE_URL"])
+    if "PUBLIC_BASE_URL" in (overrides or {}):
+        app.config["PUBLIC_BASE_URL_GIVEN"] = (overrides or {}).get("PUBLIC_BASE_URL_GIVEN", True)
+        if "TRUSTED_HOSTS" not in (overrides or {}):
+            app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config["PUBLIC_BASE_URL"])
 
     security.init_app(app)
     db.init_app(app)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask
@@ -92,10 +93,18 @@ def users_create_admin(email: str, username: str | None, password: str | None) -
                 raise click.ClickException(error.message) from None
             click.echo(f"Created the administrator account {user.username} <{user.email}> (confirmed).")
         login, staff = mail.link("accounts.login", "de"), mail.link("roles.staff", "de")
+    if current_app.config.get("PUBLIC_BASE_URL_GIVEN"):
+        where = f"(These addresses start with PUBLIC_BASE_URL, {current_app.config['PUBLIC_BASE_URL']}.)"
+    else:
+        # make run's default address comes from HOST and PORT of *its* shell: this one may not share them.
+        login, staff = urlsplit(login).path, urlsplit(staff).path
+        where = ("(PUBLIC_BASE_URL is not set in this shell, so the site's address is not known here: put it "
+                 "before these paths, e.g. the address `make run` printed, such as http://127.0.0.1:5000.)")
     click.echo("Next steps:\n"
                f"  1. Log in at {login}\n"
                f"  2. Open the staff area: {staff} (\"Verwaltung\" in the menu)\n"
-               "  3. Add initiators to your organisations there: they run the projects and add moderators.")
+               "  3. Add initiators to your organisations there: they run the projects and add moderators.\n"
+               f"{where}")
 
 
 @demo_cli.command("load")

@@ -125,6 +125,8 @@ def load() -> dict:
         "SECRET_KEY": secret_key(),
         # Links outside a page (mails) start with this; requests naming another host get 400.
         "PUBLIC_BASE_URL": base_url,
+        # Whether it was given (else it is make run's default from HOST and PORT, which another shell may not share).
+        "PUBLIC_BASE_URL_GIVEN": bool(os.environ.get("PUBLIC_BASE_URL", "").strip()),
         "TRUSTED_HOSTS": trusted_hosts(base_url),
         "DATABASE_URL": database_url(),
         "PRODUCTION": production,
@@ -134,6 +136,9 @@ def load() -> dict:
         "UNCONFIRMED_ACCOUNT_DAYS": float(os.environ.get("UNCONFIRMED_ACCOUNT_DAYS", "7")),
         # Anonymous readers' pages are kept this many seconds per process (0: off).
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "5")),
+        # Reading pages rendered for one reader (cache misses): per account, else per client address.
+        # Far above what people read; one client cannot make the server render page after page.
+        "PAGE_RENDER_RATE_LIMIT": os.environ.get("PAGE_RENDER_RATE_LIMIT", "120 per minute;2000 per hour"),
         # Only these addresses or networks may set X-Forwarded-* (with PROXY_COUNT > 0).
         "TRUSTED_PROXIES": trusted_proxies(),
         # Every wait on PostgreSQL is bounded: a silent server gets readers a 503, not a hang.

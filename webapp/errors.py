@@ -112,6 +112,19 @@ def session_notice(status: int = 403):
     return response
 
 
+def notice_in_place(text: str, status: int, target: str):
+    """For htmx: ``text`` as a notice that replaces ``target`` (e.g. the pager whose "More comments"
+    was pressed), focused, and so announced."""
+    notice_id = f"notice-{secrets.token_hex(4)}"
+    body = Markup('<div class="notice notice--not_yet notice--alert" id="{}" tabindex="-1"><p>{}</p></div>'
+                  ).format(notice_id, text)
+    response = make_response(str(body), status)
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = "outerHTML"
+    response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": f"#{notice_id}"})
+    return response
+
+
 def keeps_input(view):
     """Mark a form view: when its CSRF token is missing or expired, the view itself answers.
 

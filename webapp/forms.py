@@ -1,4 +1,4 @@
-"""What every form shares: localized messages, control-character checks, safe redirects.
+"""What every form shares: localized messages, control-character checks, a day typed the German way, safe redirects.
 
 Every validator gets its message from our catalogs (WTForms' own translations have no
 simple German). CSRF failures are reported with our own words, see ``error_messages``.
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 from typing import Optional
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import DateField, StringField
 from wtforms.validators import ValidationError
 
 #: Characters no one types: C0/C1 controls except tab and newline, and lone surrogates.
@@ -52,6 +53,48 @@ class Honeypot(StringField):
         super().__init__(label, [*(validators or []), _stays_empty], **kwargs)
 
 
+class DayField(DateField):
+    """A calendar day, typed as people write it: ``24.12.2026``, ``24.12.26`` or ``2026-12-24``.
+
+    It renders as ``type="date"`` with the ISO value a date picker needs (and sends); where there
+    is no picker (text browsers, some phones), the box takes the German way of writing a date too.
+    Name the format in the field's hint, up front, with :meth:`example`.
+
+    A value that is no date leaves ``data`` empty and :attr:`unreadable` true, without an error of
+    its own: the form words it in our catalogs (WTForms' message is English only), and only
+    where the date matters (e.g. when "until a date" is chosen).
+    """
+
+    #: What is read, in this order; the first is what the field shows (the ISO form pickers need).
+    FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", list(self.FORMATS))
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0]:
+            return
+        text = "".join(valuelist[0].split()).rstrip(".")  # "24. 12. 2026" and "24.12.2026." too
+        for pattern in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+
+    @property
+    def unreadable(self) -> bool:
+        """Something was typed, and it is no date in any of :data:`FORMATS`."""
+        return bool(self.raw_data and self.raw_data[0].strip()) and self.data is None
+
+    @staticmethod
+    def example(today: date) -> str:
+        """A date to show the format with: the last day of next year (always ahead, day before month)."""
+        return date(today.year + 1, 12, 31).strftime("%d.%m.%Y")
+
+
 def no_control_characters(_form, field) -> None:
     """Refuse control characters; the text comes back with each shown as "�" so it can be found."""
     if field.data and _CONTROL.search(field.data):
@@ -74,7 +117,8 @@ _BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def normalise_prose(value: Optional[str]) -> Optional[str]:
-    """``normalise_text`` for comments, replies and report explanations: bidi controls are dropped too.
+    """``normalise_text`` for what people write (comments, replies, report explanations, discussion rules):
+    bidi controls are dropped too.
 
     Usernames are not filtered this way: they refuse such characters instead,
     so a name never silently becomes another one.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import Babel
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter, ValidationError
@@ -78,10 +78,14 @@ class SlugConverter(BaseConverter):
 
 
 def current_mode() -> LanguageMode:
-    """The mode of this request: from the URL, else a guess for pages outside any mode."""
+    """The mode of this request: from the URL, else a guess for pages outside any mode.
+
+    A job or command has no request: the default mode (what it renders, mail, names its
+    recipient's mode itself).
+    """
     mode = g.get("mode")
     if mode is None:
-        mode = guess_mode()
+        mode = guess_mode() if has_request_context() else DEFAULT_MODE
         g.mode = mode
     return mode
 

@@ -27,11 +27,21 @@ The query is part of the key only as far as the pages read it (``page``, ``start
 60 KB query string get the page of the parameters the page knows, and the app sees the
 normalised query too, so every variant is one entry and one render. What one entry
 may cost is bounded (:data:`MAX_KEY_LENGTH`, :data:`MAX_BODY_BYTES`), and so is the
-whole cache (:data:`MAX_ENTRIES`, :data:`MAX_TOTAL_BYTES`).
+whole cache (:data:`MAX_ENTRIES`, :data:`MAX_TOTAL_BYTES`). The discussion pages redirect
+a ``page`` past the last one, and a ``start`` that says nothing, to their one address
+(``documents.views``), so the values left in the key are the pages that exist.
+
+What still misses the cache (logged-in readers, htmx requests, a forged session cookie,
+a page just expired) costs a render, and renders are limited per reader
+(``PAGE_RENDER_RATE_LIMIT``, see :func:`_limit_renders`): per account when logged in, else
+per client address. Hits never reach Flask, so a reader over the limit still gets every
+page the cache holds (an expired one too, rather than the 429 page), and everyone else is
+unaffected.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 import time
@@ -41,6 +51,7 @@ from typing import NamedTuple, Optional
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request
+from flask_login import current_user
 from sqlalchemy import event
 from sqlmodel import Session
 from werkzeug.datastructures import Headers
@@ -63,6 +74,8 @@ CACHEABLE = frozenset({"projects.index", "projects.detail", "projects.background
                        "documents.paragraph", "pages.show"})
 #: Set in the WSGI environ by Flask when the response may be stored.
 MARK = "mitreden.page_cache"
+#: Set by Flask when the reader's renders are used up (the answer is the 429 page).
+LIMITED = "mitreden.renders_limited"
 
 Key = tuple[str, str, str, str, str]
 
@@ -84,9 +97,9 @@ def clear(*_args) -> None:
         pages.clear()
 
 
-def _number(value: str) -> Optional[str]:
+def page_number(value: str) -> Optional[str]:
     """A page number as the views read it (1 to 1,000,000), else ``None`` (the views ignore it too)."""
-    if not value.isdigit() or len(value) > 7:
+    if not value.isascii() or not value.isdigit() or len(value) > 7:
         return None
     number = int(value)
     return str(number) if 1 <= number <= 10**6 else None
@@ -94,7 +107,7 @@ def _number(value: str) -> Optional[str]:
 
 def _keep(name: str, value: str) -> Optional[str]:
     if name in ("page", "start"):
-        return _number(value)
+        return page_number(value)
     if name == "sort":
         return value if value in SORTS else None
     if name == "category":
@@ -178,7 +191,7 @@ class PageCache:
             entry = self.pages.get(key)
             if entry is not None and entry.expires >= time.monotonic():  # rendered while we waited
                 return self._serve(entry, environ, start_response)
-            return self._render(key, environ, start_response)
+            return self._render(key, environ, start_response, stale=entry)
         finally:
             lock.release()
             with self._guard:
@@ -192,8 +205,13 @@ class PageCache:
             return False
         return endpoint in CACHEABLE
 
-    def _render(self, key: Key, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        """Run the app, keep its whole answer, store it if Flask marked it, pass it on."""
+    def _render(self, key: Key, environ: dict, start_response: Callable, stale: Optional[Entry] = None
+                ) -> Iterable[bytes]:
+        """Run the app, keep its whole answer, store it if Flask marked it, pass it on.
+
+        When the reader's renders are used up (:func:`_limit_renders`) and an expired version of the
+        page is still here, they get that version rather than the 429 page.
+        """
         sent: list = []
 
         def capture(status, headers, exc_info=None):
@@ -208,6 +226,8 @@ class PageCache:
             if hasattr(chunks, "close"):
                 chunks.close()
         status, headers, exc_info = sent[:3]
+        if stale is not None and environ.get(LIMITED) and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            return self._serve(stale, environ, start_response)
         seconds = environ.get(MARK)
         if (seconds and environ["REQUEST_METHOD"] == "GET" and status.startswith("200 ")
                 and len(body) <= MAX_BODY_BYTES
@@ -249,9 +269,67 @@ def _mark(response: Response) -> Response:
     return response
 
 
+def reader_key() -> str:
+    """Whose renders count together: the account when logged in, else the client's address
+    (an IPv6 client's /64 network: one connection's addresses, which it may change at will)."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    address = request.remote_addr or ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"address:{address[:60]}"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return f"address:{ip.ipv4_mapped}"
+        return f"network:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+    return f"address:{ip}"
+
+
+def _limit_renders() -> Optional[Response]:
+    """A reading page that reached Flask missed the cache: count it, and answer 429 over the limit.
+
+    The limit (``PAGE_RENDER_RATE_LIMIT``, e.g. "120 per minute") is far above what a person
+    reads; it stops one client from making the server render page after page (cache busting).
+    The 429 page says how long to wait, in the reader's language; for htmx's "More comments"
+    the same words replace the pager, focused.
+    """
+    limit = current_app.config.get("PAGE_RENDER_RATE_LIMIT")
+    if request.endpoint not in CACHEABLE or not limit:
+        return None
+    from . import ratelimits
+
+    refused_until = ratelimits.take(limit, f"render:{reader_key()}")
+    if refused_until is None:
+        return None
+    request.environ[LIMITED] = True  # the cache serves an expired version instead, where it has one
+    current_app.logger.info("Page renders limited for %s", reader_key())
+    from .errors import error_response, notice_in_place
+    from .htmx import wants_fragment
+
+    message = _too_many_pages(refused_until)
+    response = notice_in_place(message, 429, "#comment-pages") if wants_fragment() else error_response(429, message)
+    response.headers["Retry-After"] = ratelimits.retry_after(refused_until)
+    return response
+
+
+def _too_many_pages(reset_at: float) -> str:
+    import math
+    from datetime import timedelta
+
+    from flask_babel import format_timedelta
+    from flask_babel import gettext as _
+
+    seconds = max(1, math.ceil(reset_at - time.time()))
+    return _("Very many pages were requested from your connection in a short time. "
+             "Please wait %(time)s, then reload this page.",
+             time=format_timedelta(timedelta(seconds=seconds), threshold=1.1))
+
+
 def init_app(app: Flask) -> None:
-    """Wrap the app in the cache; mark cacheable responses; empty the cache on every commit."""
+    """Wrap the app in the cache; mark cacheable responses; limit misses; empty the cache on every commit."""
     app.after_request(_mark)
+    app.before_request(_limit_renders)
     app.wsgi_app = PageCache(app)  # type: ignore[method-assign]
     if not event.contains(Session, "after_commit", clear):
         event.listen(Session, "after_commit", clear)

@@ -4,7 +4,7 @@ Flask-Limiter calls ``on_breach`` before the view runs; :func:`form_again` build
 callback that re-renders the page with the submitted form and a message saying how long
 to wait (HTTP 429, with ``Retry-After``).
 
-:func:`within`, :func:`count` and :func:`reset_at` are for limits a view decides on
+:func:`within`, :func:`count`, :func:`reset_at` and :func:`take` are for limits a view decides on
 itself (the login brake needs to know whether the password was right). They use the
 limiter's storage (Redis or memory, with the same in-memory fallback) and, like the
 limiter, fail open with a logged warning when the storage cannot be reached.
@@ -16,11 +16,12 @@ import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Optional
 
 from flask import Response, current_app
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from limits import parse
+from limits import parse, parse_many
 
 
 def wait_message(reset_at: float) -> str:
@@ -91,3 +92,23 @@ def reset_at(limit: str, key: str) -> float:
     except Exception as error:  # noqa: BLE001
         _storage_failed(error)
         return time.time() + 60
+
+
+def take(limit: str, key: str) -> Optional[float]:
+    """Count one hit of ``key`` against each rate of ``limit`` ("120 per minute;2000 per hour").
+
+    Returns ``None`` while every rate has room, else when the exhausted one's window ends (a
+    Unix time) for the reader's "please wait". Storage down: counts nothing, refuses nothing.
+    """
+    from .extensions import limiter
+
+    refused_until = None
+    try:
+        for item in parse_many(limit):
+            if not limiter.limiter.hit(item, *_arguments(key)):
+                reset = limiter.limiter.get_window_stats(item, *_arguments(key)).reset_time
+                refused_until = max(refused_until or 0.0, reset)
+    except Exception as error:  # noqa: BLE001
+        _storage_failed(error)
+        return None
+    return refused_until

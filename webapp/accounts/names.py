@@ -12,7 +12,11 @@ exactly like the moderator's name. So a new name:
   TS #39 allows: digits and punctuation go with any script, and Japanese, Chinese and Korean
   combinations with Han (and Latin) are allowed;
 - does not look like a reserved name (:func:`skeleton`): the site's name, staff's usernames
-  and words that claim an office ("Moderation", "Administrator", "Mitreden", "Stadt", ...).
+  and words that claim an office ("Moderation", "Administrator", "Mitreden", "Stadt",
+  "Projektteam", "Bürgermeister", ...), also with digits or signs for letters ("M0deration",
+  "Adm1n", "5tadt": :func:`loose_skeleton`) or with "team" added ("Moderationsteam").
+  "Team" on its own claims an office only with nothing but such words around it ("Team",
+  "Das Team", "Team Eichbrunn"): "Lena Team" is someone's name.
 
 Which characters look alike comes from Unicode's confusables data (TS #39) as the
 `confusable-homoglyphs` package ships it; we fold its pairs into classes and compare names
@@ -54,7 +58,20 @@ _ALLOWED_MIXES = (
 #: Words that claim an office, whatever else the name says ("Moderation Team", "Admin Eichbrunn").
 STAFF_WORDS = ("moderation", "moderator", "moderatorin", "moderatoren", "admin", "admins",
                "administrator", "administratorin", "administration", "mitreden", "support", "official",
-               "stadt", "stadtverwaltung", "verwaltung", "rathaus", "city")
+               "stadt", "stadtverwaltung", "verwaltung", "rathaus", "city",
+               # The staff badge's and the official answer's word, and the offices of a town hall.
+               "projektteam", "projekt-team", "bürgermeister", "bürgermeisterin", "buergermeister",
+               "buergermeisterin", "oberbürgermeister", "oberbürgermeisterin", "oberbuergermeister",
+               "oberbuergermeisterin", "beteiligung", "bürgerbeteiligung", "buergerbeteiligung")
+#: Words that claim an office only with nothing else in the name but office words, the site's
+#: words and :data:`FILLER_WORDS` ("Team Eichbrunn", "Das Team"); beside a name they are a name.
+WEAK_STAFF_WORDS = ("team",)
+#: Little words that say nothing of their own in "Das Team", "Ihr Team", "The Team".
+FILLER_WORDS = ("das", "der", "die", "dein", "euer", "ihr", "unser", "the", "your", "our", "official", "offizielles")
+#: Digits and signs that stand in for letters ("M0deration", "Adm1n", "5tadt", "@dmin"), read as
+#: those letters after :func:`skeleton` has folded "l" and "I" into "1".
+_AS_LETTERS = str.maketrans({"0": "o", "1": "i", "l": "i", "|": "i", "!": "i", "3": "e", "4": "a", "@": "a",
+                             "5": "s", "$": "s", "7": "t", "8": "b"})
 #: Names reserved as a whole (besides the site's name and each of its words, and staff's names).
 RESERVED_NAMES = ("System", "Root")
 #: What separates words in a name; a skeleton ignores them ("Moderation.Eichbrunn").
@@ -138,6 +155,14 @@ def skeleton(name: str, casefold: bool = True) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFC", folded))
 
 
+def loose_skeleton(name: str) -> str:
+    """:func:`skeleton` with accents dropped and digits or signs read as letters: "Adm1n", "@dmin"
+    and "Ädmin" all read "admin". Only for comparing with reserved names (it is much too wide to
+    compare two participants' names)."""
+    folded = unicodedata.normalize("NFD", skeleton(name))
+    return "".join(c for c in folded if unicodedata.category(c) != "Mn").translate(_AS_LETTERS)
+
+
 def _words(name: str) -> list[str]:
     return [word for word in _SEPARATORS.split(unicodedata.normalize("NFKC", name)) if word]
 
@@ -149,15 +174,40 @@ def _staff_words() -> tuple[frozenset[str], frozenset[str]]:
                       for word in map(variant, STAFF_WORDS)))
 
 
+@lru_cache(maxsize=1)
+def _loose_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(office words, weak office words, filler words), each as :func:`loose_skeleton`."""
+    return (frozenset(map(loose_skeleton, STAFF_WORDS)), frozenset(map(loose_skeleton, WEAK_STAFF_WORDS)),
+            frozenset(map(loose_skeleton, FILLER_WORDS)))
+
+
+def _claims_office(word: str, office: frozenset[str]) -> bool:
+    """An office word, also with "team" added: "Moderationsteam", "Adminteam" (``word`` is loose)."""
+    if word in office:
+        return True
+    rest = word.removesuffix(loose_skeleton("team"))
+    return rest != word and (rest in office or (rest.endswith("s") and rest[:-1] in office))
+
+
 def reserved(name: str, site_name: str = "", staff_names: tuple[str, ...] = ()) -> bool:
     """Whether ``name`` looks like the site, a staff member's name, or claims an office."""
     whole = [n for n in (*RESERVED_NAMES, site_name, *staff_names) if n]
-    if site_name:
-        whole += [word for word in _words(site_name) if len(word) > 2]
+    site_words = [word for word in _words(site_name) if len(word) > 2] if site_name else []
+    whole += site_words
     folded, cased = _staff_words()
     for casefold, words in ((True, folded), (False, cased)):
         if skeleton(name, casefold) in {skeleton(n, casefold) for n in whole}:
             return True
         if any(skeleton(word, casefold) in words for word in _words(name)):
             return True
-    return False
+    # Digits and signs for letters ("M0deration", "Adm1n Eichbrunn"), and the office words' company.
+    office, weak, fillers = _loose_words()
+    site = {loose_skeleton(word) for word in site_words}
+    loose = loose_skeleton(name)
+    if loose in {loose_skeleton(n) for n in whole} or _claims_office(loose, office | site):
+        return True  # also written apart: "Projekt Team", "Ober Bürgermeister"
+    words = [loose_skeleton(word) for word in _words(name)]
+    if any(_claims_office(word, office) or (word.endswith(loose_skeleton("team")) and _claims_office(word, site))
+           for word in words):
+        return True
+    return any(word in weak for word in words) and all(word in office | weak | fillers | site for word in words)

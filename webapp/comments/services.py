@@ -67,14 +67,24 @@ class Discussion:
         return max(1, math.ceil(self.total / PAGE_SIZE))
 
 
+def _top_level(target: Target, category: Optional[str]):
+    """The condition for the target's comments (not replies), of one category if given."""
+    condition = and_(target.where(), Comment.parent_id.is_(None))
+    return and_(condition, Comment.category == category) if category else condition
+
+
+def page_count(target: Target, category: Optional[str] = None) -> int:
+    """How many pages of comments the target's discussion has (at least one): one count query."""
+    total = db.session().exec(select(func.count()).select_from(Comment).where(_top_level(target, category))).one()
+    return max(1, math.ceil(total / PAGE_SIZE))
+
+
 def discussion(target: Target, user_id: Optional[int], sort: str = "newest", category: Optional[str] = None,
                page: int = 1) -> Discussion:
     """A page of top-level comments with all their replies: four queries, whatever the numbers."""
     session = db.session()
     sort = sort if sort in SORTS else "newest"
-    condition = and_(target.where(), Comment.parent_id.is_(None))
-    if category:
-        condition = and_(condition, Comment.category == category)
+    condition = _top_level(target, category)
     total = session.exec(select(func.count()).select_from(Comment).where(condition)).one()
     page = min(max(1, page), max(1, math.ceil(total / PAGE_SIZE)))
     comments = list(session.exec(

@@ -12,7 +12,7 @@ from typing import Optional
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from .. import permissions
+from .. import pagecache, permissions
 from ..comments import messages, rules
 from ..comments import services as comments
 from ..comments.forms import CATEGORY_LABELS, CommentForm
@@ -106,21 +106,57 @@ def paragraph_page(project: Project, current: ChapterInContext, paragraph: Parag
                         render_options)
 
 
-def _without_unknown_category(project: Project):
-    """A category the project does not have leads to the page without it (one address per page:
-    random values can neither fill the page cache nor force a render each)."""
-    category = request.args.get("category")
+def _number(value: Optional[str]) -> Optional[int]:
+    """A page number as the page cache keeps it (ASCII digits, up to 1,000,000), else ``None``."""
+    kept = pagecache.page_number(value or "")
+    return int(kept) if kept is not None else None
+
+
+def _canonical_address(project: Project, current: ChapterInContext, paragraph: Optional[Paragraph] = None):
+    """A redirect to the one address of the page asked for, or ``None`` when it is that address.
+
+    Every variant of an address would be a page to render (and to keep in the page cache), so
+    random values could bypass the cache and force a render each:
+
+    - a category the project does not have: the page without it;
+    - ``page`` past the last page: the last page; ``page=1``, ``0`` or no number: without it;
+    - ``start`` (the first page on screen when htmx appends "More comments") where it says
+      nothing: on any request but that htmx one, and when it is not a page before ``page``.
+
+    An unknown category alone answers 301: a project's categories stay. Anything about pages
+    answers 303: the last page depends on today's comments (``page=7`` may exist next week),
+    and browsers and search engines would keep a 301 for good.
+    """
+    args = request.args.to_dict()  # the first value of each parameter, as the page reads them
+    category = args.get("category")
+    status = None
     if category and category not in project.categories:  # empty: "all categories", as the filter sends it
-        args = {key: value for key, value in request.args.items() if key != "category"}
-        return redirect(url_for(request.endpoint, **request.view_args, **args), 301)
-    return None
+        del args["category"]
+        category, status = None, 301
+    raw_page, raw_start = args.pop("page", None), args.pop("start", None)
+    page = _number(raw_page)
+    if page is not None and page > 1:
+        page = min(page, comments.page_count(comments.Target(project.id, current.chapter, paragraph), category))
+    page = page if page and page > 1 else None
+    start = _number(raw_start) if request.headers.get("HX-Target") == "comment-list" else None
+    start = start if start and page and start < page else None
+    if page:
+        args["page"] = str(page)
+    if start:
+        args["start"] = str(start)
+    if (args.get("page"), args.get("start")) != (raw_page, raw_start):
+        status = 303
+    if status is None:
+        return None
+    return redirect(url_for(request.endpoint, **request.view_args, **args), status)
 
 
 @bp.get("/chapters/<slug:chapter>")
 def chapter(mode: LanguageMode, slug: str, chapter: str):
     """A chapter with its paragraphs, navigation and discussion."""
     project = get_published(slug)
-    return _without_unknown_category(project) or chapter_page(project, find_chapter(project, chapter))
+    current = find_chapter(project, chapter)
+    return _canonical_address(project, current) or chapter_page(project, current)
 
 
 @bp.get("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>")
@@ -129,4 +165,4 @@ def paragraph(mode: LanguageMode, slug: str, chapter: str, paragraph_id: int):
     project = get_published(slug)
     current = find_chapter(project, chapter)
     found, number = find_paragraph(current, paragraph_id)
-    return _without_unknown_category(project) or paragraph_page(project, current, found, number)
+    return _canonical_address(project, current, found) or paragraph_page(project, current, found, number)

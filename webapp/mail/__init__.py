@@ -18,6 +18,7 @@ request's ``Host``: a forged host cannot make our mail point elsewhere.
 from __future__ import annotations
 
 import hashlib
+import re
 from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -32,7 +33,40 @@ from .. import db
 from ..i18n import mode_for
 from .models import OutboxMessage, new_key
 
-__all__ = ["OutboxMessage", "link", "render", "send"]
+__all__ = ["OutboxMessage", "link", "quote", "render", "send"]
+
+#: What makes a word a link to a mail program: a scheme ("https://", "mailto:"), "www.", an
+#: address, or a host name with a top-level domain ("evil.example/login", "bank.de").
+_LINK_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:/|www\.|mailto:|[^\s@]+@[^\s@]+\.[^\W\d_]{2,}", re.IGNORECASE)
+#: A host name: labels with dots and a top-level domain in one case ("bank.de", "BANK.DE"; not the
+#: missing space of "Satzende.Neuer Satz").
+_HOST_LIKE = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+([^\W\d_]{2,})(?:[:/?#]|$)")
+#: Around a word: quotes, brackets and punctuation a link may be written in ("(https://…)", "„bank.de“").
+_AROUND = "\"'„“”‚‘’«»‹›()[]{}<>,;:!?."
+
+
+def quote(text: str, left_out: str) -> tuple[list[str], bool]:
+    """Someone else's words for a mail, as lines to quote, with every link left out.
+
+    A reader's text in a mail from us would carry our sender's trust: "Please check at once:
+    https://evil.example/login" arrives in a genuine mail, and mail programs make the address
+    a link. Each word that a mail program could make a link becomes ``left_out`` (e.g.
+    "[link left out]"); the whole text stays on the page it came from.
+
+    Returns the lines and whether anything was left out.
+    """
+    removed = False
+    lines = []
+    for line in text.splitlines():
+        words = []
+        for word in line.split(" "):
+            core = word.strip(_AROUND)
+            host = _HOST_LIKE.match(core)
+            if core and (_LINK_LIKE.search(core) or (host and (host[1].islower() or host[1].isupper()))):
+                word, removed = left_out, True
+            words.append(word)
+        lines.append(" ".join(words))
+    return lines, removed
 
 
 def link(endpoint: str, language: str, **values) -> str:

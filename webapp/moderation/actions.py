@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from .. import audit, db, mail
 from ..accounts.models import User
+from ..audit.models import AuditEntry
 from ..clock import utcnow
 from ..comments.models import Comment
 from ..comments.services import DOUBLE_SUBMIT_WINDOW, lock_author
@@ -143,17 +144,22 @@ def review(actor: User, project, comment: Comment) -> None:
 
 
 def highlight(actor: User, project, comment: Comment) -> None:
-    """Mark the comment as especially helpful; its author is told."""
+    """Mark the comment as especially helpful; its author is told (the first time only)."""
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_hidden:
         raise ActionRefused("blocked")
     if comment.highlighted_at:
         raise ActionRefused("highlighted")
+    # Its author hears of it once: highlighting again after taking it back mails nobody (the log knows).
+    told = db.session().exec(select(AuditEntry.id).where(
+        AuditEntry.object_type == "comment", AuditEntry.object_id == comment.id,
+        AuditEntry.action == "comment.highlight")).first() is not None
     comment.highlighted_at = utcnow()
     db.session().add(comment)
     _record(actor, "comment.highlight", comment)
-    _tell_author(comment, project, "comment_highlighted")
+    if not told:
+        _tell_author(comment, project, "comment_highlighted", dedupe_key=f"highlighted:{comment.id}")
 
 
 def unhighlight(actor: User, project, comment: Comment) -> None:

@@ -53,8 +53,11 @@ def block_person(mode: LanguageMode, slug: str, user_id: int):
     if person is None or not people.may_see_person(current_user, person, project):
         abort(404)
     site_allowed = permissions.may_administer(current_user)
-    if request.method == "POST" and request.form.get("scope") == "site":
-        permissions.authorize(site_allowed)  # not offered to them: a 403 saying who may, never a quiet project block
+    scope = request.form.get("scope") if request.method == "POST" else None
+    if scope is not None and scope.strip().casefold() != "project":
+        # "site", "Site", " SITE", or anything but this project: only administrators are offered a choice,
+        # anyone else gets a 403 saying who may, never a quiet project block.
+        permissions.authorize(site_allowed)
     form = BlockPersonForm(site_allowed=bool(site_allowed))
     refusal = people.may_be_blocked(person, project, site_wide=False)
     status = 200

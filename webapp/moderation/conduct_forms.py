@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from .. import clock
-from ..forms import BaseForm, no_control_characters, normalise_prose, normalise_text
+from ..forms import BaseForm, DayField, no_control_characters, normalise_prose
 from .discussion_rules import AUTO_HIDE_CHOICES, MAX_RULES
 from .people import MAX_REASON
 
@@ -25,19 +25,6 @@ SCOPES = ("project", "site")
 
 _CHOOSE_DURATION = _l("Please choose how long the block lasts.")
 _CHOOSE_SCOPE = _l("Please choose where the person is blocked.")
-
-
-class DayField(DateField):
-    """A date input whose unreadable value is left to the form's own check (worded in our catalogs).
-
-    WTForms would refuse it in English, and also when the date does not matter (another duration chosen).
-    """
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
 
 
 class BlockPersonForm(BaseForm):
@@ -71,16 +58,22 @@ class BlockPersonForm(BaseForm):
         """A date is needed for "until a date", after today and within ``MAX_YEARS`` years."""
         if self.duration.data != "date":
             return
-        today = clock.utcnow().astimezone(BERLIN).date()
+        today = self.today()
         if field.data is None:
-            if field.raw_data and field.raw_data[0]:
-                raise ValidationError(_l("Please enter the date as day, month and year, for example 2027-03-31."))
+            if field.unreadable:
+                raise ValidationError(_l("Please enter the date as day, month and year, for example %(example)s.",
+                                         example=field.example(today)))
             raise ValidationError(_l("Please enter the last day of the block."))
         if field.data <= today:
             raise ValidationError(_l("The last day of the block must be after today."))
         if field.data > today.replace(year=today.year + MAX_YEARS):
             raise ValidationError(_l("The last day of the block can be at most %(years)d years from now.",
                                      years=MAX_YEARS))
+
+    @staticmethod
+    def today() -> date:
+        """Today in Berlin, the calendar the chosen day belongs to."""
+        return clock.utcnow().astimezone(BERLIN).date()
 
     @property
     def site_wide(self) -> bool:
@@ -106,7 +99,7 @@ class EndBlockForm(BaseForm):
 
 
 def _rules_field(label):
-    return TextAreaField(label, filters=[normalise_text], validators=[
+    return TextAreaField(label, filters=[normalise_prose], validators=[
         Length(max=MAX_RULES, message=_l("The text is too long: please shorten it to %(max)d characters.")),
         no_control_characters], render_kw={"rows": 12})
 

@@ -140,7 +140,7 @@ class ReportMailForm(BaseForm):
     def __init__(self, **kwargs):
         super().__init__(prefix="report-mail-", **kwargs)
         self.report_mail.choices = [
-            ("each", _l("A mail for each report")),
+            ("each", _l("A mail for each reported comment (more reports of it within 10 minutes in one mail)")),
             ("digest", _l("One mail a day with the day's reports")),
             ("none", _l("No mail: I look into the moderation queue myself")),
         ]

@@ -1,20 +1,30 @@
-"""Telling the moderators about reports: a mail for each, or one digest a day (each moderator chooses).
+"""Telling the moderators about reports: a mail per reported comment, or one digest a day (each moderator chooses).
 
 The choice is ``User.report_mail`` ("each", "digest" — the default — or "none"), set on the
 account page. Mails go to the project's moderators (not to every initiator or administrator,
 who would otherwise get every project's reports); each links to the very comment in the
 moderation queue.
+
+"Each" is per comment, not per report: the first report of a comment is mailed at once; further
+reports of it within :data:`REPORT_MAIL_PAUSE` wait and come together in one mail when the pause
+is over (:func:`send_report_batches`, a job every five minutes). Nothing is lost: which reports a
+mail covered is in its outbox key (``report:<comment>:<moderator>:<last report>``), so a job that
+ran late or twice sends each report once. A reporter's explanation is quoted as theirs, with
+links left out (:func:`webapp.mail.quote`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Optional
 
 from sqlmodel import col, select
 
 from .. import db, mail
 from ..accounts.models import User
+from ..clock import utcnow
 from ..comments.models import Comment
+from ..mail.models import OutboxMessage
 from ..projects.models import Project
 from ..roles.models import ProjectModerator
 from .forms import REASON_LABELS
@@ -29,20 +39,110 @@ def _moderators(project_id: int, choice: str):
         ProjectModerator.project_id == project_id, User.report_mail == choice, col(User.email_confirmed_at).is_not(None))
 
 
+#: At most one report mail per comment and moderator in this time; later reports come in the next one.
+REPORT_MAIL_PAUSE = timedelta(minutes=10)
+#: How far back a report mail looks for reports not mailed yet (older ones wait in the queue).
+REPORT_MAIL_REACH = timedelta(days=2)
+
+
+def _mail_key(comment_id: int, user_id: int, last_report_id: int) -> str:
+    return f"report:{comment_id}:{user_id}:{last_report_id}"
+
+
+def _mailed(since: datetime, comment_id: Optional[int] = None) -> dict[tuple[int, int], tuple[int, datetime]]:
+    """The report mails stored since ``since``: per (comment, moderator), the last report they covered
+    and when the last of them was stored."""
+    query = select(OutboxMessage.key, OutboxMessage.created_at).where(
+        OutboxMessage.template == "report_received", OutboxMessage.created_at >= since)
+    if comment_id is not None:
+        query = query.where(col(OutboxMessage.key).startswith(f"report:{comment_id}:"))
+    mailed: dict[tuple[int, int], tuple[int, datetime]] = {}
+    for key, created_at in db.session().exec(query).all():
+        parts = key.split(":")
+        if len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
+            continue  # a key of the older one-mail-per-report kind
+        pair, last = (int(parts[1]), int(parts[2])), int(parts[3])
+        before = mailed.get(pair)
+        mailed[pair] = (max(last, before[0]) if before else last, max(created_at, before[1]) if before else created_at)
+    return mailed
+
+
+def _send_reports(user: User, project: Project, comment: Comment, reports: list[Report]) -> None:
+    """One mail to ``user`` about ``reports`` (of one comment, oldest first), keyed by the last of them."""
+    mail.send(user.email, "report_received", user.language, user=user, project=project, comment=comment,
+              reports=[(REASON_LABELS[r.reason], r.explanation) for r in reports], quote=mail.quote,
+              count=comment.report_count,
+              link=mail.link("moderation.item", user.language, slug=project.slug, comment_id=comment.id),
+              dedupe_key=_mail_key(comment.id, user.id, reports[-1].id))
+
+
+def _not_mailed(reports: list[Report], user: User, mailed: dict, comment_id: int) -> list[Report]:
+    last = mailed.get((comment_id, user.id), (0, None))[0]
+    return [r for r in reports if r.id > last and r.reporter_id != user.id]
+
+
 def report_received(comment: Comment, report: Report) -> int:
-    """Mail every moderator of the comment's project who wants each report (in the caller's transaction)."""
+    """Mail the comment's reports to every moderator of its project who wants each one, unless a mail
+    about this comment went to them within :data:`REPORT_MAIL_PAUSE` (then this report comes with
+    the next mail). In the caller's transaction; returns how many mails were stored."""
     session = db.session()
     recipients = [u for u in session.exec(_moderators(comment.project_id, "each")).all() if u.id != report.reporter_id]
     if not recipients:
         return 0
+    now = utcnow()
+    mailed = _mailed(now - REPORT_MAIL_REACH, comment.id)
+    reports = list(session.exec(select(Report).where(
+        Report.comment_id == comment.id, col(Report.resolved_at).is_(None), Report.created_at >= now - REPORT_MAIL_REACH)
+        .order_by(col(Report.id))).all())
     project = session.get(Project, comment.project_id)
+    sent = 0
     for user in recipients:
-        mail.send(user.email, "report_received", user.language, user=user, project=project, comment=comment,
-                  reason=REASON_LABELS[report.reason], explanation=report.explanation,
-                  count=comment.report_count,
-                  link=mail.link("moderation.item", user.language, slug=project.slug, comment_id=comment.id),
-                  dedupe_key=f"report:{report.id}:{user.id}")
-    return len(recipients)
+        last_mail = mailed.get((comment.id, user.id))
+        if last_mail is not None and last_mail[1] > now - REPORT_MAIL_PAUSE:
+            continue  # mailed a moment ago: this report waits for send_report_batches
+        new = _not_mailed(reports, user, mailed, comment.id)
+        if new:
+            _send_reports(user, project, comment, new)
+            sent += 1
+    return sent
+
+
+def send_report_batches(now: datetime) -> int:
+    """The reports that waited: for every moderator who wants each report, one mail per comment they
+    had a mail about, with its reports not mailed yet, once :data:`REPORT_MAIL_PAUSE` has passed since
+    that mail. Reports dealt with meanwhile are left out; a moderator who chose "each" only now is not
+    sent the past days' reports. Running twice sends once. Returns how many mails."""
+    session = db.session()
+    since = now - REPORT_MAIL_REACH
+    rows = session.exec(select(Report, Comment).join(Comment, Comment.id == Report.comment_id).where(
+        Report.created_at >= since, Report.created_at < now, col(Report.resolved_at).is_(None))
+        .order_by(col(Report.id))).all()
+    if not rows:
+        return 0
+    by_comment: dict[int, tuple[Comment, list[Report]]] = {}
+    for report, comment in rows:
+        by_comment.setdefault(comment.id, (comment, []))[1].append(report)
+    readers: dict[int, list[User]] = {}
+    for user, project_id in session.exec(
+            select(User, ProjectModerator.project_id).join(ProjectModerator, ProjectModerator.user_id == User.id)
+            .where(User.report_mail == "each", col(User.email_confirmed_at).is_not(None),
+                   col(ProjectModerator.project_id).in_({c.project_id for c, _r in by_comment.values()}))).all():
+        readers.setdefault(project_id, []).append(user)
+    mailed = _mailed(since)
+    projects = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(set(readers)))).all()}
+    sent = 0
+    for comment_id, (comment, reports) in by_comment.items():
+        for user in readers.get(comment.project_id, []):
+            last_mail = mailed.get((comment_id, user.id))
+            if last_mail is None:
+                continue  # no report of it waited for this moderator (they chose "each" or joined later)
+            if last_mail[1] > now - REPORT_MAIL_PAUSE:
+                continue  # its pause is not over: a later run sends these
+            new = _not_mailed(reports, user, mailed, comment_id)
+            if new:
+                _send_reports(user, projects[comment.project_id], comment, new)
+                sent += 1
+    return sent
 
 
 def hidden_automatically(comment: Comment, reports: int) -> int:

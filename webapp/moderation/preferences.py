@@ -16,7 +16,7 @@ from . import bp
 from .forms import ReportMailForm
 
 MESSAGES = {
-    "each": lambda: _("You will get a mail for each report."),
+    "each": lambda: _("You will get a mail for each reported comment; more reports of it within 10 minutes come in one mail."),
     "digest": lambda: _("You will get one mail a day when there are new reports."),
     "none": lambda: _("You will get no mail about reports."),
 }

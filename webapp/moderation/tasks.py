@@ -19,6 +19,18 @@ def moderation_digest() -> None:
     current_app.logger.info("Moderation digest sent to %d moderator(s)", count)
 
 
+@jobs.periodic(jobs.crontab(minute="*/5"))
+def report_mail_batches() -> None:
+    """Every 5 minutes: reports that came while a moderator's mail about the same comment was less than
+    10 minutes old go out together now (moderators who want a mail for each reported comment)."""
+    from .notify import send_report_batches
+
+    with db.transaction():
+        count = send_report_batches(utcnow())
+    if count:
+        current_app.logger.info("Sent %d mail(s) with reports that waited", count)
+
+
 @jobs.periodic(jobs.crontab(minute="20"))
 def tell_ended_blocks() -> None:
     """Hourly: people whose block ran out by itself are told that they can take part again."""

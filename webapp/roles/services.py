@@ -20,6 +20,10 @@ from .models import Invitation, OrganisationMember, ProjectModerator
 
 #: How long an invitation link works, in days (``INVITATION_DAYS``).
 INVITATION_DAYS = 14
+#: Invitation mails in 24 hours, withdrawn ones included: one person may send this many
+#: (``INVITATIONS_PER_INVITER``), one address may get this many (``INVITATIONS_PER_ADDRESS``).
+INVITATIONS_PER_INVITER = 20
+INVITATIONS_PER_ADDRESS = 3
 
 
 class RoleError(Exception):
@@ -256,6 +260,7 @@ def _invite(actor: User, address: str, role: str, language: str, *, project: Opt
     for invitation in open_invitations(project=project, organisation=organisation):
         if invitation.email_key == key:
             raise RoleError(_("An invitation to this address is open already."), "email")
+    _within_invitation_limits(actor, key)
     invitation = Invitation(email=address, email_key=key, role=role, language=language, invited_by_id=actor.id,
                             project_id=project.id if project else None,
                             organisation_id=organisation.id if organisation else None)
@@ -268,6 +273,37 @@ def _invite(actor: User, address: str, role: str, language: str, *, project: Opt
               inviter=actor, days=current_app.config.get("INVITATION_DAYS", INVITATION_DAYS),
               link=mail.link("roles.invitation", language, token=token))
     return "invited_unconfirmed" if unconfirmed else "invited"
+
+
+def _within_invitation_limits(actor: User, key: str) -> None:
+    """Raise :class:`RoleError` when ``actor`` has sent, or the address ``key`` has got, as many invitation
+    mails in the last 24 hours as allowed. Withdrawn invitations count: their mail went out all the same
+    (inviting and withdrawing in turn would otherwise mail an address without end)."""
+    from datetime import timedelta
+
+    from flask_babel import format_timedelta
+    from flask_babel import gettext as _
+    from sqlalchemy import func
+
+    day = timedelta(days=1)
+
+    def sent(condition) -> tuple[int, str]:
+        """How many invitations match in the last 24 hours, and how long until the oldest of them counts no more."""
+        count, oldest = db.session().exec(select(func.count(), func.min(Invitation.created_at))
+                                          .where(condition, Invitation.created_at > utcnow() - day)).one()
+        wait = max(oldest + day - utcnow(), timedelta(minutes=1)) if oldest else day
+        return count, format_timedelta(wait, threshold=1.1)
+
+    limit = current_app.config.get("INVITATIONS_PER_ADDRESS", INVITATIONS_PER_ADDRESS)
+    count, wait = sent(Invitation.email_key == key)
+    if count >= limit:
+        raise RoleError(_("This address has had as many invitations in the last 24 hours as we send to one "
+                          "address (%(num)d). It can get the next one in %(time)s.", num=limit, time=wait), "email")
+    limit = current_app.config.get("INVITATIONS_PER_INVITER", INVITATIONS_PER_INVITER)
+    count, wait = sent(Invitation.invited_by_id == actor.id)
+    if count >= limit:
+        raise RoleError(_("You have sent as many invitations in the last 24 hours as one person may send "
+                          "(%(num)d). You can send the next one in %(time)s.", num=limit, time=wait), "email")
 
 
 def withdraw_invitation(actor: User, invitation: Invitation) -> None:
