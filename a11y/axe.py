@@ -42,10 +42,14 @@ def describe(found: list[dict]) -> str:
 
 
 def assert_accessible(browser, where: str = "") -> None:
-    """axe, and what a screen reader gets (a11y/axtree.py), on the page as it is now (after a swap too)."""
+    """axe, IBM Equal Access (a11y/ibm.py) and what a screen reader gets (a11y/axtree.py), on the page as it is
+    now (after a swap too)."""
+    from a11y import ibm
     from a11y.axtree import problems
 
     found = violations(browser)
     assert not found, f"{where or browser.current_url}:\n{describe(found)}"
+    found = ibm.violations(browser)
+    assert not found, f"{where or browser.current_url} (IBM Equal Access):\n{ibm.describe(found)}"
     understood = problems(browser)
     assert not understood, f"{where or browser.current_url}:\n  " + "\n  ".join(understood)

@@ -238,11 +238,13 @@ def submit_main_form(browser, selector: str = "") -> None:
 def moderated_comments(app):
     """Every trace of moderation a reader meets, in the playgrounds' last chapter (a page in the list):
     a blocked comment with a reply, one hidden after reports, a highlighted one with an official answer."""
+    import json
     from datetime import timedelta
 
     from sqlmodel import Session, select
 
     from webapp.accounts.models import User
+    from webapp.audit.models import AuditEntry
     from webapp.clock import utcnow
     from webapp.comments.models import Comment
     from webapp.projects.models import Project
@@ -274,6 +276,10 @@ def moderated_comments(app):
                     created_at=now - timedelta(hours=3), hidden_at=now, report_count=3, open_report_count=3)
             helpful = comment(author_id=users[0].id, body="Ein besonders hilfreicher Vorschlag.",
                               created_at=now - timedelta(hours=2), highlighted_at=now, reply_count=1)
-            comment(author_id=moderator.id, parent_id=helpful.id, official=True, created_at=now - timedelta(hours=1),
-                    body="Danke! Das nehmen wir in den Entwurf auf.")
+            answer = comment(author_id=moderator.id, parent_id=helpful.id, official=True,
+                             created_at=now - timedelta(hours=1), body="Danke! Das nehmen wir in den Entwurf auf.")
+            # As the moderation page's answer form records it: the item page finds its answers in the log.
+            session.add(AuditEntry(actor_id=moderator.id, actor_name=moderator.username, action="comment.answer",
+                                   object_type="comment", object_id=helpful.id, project_id=project.id,
+                                   details=json.dumps({"answer_id": answer.id})))
             session.commit()

@@ -143,7 +143,22 @@ def staff_pages(session: Session) -> list[Page]:
         Page("moderation queue, as a participant", queue, status=403, user=True),
         Page("moderated comments (blocked, hidden, highlighted, official), as a moderator",
              f"/projects/spielplaetze/chapters/{_last_chapter(session, 'spielplaetze')}", user=moderator),
+        Page("account, as a moderator (mail about reports)", "/account/", user=moderator),
     ]
+    # a11y/conftest.py's ``moderated_comments``: a blocked comment with a reply, one with an official answer.
+    playgrounds = session.exec(select(Project).where(Project.slug == "spielplaetze")).one()
+    moderated = f"/staff/projects/{playgrounds.slug}/moderation/comments"
+    blocked = session.exec(select(Comment).where(Comment.project_id == playgrounds.id,
+                                                 Comment.blocked_at.is_not(None))).first()
+    if blocked is not None:
+        reply_to_blocked = session.exec(select(Comment).where(Comment.parent_id == blocked.id)).first()
+        answered = session.exec(select(Comment).where(Comment.project_id == playgrounds.id,
+                                                      Comment.highlighted_at.is_not(None))).first()
+        found += [
+            Page("moderate a blocked comment (restore)", f"{moderated}/{blocked.id}", user=moderator),
+            Page("moderate a reply to a blocked comment", f"{moderated}/{reply_to_blocked.id}", user=moderator),
+            Page("moderate a highlighted comment with an official answer", f"{moderated}/{answered.id}", user=moderator),
+        ]
     return found
 
 

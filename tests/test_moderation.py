@@ -227,6 +227,142 @@ def test_bulk_review_and_block(app, client, session, place, moderator):
     assert response.status_code == 422 and soup(response).find(class_="error-summary").find("a", href="#bulk-comment")
 
 
+def bulk(client, comments, action, page_query="", **data):
+    """Send the queue's bulk form as a browser does: the page's comments in ``bulk-shown``, the ticked ones."""
+    page = client.get(QUEUE + page_query)
+    return client.post(QUEUE + "/bulk", data={"csrf_token": csrf_token(page), "bulk-action": action,
+                                              "bulk-comment": [c.id for c in comments], **data})
+
+
+def test_bulk_blocking_needs_a_chosen_reason_and_takes_an_explanation(app, client, session, place, moderator):
+    """M3: no reason is chosen in advance; "Sperren" without one comes back with the error, what was typed kept."""
+    author = make_user(app)
+    comment = comment_by(session, place, author, reports=1)
+    reason = soup(client.get(QUEUE)).find("select", id="bulk-reason")
+    first = reason.find("option")
+    assert first["value"] == "" and first.get_text() == "Grund wählen" and not reason.find("option", selected=True)
+    response = bulk(client, [comment], "block", **{"bulk-text": "Bitte keine Werbung."})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.find(class_="error-summary").find("a", href="#bulk-reason").get_text() == \
+        "Bitte wählen Sie, warum der Kommentar gesperrt wird."
+    assert page.find("textarea", id="bulk-text").get_text().strip() == "Bitte keine Werbung."
+    assert page.find("input", id=f"bulk-comment-{comment.id}").has_attr("checked")
+    session.expire_all()
+    assert session.get(Comment, comment.id).blocked_at is None
+    # A reason is needed only for blocking.
+    assert bulk(client, [comment], "review").status_code == 303
+    # With a reason and words of one's own: the notice and the author's mail carry both.
+    assert bulk(client, [comment], "block", **{"bulk-reason": "spam", "bulk-text": "Bitte keine Werbung."}).status_code == 303
+    session.expire_all()
+    stored = session.get(Comment, comment.id)
+    assert stored.block_reason == "spam" and stored.block_text == "Bitte keine Werbung."
+    assert "Bitte keine Werbung." in mails_to(app, author.email)[-1].get_content()
+
+
+def test_the_queue_groups_its_checkboxes_puts_the_action_first_and_can_take_all_of_a_page(app, client, session, place,
+                                                                                           moderator):
+    """m4: one named group for the comments, with "all on this page" (which works without JavaScript);
+    the action comes before the list, and a link after the list leads back to it."""
+    author = make_user(app)
+    first, second = comment_by(session, place, author, reports=1), comment_by(session, place, author, reports=1)
+    page = soup(client.get(QUEUE + "?show=needs_review"))
+    form = page.find("form", class_="mod-bulk-form")
+    group = next(f for f in form.find_all("fieldset") if f.legend.get_text(strip=True) == "Kommentare für die Sammelaktion")
+    boxes = form.find_all("input", type="checkbox")
+    assert boxes and all(group in box.parents for box in boxes)
+    assert boxes[0]["name"] == "bulk-all" and "Alle" in group.find("label", attrs={"for": boxes[0]["id"]}).get_text()
+    action = form.find("select", id="bulk-action")
+    assert form.find_all(["select", "input", "button"]).index(action) < form.find_all(["select", "input", "button"]).index(boxes[0])
+    assert form.find("a", href="#bulk-action")
+    shown = [int(i["value"]) for i in form.find_all("input", attrs={"name": "bulk-shown"})]
+    assert {first.id, second.id} <= set(shown)
+    # "All comments on this page", nothing else ticked: every comment shown then, no other.
+    other = comment_by(session, place, author)
+    response = client.post(QUEUE + "/bulk", data={"csrf_token": csrf_token(client.get(QUEUE)), "bulk-action": "review",
+                                                 "bulk-all": "y", "bulk-shown": shown, "show": "needs_review"})
+    assert response.status_code == 303 and "show=needs_review" in response.headers["Location"]
+    session.expire_all()
+    assert session.get(Comment, first.id).open_report_count == 0 == session.get(Comment, second.id).open_report_count
+    assert session.get(Comment, other.id).reviewed_at is None
+
+
+def test_a_bulk_action_names_what_it_left_unchanged_and_keeps_those_ticked(app, client, session, place, moderator):
+    """M9: each comment left as it was is named (its label, a link to its page) with the reason, and stays ticked."""
+    author = make_user(app, name=f"Unverändert {secrets.token_hex(3)}")
+    done = comment_by(session, place, author, reports=1)
+    blocked = comment_by(session, place, author)
+    assert act(client, blocked, "block", **{"block-reason": "spam"}).status_code == 303
+    response = bulk(client, [done, blocked], "block", **{"bulk-reason": "insult", "show": "blocked"})
+    assert response.status_code == 303
+    page = soup(client.get(response.headers["Location"]))
+    assert "1 Kommentar geändert." in page.find(class_="flash").get_text()
+    unchanged = page.find(id="unchanged")
+    assert unchanged.find("h2").get_text() == "Unverändert: 1 Kommentar"
+    link = unchanged.find("a", href=re.compile(f"^{QUEUE}/comments/{blocked.id}(\\?back=.*)?$"))
+    assert link and link.get_text().startswith(f"Kommentar von {author.username} vom ")
+    assert "Dieser Kommentar ist schon gesperrt." in link.parent.get_text()
+    assert page.find("input", id=f"bulk-comment-{blocked.id}").has_attr("checked")
+    assert not page.find("input", id=f"bulk-comment-{done.id}").has_attr("checked")
+    # Said once: the next visit is the plain queue.
+    again = soup(client.get(QUEUE + "?show=blocked"))
+    assert not again.find(id="unchanged") and not again.find("input", id=f"bulk-comment-{blocked.id}").has_attr("checked")
+
+
+def test_states_are_separated_for_text_browsers_and_screen_readers(app, client, session, place, moderator):
+    """m5: "Status: nach Meldungen ausgeblendet, muss geprüft werden", not two words run together."""
+    comment = comment_by(session, place, make_user(app), reports=2)
+    comment.hidden_at = comment.created_at
+    session.add(comment)
+    session.commit()
+    for path in (f"{QUEUE}?show=needs_review", f"{QUEUE}/comments/{comment.id}"):
+        page = soup(client.get(path))
+        states = (page.find(id=f"item-{comment.id}") or page).find(class_="mod-states")
+        assert states.get_text() == "Status: nach Meldungen ausgeblendet, muss geprüft werden", path
+
+
+def test_a_reply_and_the_comment_it_answers_are_named_with_the_parents_state(app, client, session, place, moderator):
+    """M5: on a reply's page and in the queue, which text is the reply and which the comment it answers,
+    and that the comment answered is blocked."""
+    parent = comment_by(session, place, make_user(app, name=f"Lena {secrets.token_hex(3)}"), body=unique("Eltern"))
+    assert act(client, parent, "block", **{"block-reason": "insult"}).status_code == 303
+    reply = comment_by(session, place, make_user(app), body=unique("Antwort"), parent=parent, reports=1)
+    page = soup(client.get(f"{QUEUE}/comments/{reply.id}"))
+    section = page.find("section", attrs={"aria-labelledby": "comment-heading"})
+    text = section.get_text("\n", strip=True)
+    assert text.index("Der Kommentar, auf den geantwortet wird") < text.index(parent.body) \
+        < text.index("Die gemeldete Antwort") < text.index(reply.body)
+    assert [h.get_text() for h in section.find_all("h3")] == ["Der Kommentar, auf den geantwortet wird",
+                                                               "Die gemeldete Antwort"]
+    assert "gesperrt" in section.find(class_="mod-states").get_text()
+    assert section.find("a", href=f"{QUEUE}/comments/{parent.id}")
+    item = soup(client.get(QUEUE + "?show=needs_review")).find(id=f"item-{reply.id}")
+    line = item.find(class_="mod-item__parent").get_text()
+    assert line.startswith(f"Der Kommentar, auf den geantwortet wird, von {parent.author.username} (gesperrt"), line
+    assert item.find(class_="mod-item__label").get_text() == "Die Antwort:"
+
+
+def test_the_item_page_offers_only_what_applies_and_shows_an_official_answer(app, client, session, place, moderator):
+    """m6: no "block the author" for the project's staff; an official answer shown with a link; who reads notes."""
+    staff_comment = comment_by(session, place, make_user(app, role="moderator"))
+    page = soup(client.get(f"{QUEUE}/comments/{staff_comment.id}"))
+    assert not page.find("a", href=re.compile("/people/.*/block"))
+    assert "die Administration" in page.find("section", attrs={"aria-labelledby": "notes-heading"}).get_text()
+    comment = comment_by(session, place, make_user(app))
+    page = soup(client.get(f"{QUEUE}/comments/{comment.id}"))
+    assert page.find("a", href=f"/de/staff/projects/smart-city/people/{comment.author_id}/block")
+    text = unique("Wir nehmen das auf")
+    assert act(client, comment, "answer", **{"answer-text": text}).status_code == 303
+    answer = session.exec(select(Comment).where(Comment.body == text)).one()
+    page = soup(client.get(f"{QUEUE}/comments/{comment.id}"))
+    answers = page.find("ul", class_="mod-answers")
+    assert page.find(id="answers-heading").get_text() == "Offizielle Antwort des Projektteams"
+    assert text in answers.get_text()
+    assert answers.find("a", href=f"/de/projects/smart-city/comments/{answer.id}").get_text().startswith(
+        "Antwort in der Diskussion zeigen")
+    assert page.find(id="answer-heading").get_text() == "Weitere offizielle Antwort"
+
+
 def test_moderators_see_a_moderate_link_at_every_comment_and_others_do_not(app, client, session, place):
     comment = comment_by(session, place, make_user(app))
     link = f"{QUEUE}/comments/{comment.id}"

@@ -46,8 +46,35 @@
     update(false);
   }
 
+  // The moderation queue's bulk form: "all comments on this page" ticks or unticks every comment,
+  // follows the ticks (ticked, unticked, or mixed), and the number ticked is said beside the button,
+  // politely. Without JavaScript the server reads "all comments on this page" itself.
+  function bulkSelection(form) {
+    if (form.dataset.bulkReady) return;
+    form.dataset.bulkReady = "1";
+    var all = form.querySelector("input[name='bulk-all']");
+    var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name='bulk-comment']"));
+    var count = form.querySelector("#bulk-count");
+    if (!all || !count || !boxes.length) return;
+    function update() {
+      var ticked = boxes.filter(function (box) { return box.checked; }).length;
+      all.checked = ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+      count.textContent = ticked === 0 ? count.dataset.none : ticked === 1 ? count.dataset.one
+        : count.dataset.many.replace("{count}", ticked.toLocaleString(document.documentElement.lang));
+    }
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+      update();
+    });
+    boxes.forEach(function (box) { box.addEventListener("change", update); });
+    update();
+    count.setAttribute("aria-live", "polite"); // after the first count: only changes are spoken
+  }
+
   function enhance(root) {
     root.querySelectorAll("textarea[data-maxlength]").forEach(counter);
+    root.querySelectorAll("form.mod-bulk-form").forEach(bulkSelection);
   }
 
   function focus(selector) {

@@ -54,10 +54,20 @@ def _looks_like_itself(_form, field):
 
 
 def _email_field(label, autocomplete="email"):
-    return EmailField(
+    """An email address field; for logging in (``autocomplete="username"``) a text field typed as email.
+
+    Password managers pair the login name with the password by ``autocomplete="username"``; the
+    HTML checkers we run disagree on whether it may sit on ``type=email`` (IBM Equal Access refuses
+    it), so that field is ``type=text`` with the email keyboard (``inputmode``) and no capitals.
+    """
+    login = autocomplete == "username"
+    render_kw = {"autocomplete": autocomplete, "spellcheck": "false"}
+    if login:
+        render_kw.update({"inputmode": "email", "autocapitalize": "none"})
+    return (StringField if login else EmailField)(
         label,
         filters=[_strip],
-        render_kw={"autocomplete": autocomplete, "spellcheck": "false"},
+        render_kw=render_kw,
         validators=[
             InputRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),

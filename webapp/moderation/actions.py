@@ -234,25 +234,50 @@ def apply(action: str, actor: User, project, comment: Comment, **values) -> Opti
 
 
 def bulk(actor: User, project, comments: list[Comment], action: str, reason: Optional[str] = None,
-         text: str = "") -> tuple[int, list[Comment]]:
+         text: str = "", language: Optional[str] = None) -> tuple[int, list[tuple[Comment, str]]]:
     """Apply ``action`` (one of BULK_ACTIONS) to each comment it applies to.
 
-    Returns how many were changed and the comments it did not apply to (e.g. restoring one
-    that is not blocked), which the page names.
+    Returns how many were changed and, for each comment it did not apply to (e.g. restoring one
+    that is not blocked), the comment and why (a key of REFUSALS), which the page names.
     """
     done, skipped = 0, []
     for comment in comments:
         try:
             if action == "block":
-                block(actor, project, comment, reason or "other", text)
+                block(actor, project, comment, reason or "other", text, language=language)
             elif action == "restore":
                 restore(actor, project, comment)
             else:
                 review(actor, project, comment)
             done += 1
-        except ActionRefused:
-            skipped.append(comment)
+        except ActionRefused as refusal:
+            skipped.append((comment, refusal.reason))
     return done, skipped
+
+
+def answers_to(comment: Comment) -> list[Comment]:
+    """The official answers given to ``comment`` and still there, oldest first.
+
+    The audit log names each answer (a reply is answered in its thread, so the thread alone cannot say
+    which comment an answer was for).
+    """
+    import json
+
+    from ..audit.models import AuditEntry
+
+    session = db.session()
+    ids = []
+    for details in session.exec(select(AuditEntry.details).where(
+            AuditEntry.object_type == "comment", AuditEntry.object_id == comment.id,
+            AuditEntry.action == "comment.answer")).all():
+        answer_id = json.loads(details or "{}").get("answer_id")
+        if isinstance(answer_id, int):
+            ids.append(answer_id)
+    if not ids:
+        return []
+    return list(session.exec(select(Comment).where(col(Comment.id).in_(ids), Comment.official == True,  # noqa: E712
+                                                   col(Comment.deleted_at).is_(None))
+                             .order_by(Comment.created_at)).all())
 
 
 def notes_on(comment: Comment) -> list[ModeratorNote]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
 from .models import BLOCK_REASONS, MAX_EXPLANATION, REASONS
@@ -105,13 +105,26 @@ _CHOOSE_COMMENTS = _l("Please select at least one comment.")
 
 
 class BulkForm(BaseForm):
-    """One action for several comments of the queue, chosen with checkboxes."""
+    """One action for several comments of the queue, chosen with checkboxes (or all of the page at once).
 
-    comment = SelectMultipleField(_l("Selected comments"), coerce=int, validate_choice=False,
-                                  validators=[DataRequired(_CHOOSE_COMMENTS)])
+    ``shown`` is the page's comments as the moderator saw them (hidden fields): "all comments on
+    this page" means those, not whatever the page would show by the time the form arrives.
+    """
+
+    comment = SelectMultipleField(_l("Selected comments"), coerce=int, validate_choice=False)
+    all = BooleanField(_l("All comments on this page"))
+    shown = SelectMultipleField(coerce=int, validate_choice=False)
     action = SelectField(_l("Action for the selected comments"), validate_choice=False,
                          validators=[DataRequired(_CHOOSE_ACTION), AnyOf(("review", "block", "restore"), message=_CHOOSE_ACTION)])
     reason = SelectField(_l("Reason, when blocking"), validate_choice=False)
+    text = TextAreaField(
+        _l("Explanation for the authors and readers, when blocking (optional)"),
+        filters=[normalise_prose],
+        validators=[Length(max=MAX_EXPLANATION,
+                           message=_l("The explanation is too long: please shorten it to %(max)d characters.")),
+                    no_control_characters],
+        render_kw={"rows": 3},
+    )
 
     def __init__(self, **kwargs):
         super().__init__(prefix="bulk-", **kwargs)
@@ -119,11 +132,19 @@ class BulkForm(BaseForm):
 
         self.action.choices = [("", _l("Choose an action")), ("review", _l("Mark as reviewed")),
                                ("block", _l("Block")), ("restore", _l("Restore"))]
-        self.reason.choices = [(key, BLOCK_REASON_LABELS[key]) for key in BLOCK_REASONS]
+        self.reason.choices = [("", _l("Choose a reason"))] + [(key, BLOCK_REASON_LABELS[key]) for key in BLOCK_REASONS]
+
+    @property
+    def selected(self) -> list[int]:
+        """The comments to act on: those ticked, and the page's when "all on this page" is ticked; each once."""
+        chosen = list(self.comment.data or []) + (list(self.shown.data or []) if self.all.data else [])
+        return list(dict.fromkeys(chosen))
+
+    def validate_comment(self, field):
+        if not self.selected:
+            raise ValidationError(_CHOOSE_COMMENTS)
 
     def validate_reason(self, field):
-        from wtforms.validators import ValidationError
-
         if self.action.data == "block" and field.data not in BLOCK_REASONS:
             raise ValidationError(_BLOCK_REASON)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 from urllib.parse import urlencode
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -25,7 +25,7 @@ from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..projects.services import get_for_staff
-from . import actions, bp, services
+from . import actions, bp, people, services
 from .forms import REASON_LABELS, ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
 
 PREFIX = "/staff/projects/<slug:slug>/moderation"
@@ -64,21 +64,48 @@ def _queue_args(source) -> dict:
     return args
 
 
+#: Where a bulk action leaves what it did not change, for the queue page it redirects to (once).
+UNCHANGED_KEY = "moderation_bulk_unchanged"
+
+
 @bp.get(PREFIX, endpoint="queue")
 def queue(mode: LanguageMode, slug: str):
-    """The project's comments for its moderators: open reports first, filtered and sorted as chosen."""
+    """The project's comments for its moderators: open reports first, filtered and sorted as chosen.
+
+    After a bulk action it names the comments the action left as they were, and keeps them ticked.
+    """
     project = _project(slug)
-    return _queue_page(project)
+    return _queue_page(project, unchanged=_unchanged(project, session.pop(UNCHANGED_KEY, None)))
 
 
-def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, skipped=()):
+def _unchanged(project, stored) -> list[tuple[Comment, str]]:
+    """The comments a bulk action left unchanged (stored in the session by :func:`bulk`), each with why."""
+    if not stored or stored.get("project") != project.id:
+        return []
+    why = dict((int(comment_id), reason) for comment_id, reason in stored.get("comments", []))
+    found = {c.id: c for c in db.session().exec(select(Comment).where(
+        col(Comment.id).in_(list(why)), Comment.project_id == project.id)).all()}
+    return [(found[comment_id], _refusal(stored.get("action", ""), reason))
+            for comment_id, reason in why.items() if comment_id in found]
+
+
+def _refusal(action: str, reason: str) -> str:
+    """Why a bulk action left a comment as it was, in the moderator's words."""
+    if action == "block" and reason == "blocked":
+        return _("This comment is blocked already.")
+    return str(actions.REFUSALS.get(reason, actions.REFUSALS["deleted"]))
+
+
+def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, unchanged=()):
     args = _queue_args(request.args if request.method == "GET" else request.form)
     listing = services.queue(project, args.get("show", "all"), args.get("sort", "reports"), args.get("page", 1))
+    form = form or BulkForm(formdata=None)
+    ticked = set(form.comment.data or []) if form.errors else {comment.id for comment, _why in unchanged}
     return render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
-                  form=form or BulkForm(formdata=None), filters=_filter_labels(), sorts=_sort_labels(),
-                  reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, skipped=skipped,
+                  form=form, ticked=ticked, filters=_filter_labels(), sorts=_sort_labels(),
+                  reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, unchanged=unchanged,
                   comment_labels=comment_labels, excerpt=excerpt,
-                  has_errors=bool(form and form.errors))
+                  has_errors=bool(form.errors))
 
 
 def _filter_labels() -> dict[str, str]:
@@ -99,17 +126,20 @@ def bulk(mode: LanguageMode, slug: str):
     if not form.validate_on_submit():
         return _queue_page(project, form, 422)
     comments = list(db.session().exec(select(Comment).where(
-        col(Comment.id).in_(form.comment.data[:200]), Comment.project_id == project.id)).all())
+        col(Comment.id).in_(form.selected[:200]), Comment.project_id == project.id)).all())
     with db.transaction():
-        done, skipped = actions.bulk(current_user, project, comments, form.action.data, form.reason.data)
+        done, skipped = actions.bulk(current_user, project, comments, form.action.data, form.reason.data,
+                                     form.text.data or "", language=mode.html_lang)
     message = ngettext("%(num)d comment changed.", "%(num)d comments changed.", done)
     if skipped:
-        message += " " + ngettext("%(num)d comment was left as it was: the action does not apply to it.",
-                                  "%(num)d comments were left as they were: the action does not apply to them.",
-                                  len(skipped))
-    flash(message, "success")
+        message += " " + ngettext("%(num)d comment was left as it was: see below.",
+                                  "%(num)d comments were left as they were: see below.", len(skipped))
+        session[UNCHANGED_KEY] = {"project": project.id, "action": form.action.data,
+                                  "comments": [[comment.id, reason] for comment, reason in skipped]}
+    flash_outcome(message)
     args = _queue_args(request.form)
-    return redirect(url_for("moderation.queue", slug=project.slug, **args), 303)
+    # The outcome sits right above the bulk form, which comes before the list: the reader stays there.
+    return redirect(url_for("moderation.queue", slug=project.slug, **args, _anchor="outcome"), 303)
 
 
 @bp.get(PREFIX + "/comments/" + COMMENT, endpoint="item")
@@ -125,9 +155,13 @@ def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dic
     parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
     current, paragraph = comments.context_of(project, comment)
     back = request.args.get("back", "")
+    author = comment.author if comment.author_id else None
     return render(
         "moderation/item.html", status=status, project=project, comment=comment, parent=parent, current=current,
         paragraph=paragraph, reports=actions.reports_on(comment), notes=actions.notes_on(comment),
+        answers=actions.answers_to(comment),
+        # "Block the author" only for someone who can be blocked here (not the project's staff, not administrators).
+        blockable=author is not None and people.may_be_blocked(author, project, site_wide=False) is None,
         block_form=forms.get("block") or BlockForm(formdata=None),
         answer_form=forms.get("answer") or AnswerForm(formdata=None),
         note_form=forms.get("note") or NoteForm(formdata=None), action_form=ActionForm(formdata=None),
