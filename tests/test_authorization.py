@@ -120,7 +120,7 @@ def world(app, client, session, role, slug="smart-city"):
                                  author_id=author.id, body=unique()))
     session.commit()
     url = f"/de/projects/{slug}/chapters/{chapter.slug}"
-    w = World(app, client, session, me, comment, reply, url, f"{url}/paragraphs/{chapter.paragraphs[0].id}")
+    w = World(app, client, session, me, comment, reply, url, f"{url}/paragraph-1")
     w.token = csrf_token(client.get("/de/account/login"))
     return w
 

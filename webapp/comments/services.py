@@ -338,14 +338,16 @@ def context_of(project, comment: Comment):
 
 
 def comment_url(project, comment: Comment) -> str:
-    """Where ``comment`` is shown: its chapter or paragraph page, the right page of it, its anchor."""
-    chapter = next(c.slug for c in project.document.chapters if c.id == comment.chapter_id)
-    args = {"slug": project.slug, "chapter": chapter}
+    """Where ``comment`` is shown: its chapter or paragraph page (by the paragraph's number), the right page of it,
+    its anchor."""
+    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
+    args = {"slug": project.slug, "chapter": chapter.slug}
     page = page_of(comment)
     if page > 1:
         args["page"] = page
     if comment.paragraph_id:
-        return url_for("documents.paragraph", paragraph_id=comment.paragraph_id, **args) + f"#comment-{comment.id}"
+        number = next(n for n, p in enumerate(chapter.paragraphs, start=1) if p.id == comment.paragraph_id)
+        return url_for("documents.paragraph", number=number, **args) + f"#comment-{comment.id}"
     return url_for("documents.chapter", **args) + f"#comment-{comment.id}"
 
 

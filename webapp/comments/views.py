@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import db
-from ..documents.services import find_chapter, find_paragraph
+from ..documents.services import find_chapter, paragraph_at
 from ..documents.views import chapter_page, paragraph_page
 from ..errors import keeps_input, session_notice, with_login_link
 from ..extensions import limiter
@@ -49,28 +49,29 @@ def _target_page(project, current, paragraph_number, **options):
     return paragraph_page(project, current, paragraph, number, **options)
 
 
-def _load(slug: str, chapter: str, paragraph_id: Optional[int]):
+def _load(slug: str, chapter: str, number: Optional[int]):
+    """The project, the chapter in context, and the paragraph numbered ``number`` with its number (or None)."""
     project = get_published(slug)
     current = find_chapter(project, chapter)
-    return project, current, (find_paragraph(current, paragraph_id) if paragraph_id is not None else None)
+    return project, current, ((paragraph_at(current, number), number) if number is not None else None)
 
 
 def _breach(message: str):
     """Rate limited: the page again, with the text and how long to wait."""
     args = request.view_args
-    project, current, paragraph = _load(args["slug"], args["chapter"], args.get("paragraph_id"))
+    project, current, paragraph = _load(args["slug"], args["chapter"], args.get("number"))
     form = CommentForm(categories=project.categories)
     form.validate()
     return _target_page(project, current, paragraph, form=form, notice=message, focus="#discussion-notice")
 
 
 @bp.post("/chapters/<slug:chapter>/comments", endpoint="create_on_chapter")
-@bp.post("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>/comments", endpoint="create_on_paragraph")
+@bp.post("/chapters/<slug:chapter>/paragraph-<int(max=100000):number>/comments", endpoint="create_on_paragraph")
 @limiter.limit(comment_limit, key_func=_account_key, on_breach=form_again(_breach))
 @keeps_input
-def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[int] = None):
-    """Publish a comment on a chapter or one of its paragraphs."""
-    project, current, paragraph = _load(slug, chapter, paragraph_id)
+def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = None):
+    """Publish a comment on a chapter or one of its paragraphs (``number``: its number in the chapter)."""
+    project, current, paragraph = _load(slug, chapter, number)
     form = CommentForm(categories=project.categories)
     decision = rules.may_comment(current_user, timeline(project.phases))
     if not decision:
