@@ -61,8 +61,6 @@ def test_a_comment_on_the_chapter_is_published_and_shown_at_its_anchor(session, 
 
 
 def test_a_comment_on_a_paragraph_is_counted_in_the_chapter_and_contents(app, session, logged_in):
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
     url = f"{CHAPTER}/paragraph-2"
     before = soup(logged_in.get(CHAPTER))
     count_before = int(re.search(r"\d+", before.find(id="paragraph-2").find(class_="paragraph__count").get_text()).group())
@@ -216,6 +214,25 @@ def test_delete_own_leaves_a_placeholder_and_blocks_rating(app, session, logged_
     response = logged_in.post(f"/de/projects/smart-city/comments/{comment.id}/rating",
                               data={"csrf_token": csrf_token(page), "value": "agree"})
     assert response.status_code == 403
+
+
+def test_two_comments_deleted_in_the_same_minute_have_different_names(app, session, logged_in):
+    """A placeholder shows neither author nor text: its name (article, "Link" action) must still tell it apart."""
+    from tests.support import accessible_name
+
+    texts = [unique(), unique()]
+    for text in texts:
+        post(logged_in, body=text)
+    comments = [comment_by_body(session, text) for text in texts]
+    for comment in comments:
+        url = f"/de/projects/smart-city/comments/{comment.id}/delete"
+        assert logged_in.post(url, data={"csrf_token": csrf_token(logged_in.get(url))}).status_code == 303
+    html = soup(logged_in.get(CHAPTER))
+    articles = [html.find("article", id=f"comment-{c.id}") for c in comments]
+    names = [accessible_name(article) for article in articles]
+    assert names[0] != names[1] and all(name.startswith("Gelöschter Kommentar") for name in names)
+    links = [accessible_name(article.find("a", href=re.compile(r"/comments/\d+$"))) for article in articles]
+    assert links[0] != links[1]
 
 
 def test_closed_phase_refuses_with_403_the_same_message_and_keeps_the_text(logged_in):
