@@ -24,7 +24,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from a11y import test_participation as participation
-from a11y.axe import AXE_SCRIPT, describe
+from a11y.axe import AXE_SCRIPT, assert_accessible, describe
 from a11y.conftest import make_browser
 from a11y.test_participation import reader, wait  # noqa: F401  (the participation flows' browser and wait)
 from tests.support import PASSWORD, csrf_token, login, make_user
@@ -191,21 +191,37 @@ def test_a_rate_limited_comment_is_said_in_view_and_leaves_nothing_busy(citizen,
 
 # Item 6: an expired session, the same everywhere.
 
-def test_a_comment_after_the_session_expired_is_answered_in_view(citizen, server_url, app):
-    log_in(citizen, server_url, make_user(app))
+def test_a_comment_after_the_session_expired_is_answered_in_view_and_comes_back_after_logging_in(
+        reader, server_url, app):
+    """WCAG 2.2.5: the text typed before the session ended survives logging in again, with JavaScript and without."""
+    user = make_user(app)
+    log_in(reader, server_url, user)
     text = f"Nach langer Pause {secrets.token_hex(3)}"
-    write(citizen, text, send=False)
-    citizen.delete_all_cookies()  # the session ran out while writing
-    citizen.find_element(By.CSS_SELECTOR, "#comment-form button[type=submit]").click()
-    notice = wait(citizen, lambda: citizen.find_element(By.ID, "discussion-notice"))
-    assert "melden Sie sich an" in notice.text
-    wait(citizen, lambda: active(citizen).get_attribute("id") == "discussion-notice")
-    assert in_view(citizen, notice)
-    assert citizen.find_element(By.ID, "kept-text").get_attribute("value") == text
-    login_link = citizen.find_element(By.CSS_SELECTOR, "#discussion .call-to-action a")
-    assert f"next={CHAPTER}".replace("/", "%2F") in login_link.get_attribute("href") or \
-        f"next={CHAPTER}" in login_link.get_attribute("href")
-    settled(citizen, "comment after the session expired")
+    write(reader, text, send=False)
+    reader.delete_all_cookies()  # the session ran out while writing
+    reader.find_element(By.CSS_SELECTOR, "#comment-form button[type=submit]").click()
+    notice = wait(reader, lambda: reader.find_element(By.ID, "discussion-notice"))
+    assert "Sitzung ist abgelaufen" in notice.text
+    if reader.javascript:
+        wait(reader, lambda: active(reader).get_attribute("id") == "discussion-notice")
+        assert in_view(reader, notice)
+    assert "Ihr Konto" not in reader.find_element(By.TAG_NAME, "header").text  # swapped out of band with htmx
+    assert reader.find_element(By.ID, "kept-text").get_attribute("value") == text
+    if reader.javascript:
+        settled(reader, "comment after the session expired")
+    else:
+        assert_accessible(reader, "comment after the session expired")
+    form = reader.find_element(By.CSS_SELECTOR, "#discussion form.login-again")
+    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys(user.email)
+    form.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(reader, lambda: reader.find_elements(By.ID, "restored-notice"))
+    assert reader.find_element(By.ID, "body").get_attribute("value") == text
+    assert user.username in reader.find_element(By.TAG_NAME, "header").text
+    reader.find_element(By.CSS_SELECTOR, "#restored-notice a").click()
+    assert active(reader).get_attribute("id") == "body"
+    reader.find_element(By.CSS_SELECTOR, "#comment-form button[type=submit]").click()
+    wait(reader, lambda: reader.find_elements(By.XPATH, f"//article[contains(., '{text}')]"))
 
 
 def test_a_rating_after_the_session_expired_says_so_in_place(citizen, server_url, app):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
-from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose, normalise_text
 from . import names
 from .models import email_key, normalise_key
 from .passwords import MAX_LENGTH, password_problem
@@ -129,6 +129,10 @@ class LoginForm(BaseForm):
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
+    #: A comment or reply written while the session ran out: it comes back into its form after the login
+    #: (accounts/drafts.py). Never checked here: it is the person's text, whatever it says.
+    draft = HiddenField(filters=[normalise_prose])
+    draft_category = HiddenField()
 
 
 class ForgotPasswordForm(BaseForm):

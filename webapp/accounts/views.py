@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, request, session, url_for
+from flask import Response, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,7 +15,7 @@ from ..forms import safe_next
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..ratelimits import form_again
-from . import bp, services
+from . import bp, drafts, services
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -117,7 +117,12 @@ def login(mode: LanguageMode):
         if user is not None:
             target = safe_next(form.next.data)
             session.clear()  # a fresh session for the logged-in reader
+            g.pop("csrf_token", None)  # and a form token of its own, should this request render a form
             login_user(user)
+            # Text written while the session ran out: its page, the text back in the form.
+            page = drafts.give_back(target, form.draft.data, form.draft_category.data or None)
+            if page is not None:
+                return page
             flash(_("You are logged in."), "success")
             return redirect(target or url_for("projects.index"), 303)
         form.email.errors.append(_("The email address or the password is not correct."))
