@@ -288,6 +288,35 @@ def test_commenting_is_rate_limited_per_account_with_the_text_kept(logged_in):
     html = soup(response)
     assert "warten" in html.find(id="discussion-notice").get_text()
     assert html.find("textarea", id="body").get_text().strip() == text
+    # The page opens at the top, far above the form: the same error pattern as for a form with a mistake.
+    assert html.title.get_text().startswith("Fehler:")
+    summary = html.find("main").find(class_="error-summary")
+    assert summary.find_next(class_="chapter-text") is not None  # above the chapter's text
+    link = summary.find("a", href="#body")
+    assert link and "warten" in link.get_text()
+
+
+def test_a_rate_limited_reply_on_its_own_page_says_so_at_the_top(app, session, logged_in):
+    first = unique()
+    assert post(logged_in, body=first).status_code == 303
+    parent = comment_by_body(session, first)
+    url = f"/de/projects/smart-city/comments/{parent.id}/reply"
+    app.config["COMMENT_RATE_LIMIT"] = "1 per minute"
+    try:
+        def reply(text):
+            return logged_in.post(url, data={"csrf_token": csrf_token(logged_in.get(url)), f"reply-{parent.id}-body": text})
+
+        assert reply(unique("Antwort")).status_code == 303  # the minute's one
+        text = unique("Antwort")
+        response = reply(text)
+        assert response.status_code == 429
+        html = soup(response)
+        assert html.title.get_text().startswith("Fehler:")
+        link = html.find("main").find(class_="error-summary").find("a", href=f"#reply-{parent.id}-body")
+        assert link and "warten" in link.get_text()
+        assert html.find("textarea", id=f"reply-{parent.id}-body").get_text().strip() == text
+    finally:
+        app.config["COMMENT_RATE_LIMIT"] = "10 per minute;100 per day"
 
 
 def test_sorting_filtering_pagination_and_permalinks(app, session):

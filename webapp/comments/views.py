@@ -71,6 +71,8 @@ def _breach(message: str):
     project, current, paragraph = _load(args["slug"], args["chapter"], args.get("number"))
     form = CommentForm(categories=project.categories)
     form.validate()
+    if not wants_fragment():  # the page opens at the top: the error summary there leads to the kept text
+        form.refuse(message, form.body)
     return _target_page(project, current, paragraph, form=form, notice=message, focus="#discussion-notice")
 
 
@@ -144,6 +146,8 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
         status = 422
     elif message:
         form.validate()
+        if not wants_fragment():  # its own page: the error summary at the top leads to the kept text
+            form.refuse(message, form.body)
     if form.errors:
         focus = f"#{form._prefix}error-summary"
     elif message or not decision:
