@@ -287,6 +287,15 @@ def delete_account(user: User) -> None:
     recount_ratings(rated)
 
 
+def blocks_with_places(user: User) -> list:
+    """The blocks that keep ``user`` from taking part now, each with its project (``None``: the whole site)."""
+    from ..moderation.people import blocks_of
+    from ..projects.models import Project
+
+    session = db.session()
+    return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
+
+
 def export(user: User) -> dict:
     """Everything we hold about ``user``, for the download of their own data."""
     from ..comments.services import comments_by_author

@@ -205,7 +205,9 @@ def reset_password(mode: LanguageMode, token: str):
 @bp.get("/")
 @login_required
 def overview(mode: LanguageMode):
-    return render("accounts/overview.html", user=current_user, form=ConfirmForm())
+    """The account: name, address, settings, and any block that keeps the person from taking part."""
+    return render("accounts/overview.html", user=current_user, form=ConfirmForm(),
+                  blocks=services.blocks_with_places(current_user._get_current_object()))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -59,6 +59,14 @@ def not_blocked(user, project_id: Optional[int]) -> Decision:
     return Decision(False, "blocked", block) if block is not None else ALLOWED
 
 
+def block_here(project_id: Optional[int]):
+    """The block that keeps the current reader from taking part in project ``project_id``, or ``None`` (for templates:
+    a blocked person is not invited to comment)."""
+    from flask_login import current_user
+
+    return people.block_for(current_user, project_id)
+
+
 def may_comment(user, timeline: Timeline, project_id: Optional[int] = None) -> Decision:
     """Logged in, confirmed, not blocked, and the active phase allows commenting.
 
