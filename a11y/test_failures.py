@@ -26,10 +26,11 @@ from selenium.webdriver.common.by import By
 from a11y import test_participation as participation
 from a11y.axe import AXE_SCRIPT, assert_accessible, describe
 from a11y.conftest import make_browser
+from a11y.pages import OWN_CHAPTERS, own_chapter
 from a11y.test_participation import reader, wait  # noqa: F401  (the participation flows' browser and wait)
 from tests.support import PASSWORD, csrf_token, login, make_user
 
-CHAPTER = "/de/projects/smart-city/chapters/teilhabe"
+CHAPTER = own_chapter("failures")  # this module's own: no other test writes there
 LIMIT = 4000
 
 
@@ -234,7 +235,7 @@ def test_a_rating_after_the_session_expired_says_so_in_place(citizen, server_url
     assert "Sitzung" in notice.text
     wait(citizen, lambda: active(citizen) == notice)
     link = notice.find_element(By.TAG_NAME, "a")
-    assert "/de/account/login" in link.get_attribute("href") and "teilhabe" in link.get_attribute("href")
+    assert "/de/account/login" in link.get_attribute("href") and OWN_CHAPTERS["failures"] in link.get_attribute("href")
     settled(citizen, "rating after the session expired")
     link.click()  # logging in again comes back to the page
     citizen.find_element(By.ID, "email").send_keys(user.email)
@@ -307,7 +308,7 @@ def test_a_timeout_is_said_next_to_the_form(citizen, server_url, app):
 
 
 def test_the_notices_speak_the_readers_language(citizen, server_url, app):
-    log_in(citizen, server_url, make_user(app), "/einfach/projects/smart-city/chapters/teilhabe")
+    log_in(citizen, server_url, make_user(app), own_chapter("failures", "einfach"))
     citizen.execute_cdp_cmd("Network.enable", {})
     citizen.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
                                                                  "downloadThroughput": -1, "uploadThroughput": -1})
