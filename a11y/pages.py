@@ -125,6 +125,7 @@ def participant_pages(session: Session) -> list[Page]:
         Page("account", "/account/", user=True),
         Page("change password with errors", "/account/password", user=True, submit=True),
         Page("change email", "/account/email", user=True),
+        Page("language of one's emails", "/account/mail-language", user=True),
         Page("delete account", "/account/delete", user=True),
     ]
 

@@ -6,8 +6,8 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose, normalise_text
 from . import names
@@ -160,6 +160,21 @@ class ChangeEmailForm(BaseForm):
 class DeleteAccountForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))],
                                      render_kw={"autocomplete": "current-password"})
+
+
+_CHOOSE_LANGUAGE = _l("Please choose the language of your emails.")
+
+
+class MailLanguageForm(BaseForm):
+    """The language mode of every mail to the account: standard German, English or simple German."""
+
+    language = RadioField(_l("Language of your emails"), validate_choice=False,
+                          validators=[DataRequired(_CHOOSE_LANGUAGE), AnyOf(("de", "en", "simple"), message=_CHOOSE_LANGUAGE)])
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="mail-", **kwargs)
+        # Named in the page's language (a name in another language would need its own lang attribute).
+        self.language.choices = [("de", _l("German")), ("en", _l("English")), ("simple", _l("Simple German"))]
 
 
 class ConfirmForm(BaseForm):

@@ -153,11 +153,15 @@ def send_confirmation(user: User, address: Optional[str] = None) -> None:
         return
     token = make_token("confirm", {"u": user.id, "e": email_key(address)})
     link = mail.link("accounts.confirm", user.language, token=token)
-    mail.send(address, "confirm", user.language, user=user, link=link)
+    # A new address for an account (not the one it registered with) gets a mail that says so.
+    template = "confirm" if email_key(address) == user.email_key else "confirm_new_email"
+    mail.send(address, template, user.language, user=user, link=link)
 
 
 def confirm(token: str) -> Optional[User]:
     """Confirm the address in ``token``: the account's own or its pending new one (in the caller's transaction).
+
+    A new address that takes effect is told to the old one too (``email_changed``).
 
     Returns:
         The account, or ``None`` for a link that is invalid, expired, or names an address taken meanwhile.
@@ -169,9 +173,11 @@ def confirm(token: str) -> Optional[User]:
     user = session.get(User, payload.get("u"))
     if user is None:
         return None
+    old = None
     if user.pending_email and email_key(user.pending_email) == payload.get("e"):
         if by_email(user.pending_email):
             return None
+        old = user.email
         user.email, user.email_key, user.pending_email = user.pending_email, email_key(user.pending_email), None
     elif user.email_key != payload.get("e"):
         return None
@@ -182,6 +188,9 @@ def confirm(token: str) -> Optional[User]:
             session.flush()
     except IntegrityError:
         return None
+    if old is not None:  # the old address is told: if someone else made the change, its owner learns of it
+        mail.send(old, "email_changed", user.language, user=user, new_email=user.email,
+                  link=mail.link("pages.show", user.language, name="imprint"))
     return user
 
 
@@ -261,6 +270,16 @@ def request_email_change(user: User, new_email: str) -> None:
     user.pending_email = new_email
     db.session().add(user)
     send_confirmation(user, new_email)
+
+
+def set_mail_language(user: User, language: str) -> None:
+    """The language mode ``user``'s mails are written in from now on (a mode's key), in the caller's transaction."""
+    from ..i18n import MODES
+
+    if language not in MODES:
+        raise ValueError(f"unknown language mode {language!r}")
+    user.language = language
+    db.session().add(user)
 
 
 def delete_account(user: User) -> None:

@@ -23,6 +23,7 @@ from .forms import (
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
+    MailLanguageForm,
     RegisterForm,
     ResetPasswordForm,
 )
@@ -207,7 +208,31 @@ def reset_password(mode: LanguageMode, token: str):
 def overview(mode: LanguageMode):
     """The account: name, address, settings, and any block that keeps the person from taking part."""
     return render("accounts/overview.html", user=current_user, form=ConfirmForm(),
-                  blocks=services.blocks_with_places(current_user._get_current_object()))
+                  blocks=services.blocks_with_places(current_user._get_current_object()),
+                  language_form=MailLanguageForm(formdata=None, data={"language": current_user.language}))
+
+
+#: What the account page says once the mail language is saved.
+MAIL_LANGUAGE_SAVED = {
+    "de": lambda: _("Your emails will come in German from now on."),
+    "en": lambda: _("Your emails will come in English from now on."),
+    "simple": lambda: _("Your emails will come in simple German from now on."),
+}
+
+
+@bp.route("/mail-language", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def mail_language(mode: LanguageMode):
+    """Choose the language mode of every mail (it was the mode one registered in): back to the account page."""
+    form = MailLanguageForm() if request.method == "POST" else \
+        MailLanguageForm(formdata=None, data={"language": current_user.language})
+    if form.validate_on_submit():
+        with db.transaction():
+            services.set_mail_language(current_user._get_current_object(), form.language.data)
+        flash(MAIL_LANGUAGE_SAVED[form.language.data](), "success")
+        return redirect(url_for(".overview"), 303)
+    return _form_page("accounts/mail_language.html", form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
