@@ -266,6 +266,44 @@ def test_download_own_data_as_json(app, client):
     assert data["moderator_notes"] == [] and data["blocks"] == []
 
 
+def test_the_download_names_what_its_ids_mean_and_tells_the_moderation_of_ones_comments(app, client, session):
+    """Readable: titles beside ids, names beside codes, in the reader's language; one's comments with what the
+    moderators did with them (the person was mailed about each)."""
+    from sqlmodel import select
+
+    from webapp import audit, db
+    from webapp.clock import utcnow
+    from webapp.models import Comment
+
+    user = make_user(app)
+    login(client, user)
+    page = client.get("/de/projects/smart-city/chapters/offen/paragraph-2")
+    text = f"Mein Absatzkommentar {secrets.token_hex(3)}"
+    client.post("/de/projects/smart-city/chapters/offen/paragraph-2/comments",
+                data={"body": text, "category": "question", "csrf_token": csrf_token(page),
+                      "submission_key": secrets.token_hex(8)})
+    comment = session.exec(select(Comment).where(Comment.body == text)).one()
+    comment.blocked_at, comment.block_reason, comment.block_text = utcnow(), "off_topic", "Bitte beim Thema bleiben."
+    session.add(comment)
+    session.commit()
+    with app.test_request_context("/de/"), db.transaction():
+        audit.record(None, "comment.block", "comment", comment.id, project_id=comment.project_id)
+    data = json.loads(client.get("/de/account/data.json").data)
+    assert data["explanation"]["comments"] and "UTC" in data["explanation"]["dates"]
+    [mine] = data["comments"]
+    assert mine["project"] == "Smart-City-Strategie Eichbrunn" and mine["chapter"].startswith("#offen")
+    assert mine["paragraph"] == 2 and mine["address"].endswith(f"/de/projects/smart-city/comments/{comment.id}")
+    assert mine["category"] == "question" and mine["category_name"] == "Frage"
+    moderation = mine["moderation"]
+    assert moderation["state"] == "blocked" and "Moderation" in moderation["state_name"]
+    assert moderation["reason"] == "off_topic" and moderation["reason_name"] == "Gehört nicht zum Thema"
+    assert moderation["moderators_words"] == "Bitte beim Thema bleiben."
+    assert [step["what_name"] for step in moderation["history"]] == ["Kommentar gesperrt"]
+    assert data["account"]["language_name"] == "Deutsch"
+    english = json.loads(client.get("/en/account/data.json").data)
+    assert english["comments"][0]["category_name"] == "Question"
+
+
 def test_a_moderators_download_lists_their_roles(app, client):
     login(client, make_user(app, role="moderator"))
     data = json.loads(client.get("/de/account/data.json").data)

@@ -315,29 +315,8 @@ def blocks_with_places(user: User) -> list:
     return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
 
 
-def export(user: User) -> dict:
-    """Everything we hold about ``user``, for the download of their own data."""
-    from ..comments.services import comments_by_author
-    from ..moderation.actions import notes_by
-    from ..moderation.people import blocks_about
-    from ..moderation.services import reports_by
-    from ..roles.services import roles_of_person
+def export(user: User, mode_key: Optional[str] = None) -> dict:
+    """Everything we hold about ``user``, for the download of their own data (see :mod:`.export`)."""
+    from .export import export as everything
 
-    return {
-        "account": {
-            "username": user.username,
-            "email": user.email,
-            "pending_email": user.pending_email,
-            "is_admin": user.is_admin,
-            "language": user.language,
-            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
-            "created_at": user.created_at.isoformat(),
-            "report_mail": user.report_mail,
-            "report_digest_until": user.report_digest_until.isoformat() if user.report_digest_until else None,
-        },
-        "comments": comments_by_author(user),
-        "reports": reports_by(user),
-        "roles": roles_of_person(user),
-        "moderator_notes": notes_by(user),
-        "blocks": blocks_about(user),
-    }
+    return everything(user, mode_key)

@@ -296,7 +296,7 @@ def delete(mode: LanguageMode):
 @login_required
 def download_data(mode: LanguageMode):
     """Everything we hold about the reader, as a JSON file."""
-    body = json.dumps(services.export(current_user._get_current_object()), ensure_ascii=False, indent=2)
+    body = json.dumps(services.export(current_user._get_current_object(), mode.key), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="mitreden-my-data.json"',
                              "Cache-Control": "no-store"})

@@ -349,15 +349,3 @@ def comment_url(project, comment: Comment) -> str:
         number = next(n for n, p in enumerate(chapter.paragraphs, start=1) if p.id == comment.paragraph_id)
         return url_for("documents.paragraph", number=number, **args) + f"#comment-{comment.id}"
     return url_for("documents.chapter", **args) + f"#comment-{comment.id}"
-
-
-def comments_by_author(user) -> list[dict]:
-    """The user's comments, for the download of their own data."""
-    rows = db.session().exec(select(Comment).where(Comment.author_id == user.id).order_by(Comment.created_at)).all()
-    return [
-        {"id": c.id, "chapter_id": c.chapter_id, "paragraph_id": c.paragraph_id, "reply_to": c.parent_id,
-         "text": c.body, "language": c.language, "category": c.category, "created_at": c.created_at.isoformat(),
-         "edited_at": c.edited_at.isoformat() if c.edited_at else None,
-         "deleted_at": c.deleted_at.isoformat() if c.deleted_at else None}
-        for c in rows
-    ]
