@@ -319,6 +319,28 @@ def test_a_rate_limited_reply_on_its_own_page_says_so_at_the_top(app, session, l
         app.config["COMMENT_RATE_LIMIT"] = "10 per minute;100 per day"
 
 
+def test_a_category_filter_says_it_is_on_counts_what_it_shows_and_leads_back_to_all(app, session):
+    author = make_user(app)
+    client = app.test_client()
+    login(client, author)
+    url = "/de/projects/smart-city/chapters/teilhabe"
+    for category in ("suggestion", "suggestion", "criticism"):
+        post(client, url, body=unique(), category=category)
+    everything = soup(client.get(url))
+    total = re.search(r"\((\d+)\)", everything.find(id="discussion-heading").get_text()).group(1)
+    assert not everything.find(id="filter-status")
+    praise = soup(client.get(url + "?category=suggestion&sort=oldest"))
+    shown = len(praise.select("#comment-list .comment__body"))  # readable comments and their replies, as counted
+    assert praise.find(id="discussion-heading").get_text(" ", strip=True).endswith(f"({shown} von {total})")
+    status = praise.find(id="filter-status")
+    assert "„Vorschlag“" in status.get_text() and f"{shown} Kommentare" in status.get_text()
+    back = status.find("a")
+    assert back.get_text() == "Alle Kommentare zeigen" and back["href"] == f"{url}?sort=oldest#discussion"
+    nothing = soup(client.get(url + "?category=question"))
+    assert nothing.find(id="discussion-heading").get_text(" ", strip=True).endswith(f"(0 von {total})")
+    assert nothing.find(id="filter-status").find("a")
+
+
 def test_sorting_filtering_pagination_and_permalinks(app, session):
     author = make_user(app)
     client = app.test_client()

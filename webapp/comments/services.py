@@ -61,6 +61,8 @@ class Discussion:
     sort: str
     category: Optional[str]
     my_ratings: dict[int, int] = field(default_factory=dict)
+    #: With a category chosen: how many comments readers find in it (as CommentCounts counts: replies included).
+    category_count: Optional[int] = None
 
     @property
     def pages(self) -> int:
@@ -69,7 +71,7 @@ class Discussion:
 
 def discussion(target: Target, user_id: Optional[int], sort: str = "newest", category: Optional[str] = None,
                page: int = 1) -> Discussion:
-    """A page of top-level comments with all their replies: four queries, whatever the numbers."""
+    """A page of top-level comments with all their replies: four queries, whatever the numbers (five with a category)."""
     session = db.session()
     sort = sort if sort in SORTS else "newest"
     condition = and_(target.where(), Comment.parent_id.is_(None))
@@ -94,7 +96,14 @@ def discussion(target: Target, user_id: Optional[int], sort: str = "newest", cat
         my_ratings = dict(session.exec(
             select(Rating.comment_id, Rating.value).where(Rating.user_id == user_id, col(Rating.comment_id).in_(shown))
         ).all())
-    return Discussion(comments, replies, total, page, sort, category, my_ratings)
+    category_count = None
+    if category:
+        readable = and_(Comment.deleted_at.is_(None), Comment.blocked_at.is_(None), Comment.hidden_at.is_(None))
+        in_category = select(Comment.id).where(target.where(), Comment.parent_id.is_(None), Comment.category == category)
+        category_count = session.exec(select(func.count()).select_from(Comment).where(
+            target.where(), readable,
+            (Comment.id.in_(in_category.scalar_subquery())) | (Comment.parent_id.in_(in_category.scalar_subquery())))).one()
+    return Discussion(comments, replies, total, page, sort, category, my_ratings, category_count)
 
 
 @dataclass(frozen=True)
