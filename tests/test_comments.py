@@ -296,6 +296,16 @@ def test_commenting_is_rate_limited_per_account_with_the_text_kept(logged_in):
     assert link and "warten" in link.get_text()
 
 
+def test_an_empty_reply_is_asked_for_as_a_reply(session, logged_in):
+    first = unique()
+    post(logged_in, body=first)
+    parent = comment_by_body(session, first)
+    url = f"/de/projects/smart-city/comments/{parent.id}/reply"
+    response = logged_in.post(url, data={"csrf_token": csrf_token(logged_in.get(url)), f"reply-{parent.id}-body": " "})
+    assert response.status_code == 422
+    assert soup(response).find(id=f"reply-{parent.id}-body-error").get_text(" ", strip=True) == "Fehler: Bitte schreiben Sie Ihre Antwort."
+
+
 def test_a_rate_limited_reply_on_its_own_page_says_so_at_the_top(app, session, logged_in):
     first = unique()
     assert post(logged_in, body=first).status_code == 303
