@@ -358,3 +358,25 @@ def test_chapter_page_jumps_to_the_comments_and_paragraph_links_say_one_can_comm
     assert links and all(text.startswith("Absatz") or "kommentieren" in text for text in links), links
     closed = soup(client.get("/de/projects/radverkehr/chapters/sicher-unterwegs"))
     assert all("lesen" in a.get_text() for a in closed.select(".paragraph__link a"))
+
+
+def test_the_menu_offers_sign_language_only_once_its_video_is_there(app, client, monkeypatch):
+    """Until then the page (in the footer) says that the video is still being made: a menu entry would promise it."""
+    from dataclasses import replace
+
+    from webapp.pages import content
+
+    html = soup(client.get("/de/accessibility"))
+    assert not html.find("nav", class_="main-menu").find("a", href="/de/sign-language")
+    assert html.find("footer").find("a", href="/de/sign-language")
+    assert not soup(client.get("/de/sign-language")).find("video")
+
+    real = content._load
+    monkeypatch.setattr(content, "_load", lambda name: tuple(
+        replace(text, video="/assets/dgs.mp4", captions="/assets/dgs.vtt") for text in real(name))
+        if name == "sign-language" else real(name))
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+    html = soup(client.get("/en/privacy"))
+    assert html.find("nav", class_="main-menu").find("a", href="/en/sign-language")
+    video = soup(client.get("/en/sign-language")).find("video")
+    assert video["src"] == "/assets/dgs.mp4" and video.find("track", kind="captions")["src"] == "/assets/dgs.vtt"
