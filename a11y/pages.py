@@ -77,6 +77,9 @@ def pages(session: Session) -> list[Page]:
         chosen = chapters if project.slug == "smart-city" else chapters[:1] + chapters[1:][-1:]
         for chapter in chosen:
             found.append(Page(f"chapter {project.slug}/{chapter.slug}", f"{base}/chapters/{chapter.slug}"))
+        if project.categories and chapters:  # a filter on: said, counted, and the way back to all
+            found.append(Page(f"chapter {project.slug}/{chapters[0].slug}, filtered",
+                              f"{base}/chapters/{chapters[0].slug}?category={project.categories[0]}"))
         if chapters:
             chapter = chapters[-1]  # on radverkehr: shown in German inside the simple mode
             found.append(Page(f"paragraph {project.slug}/{chapter.slug}",
@@ -251,6 +254,7 @@ def conduct_pages(session: Session) -> list[Page]:
              user=BLOCKED),
         Page("delete one's comment, as a blocked participant", f"/projects/smart-city/comments/{own.id}/delete",
              user=BLOCKED),
+        Page("account, as a blocked participant", "/account/", user=BLOCKED),
     ]
 
 

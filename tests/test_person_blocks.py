@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -528,4 +529,5 @@ def test_the_account_page_tells_about_a_block(app, client, session, site_wide):
     assert block is not None
     text = block.get_text(" ", strip=True)
     assert "Beleidigungen" in text and "löschen" in text.lower()
+    assert re.search(r"[.:] Der Grund: Beleidigungen", text)  # a sentence each
     assert ("ganzen" in text) if site_wide else ("Projekt" in text and "beteiligung@eichbrunn.example.org" in text)
