@@ -91,3 +91,14 @@ def test_refusals_say_what_is_really_the_case(app, client, session, author, stat
     quote, refusal = reply.find("blockquote").get_text(" ", strip=True), reply.find(class_="notice").get_text(" ", strip=True)
     assert quote and refusal and refusal not in quote and quote not in refusal  # said once, not twice
     assert ("nicht zum Thema" in quote) if state == "blocked" else ("gemeldet" in quote)  # with the reason
+
+
+def test_the_notice_calls_it_blocking_as_the_rules_do(app, client, session, author):
+    """The rules say the moderators block ("sperren") a comment; its notice says the same, in every mode."""
+    comment = own_comment(app, session, author, "blocked")
+    for prefix, words in (("de", "von der Moderation gesperrt"), ("en", "blocked by the moderators"),
+                          ("einfach", "hat diesen Kommentar gesperrt")):
+        article = soup(client.get(f"/{prefix}/projects/smart-city/chapters/gemeinsam?sort=newest")).find(
+            "article", id=f"comment-{comment.id}")
+        assert words in article.find(class_="comment__removed").get_text(), prefix
+    assert "block" in soup(client.get("/en/projects/smart-city/rules")).find("main").get_text()
