@@ -128,6 +128,31 @@ def many_comments(app):
         session.commit()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_chapters(app):
+    """A chapter of its own for each browser test module that writes (a11y/pages.py ``OWN_CHAPTERS``), at the
+    end of the Smart City strategy: one paragraph, its title and text in every mode."""
+    from sqlmodel import Session, select
+
+    from a11y.pages import OWN_CHAPTERS
+    from webapp.documents.models import Chapter, ChapterText, Paragraph, ParagraphText
+    from webapp.projects.models import Project
+
+    with Session(app.extensions["db_engine"]) as session:
+        project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+        position = max(c.position for c in project.document.chapters)
+        for index, (module, slug) in enumerate(OWN_CHAPTERS.items(), start=1):
+            titles = {"de": f"Testkapitel {module}", "en": f"Test chapter {module}", "simple": f"Test-Kapitel {module}"}
+            session.add(Chapter(
+                document_id=project.document.id, position=position + index, slug=slug,
+                texts=[ChapterText(language=key, title=title) for key, title in titles.items()],
+                paragraphs=[Paragraph(position=1, texts=[
+                    ParagraphText(language=key, body=f"{title}: ein Absatz zum Kommentieren." if key != "en" else
+                                  f"{title}: a paragraph to comment on.") for key, title in titles.items()])],
+            ))
+        session.commit()
+
+
 # Staff states (roles and audit log pages) ----------------------------------------------------------
 @pytest.fixture(scope="session", autouse=True)
 def staff_states(app):

@@ -20,6 +20,18 @@ STAFF = {"moderator": "moderator@example.org", "initiator": "initiator@example.o
 #: A participant blocked from the Smart City project (a11y/conftest.py's ``conduct_states``), password as the others'.
 BLOCKED = "gesperrt@example.org"
 
+#: Chapters of the Smart City strategy (the project open for comments) that only one browser test module
+#: writes to, each made by a11y/conftest.py's ``own_chapters``: what one module posts, deletes or blocks
+#: never shows up on the pages another module checks. They are not demo content: ``pages()`` leaves them out.
+OWN_CHAPTERS = {"participation": "browser-participation", "failures": "browser-failures",
+                "moderation": "browser-moderation", "csp": "browser-csp", "more": "browser-more"}
+
+
+def own_chapter(module: str, prefix: str = "de") -> str:
+    """The address of the chapter of ``module`` (a key of OWN_CHAPTERS) in mode ``prefix``."""
+    return f"/{prefix}/projects/smart-city/chapters/{OWN_CHAPTERS[module]}"
+
+
 #: A page's main form, sent empty for its error state (the comment form where there is one).
 MAIN_FORM = "#comment-form, .reply-form form, main form.form"
 
@@ -59,16 +71,19 @@ def pages(session: Session) -> list[Page]:
         base = f"/projects/{project.slug}"
         found.append(Page(f"project {project.slug}", base))
         found.append(Page(f"background {project.slug}", f"{base}/background"))
-        chapters = project.document.chapters if project.document else []
+        chapters = [c for c in (project.document.chapters if project.document else [])
+                    if c.slug not in OWN_CHAPTERS.values()]
         # Every chapter of the running project; first and last of the others (prev/next states).
         chosen = chapters if project.slug == "smart-city" else chapters[:1] + chapters[1:][-1:]
         for chapter in chosen:
             found.append(Page(f"chapter {project.slug}/{chapter.slug}", f"{base}/chapters/{chapter.slug}"))
+        if project.categories and chapters:  # a filter on: said, counted, and the way back to all
+            found.append(Page(f"chapter {project.slug}/{chapters[0].slug}, filtered",
+                              f"{base}/chapters/{chapters[0].slug}?category={project.categories[0]}"))
         if chapters:
             chapter = chapters[-1]  # on radverkehr: shown in German inside the simple mode
-            paragraph = chapter.paragraphs[0]
             found.append(Page(f"paragraph {project.slug}/{chapter.slug}",
-                              f"{base}/chapters/{chapter.slug}/paragraphs/{paragraph.id}"))
+                              f"{base}/chapters/{chapter.slug}/paragraph-1"))
     found += [Page(f"page {name}", f"/{name}") for name in PAGES]
     found.append(Page("not found", "/projects/no-such-project", status=404))
     found += rules_pages()
@@ -101,7 +116,7 @@ def participant_pages(session: Session) -> list[Page]:
     return [
         Page("chapter, logged in", f"{base}/chapters/{chapter.slug}", user=True),
         Page("chapter, comment with errors", f"{base}/chapters/{chapter.slug}", user=True, submit=True),
-        Page("paragraph, logged in", f"{base}/chapters/{chapter.slug}/paragraphs/{chapter.paragraphs[0].id}", user=True),
+        Page("paragraph, logged in", f"{base}/chapters/{chapter.slug}/paragraph-1", user=True),
         Page("reply", f"{base}/comments/{own.id}/reply", user=True),
         Page("reply with errors", f"{base}/comments/{own.id}/reply", user=True, submit=True),
         Page("edit", f"{base}/comments/{own.id}/edit", user=True),
@@ -113,6 +128,7 @@ def participant_pages(session: Session) -> list[Page]:
         Page("account", "/account/", user=True),
         Page("change password with errors", "/account/password", user=True, submit=True),
         Page("change email", "/account/email", user=True),
+        Page("language of one's emails", "/account/mail-language", user=True),
         Page("delete account", "/account/delete", user=True),
     ]
 
@@ -258,6 +274,7 @@ def conduct_pages(session: Session) -> list[Page]:
              user=BLOCKED),
         Page("delete one's comment, as a blocked participant", f"/projects/smart-city/comments/{own.id}/delete",
              user=BLOCKED),
+        Page("account, as a blocked participant", "/account/", user=BLOCKED),
     ]
 
 

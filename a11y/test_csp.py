@@ -9,6 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from a11y.conftest import make_browser
+from a11y.pages import own_chapter
 from tests.support import PASSWORD, make_user
 
 
@@ -16,12 +17,12 @@ def test_no_policy_violation_while_reading_and_commenting(server_url, app):
     browser = make_browser(javascript=True)
     try:
         user = make_user(app)
-        browser.get(f"{server_url}/de/account/login?next=/de/projects/smart-city/chapters/offen")
+        browser.get(f"{server_url}/de/account/login?next={own_chapter('csp')}")
         browser.find_element(By.ID, "email").send_keys(user.email)
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
         # The login page's address names the target too (?next=…): wait for the target page itself.
-        WebDriverWait(browser, 10).until(lambda b: urlsplit(b.current_url).path.endswith("/chapters/offen")
+        WebDriverWait(browser, 10).until(lambda b: urlsplit(b.current_url).path == own_chapter("csp")
                                          and b.execute_script("return document.readyState") == "complete")
         assert "js-enabled" in browser.find_element(By.TAG_NAME, "html").get_attribute("class")
         assert browser.execute_script("return typeof htmx") == "object"

@@ -46,6 +46,30 @@ def test_every_page_reflows_at_320_pixels(narrow, server_url, session):
     assert not problems
 
 
+def test_badges_reflow_beside_a_classic_scrollbar(js_browser, server_url, session):
+    """320 pixels with a scrollbar that takes room (a desktop browser made narrow): 305 pixels for the page.
+    An indented reply with the staff's badges ("Antwort des Projektteams") must still fit."""
+    from sqlmodel import select
+
+    from webapp.models import Comment
+
+    answer = session.exec(select(Comment).where(Comment.official == True)).first()  # noqa: E712
+    assert answer is not None  # a11y/conftest.py's moderated_comments
+    js_browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 320, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        problems = []
+        for prefix in MODES:
+            js_browser.get(f"{server_url}/{prefix}/projects/spielplaetze/comments/{answer.id}")
+            result = js_browser.execute_script(OVERFLOW)
+            assert result["client"] < 320, "the scrollbar takes room: the check below means something"
+            if result["scroll"] > result["client"] or result["wide"]:
+                problems.append((prefix, result))
+        assert not problems
+    finally:
+        js_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def test_text_at_200_percent_still_fits(zoomed, server_url, session):
     """Text resized to 200% (as browser zoom of text only does) on a 640px window."""
     problems = []

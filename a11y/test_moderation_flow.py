@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from sqlmodel import Session
 
 from a11y.axe import assert_accessible
+from a11y.pages import OWN_CHAPTERS
 from a11y.test_participation import log_in, reader, wait  # noqa: F401  (the participation flows' browser)
 from tests.support import mails_to, make_user
 
@@ -17,7 +18,7 @@ QUEUE = "/de/staff/projects/smart-city/moderation"
 
 
 def reported_comment(app, text: str):
-    """A comment by a new participant in the Smart City strategy, reported twice."""
+    """A comment by a new participant in the Smart City strategy (this module's own chapter), reported twice."""
     from sqlmodel import select
 
     from webapp import db
@@ -27,7 +28,7 @@ def reported_comment(app, text: str):
     reporters = [make_user(app), make_user(app)]  # before the session below: SQLite has one writer at a time
     with app.app_context(), Session(db.engine()) as session:
         project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-        chapter = next(c for c in project.document.chapters if c.slug == "teilhabe")
+        chapter = next(c for c in project.document.chapters if c.slug == OWN_CHAPTERS["moderation"])
         comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body=text,
                           report_count=2, open_report_count=2)
         session.add(comment)
@@ -86,7 +87,7 @@ def test_a_moderator_blocks_restores_and_answers(reader, server_url, app):
     # The discussion shows the notice, not the words.
     reader.get(f"{server_url}/de/projects/smart-city/comments/{comment_id}")
     article = wait(reader, lambda: reader.find_element(By.ID, f"comment-{comment_id}"))
-    assert "von der Moderation entfernt" in article.text and text not in reader.page_source
+    assert "von der Moderation gesperrt" in article.text and text not in reader.page_source
     assert_accessible(reader, "discussion with a blocked comment")
 
     # The audit log, as the project's initiator.

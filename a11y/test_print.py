@@ -58,6 +58,8 @@ def test_a_chapter_prints_its_text_and_comments_only(own_browser, server_url, se
                       authors: [...document.querySelectorAll('.comment__author')].map(shown)};
             """)
             assert texts["paragraphs"] and all(texts["paragraphs"]), "the chapter's text is printed"
+            meta = own_browser.execute_script("return document.querySelector('.chapter-meta').innerText.trim()")
+            assert not meta.endswith("·") and "· ·" not in meta, f"separators of links not printed: {meta!r}"
             assert texts["comments"] and all(texts["comments"] + texts["bodies"] + texts["authors"]), "the comments are printed"
             screen(own_browser)
     finally:

@@ -103,6 +103,18 @@ def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
+def accessible_name(element) -> str:
+    """An element's name as a screen reader gets it from ``aria-labelledby`` (the referenced elements' text,
+    hidden ones included, joined by spaces), else ``aria-label``, else its text."""
+    ids = element.get("aria-labelledby")
+    if ids:
+        root = next(iter(element.parents))
+        while root.parent is not None:
+            root = root.parent
+        return " ".join(" ".join(root.find(id=i).get_text().split()) for i in ids.split())
+    return element.get("aria-label") or " ".join(element.get_text().split())
+
+
 PASSWORD = "correct horse battery staple"
 
 

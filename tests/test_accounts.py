@@ -205,9 +205,52 @@ def test_change_email_counts_after_confirmation(app, client):
                          page="/de/account/email")
     assert response.status_code == 303
     assert user.email in soup(client.get("/de/account/")).get_text()
-    path = link_in(mails_to(app, new)[-1])
+    mail = mails_to(app, new)[-1]
+    # Its own mail: about a new address for an account, not the registration's ("did not register?").
+    assert mail["Subject"] == "Bitte bestätigen Sie Ihre neue E-Mail-Adresse"
+    assert "registriert" not in mail.get_content() and "alte Adresse" in mail.get_content()
+    assert mails_to(app, user.email) == []  # nothing has changed yet
+    path = link_in(mail)
     client.post(path, data={"csrf_token": csrf_token(client.get(path))})
     assert new in soup(client.get("/de/account/")).get_text()
+    # The old address is told of the change, and where to write if it was not its owner.
+    [notice] = mails_to(app, user.email)
+    assert notice["Subject"] == "Die E-Mail-Adresse Ihres Kontos wurde geändert"
+    assert new in notice.get_content() and "/de/imprint" in notice.get_content()
+
+
+def test_the_language_of_ones_emails_is_a_choice_on_the_account_page(app, client):
+    """Mails come in the mode one registered in until one chooses another: then all of them do."""
+    user = make_user(app, language="de")
+    login(client, user)
+    page = soup(client.get("/de/account/"))
+    form = page.find("form", class_="mail-language-form")
+    assert form.find("legend").get_text() == "Sprache Ihrer E-Mails"
+    assert form.find("input", attrs={"name": "mail-language", "checked": True})["value"] == "de"
+    response = post_form(client, "/de/account/mail-language", {"mail-language": "simple"}, page="/de/account/")
+    assert response.status_code == 303 and response.headers["Location"] == "/de/account/"
+    assert "Einfacher Sprache" in soup(client.get("/de/account/")).find(class_="flash").get_text()
+    post_form(client, "/de/account/password/forgot", {"email": user.email}, page="/de/account/password/forgot")
+    assert link_in(mails_to(app, user.email)[-1]).startswith("/einfach/account/password/reset/")
+    assert soup(client.get("/de/account/")).find("input", attrs={"name": "mail-language", "checked": True})["value"] == "simple"
+
+
+def test_an_empty_mail_language_choice_comes_back_with_the_usual_error(app, client):
+    login(client, make_user(app))
+    response = post_form(client, "/de/account/mail-language", {}, page="/de/account/")
+    assert response.status_code == 422
+    html = soup(response)
+    assert html.title.get_text().startswith("Fehler:")
+    assert html.find(id="mail-error-summary").find("a", href="#mail-language")
+
+
+def test_the_account_page_does_not_repeat_a_heading_as_the_question_below_it(app, client):
+    """A heading and the legend right after it with the same words are read twice (staff report m11)."""
+    login(client, make_user(app, role="moderator"))
+    main = soup(client.get("/de/account/")).find("main")
+    headings = {h.get_text(" ", strip=True) for h in main.find_all(["h1", "h2", "h3"])}
+    legends = [legend.get_text(" ", strip=True) for legend in main.find_all("legend")]
+    assert len(legends) >= 2 and not headings & set(legends)
 
 
 def test_download_own_data_as_json(app, client):
@@ -221,6 +264,44 @@ def test_download_own_data_as_json(app, client):
     # What the staff side holds about a person is in it too: roles, notes written, blocks.
     assert data["roles"] == {"administrator": False, "initiator_of": [], "moderator_of": []}
     assert data["moderator_notes"] == [] and data["blocks"] == []
+
+
+def test_the_download_names_what_its_ids_mean_and_tells_the_moderation_of_ones_comments(app, client, session):
+    """Readable: titles beside ids, names beside codes, in the reader's language; one's comments with what the
+    moderators did with them (the person was mailed about each)."""
+    from sqlmodel import select
+
+    from webapp import audit, db
+    from webapp.clock import utcnow
+    from webapp.models import Comment
+
+    user = make_user(app)
+    login(client, user)
+    page = client.get("/de/projects/smart-city/chapters/offen/paragraph-2")
+    text = f"Mein Absatzkommentar {secrets.token_hex(3)}"
+    client.post("/de/projects/smart-city/chapters/offen/paragraph-2/comments",
+                data={"body": text, "category": "question", "csrf_token": csrf_token(page),
+                      "submission_key": secrets.token_hex(8)})
+    comment = session.exec(select(Comment).where(Comment.body == text)).one()
+    comment.blocked_at, comment.block_reason, comment.block_text = utcnow(), "off_topic", "Bitte beim Thema bleiben."
+    session.add(comment)
+    session.commit()
+    with app.test_request_context("/de/"), db.transaction():
+        audit.record(None, "comment.block", "comment", comment.id, project_id=comment.project_id)
+    data = json.loads(client.get("/de/account/data.json").data)
+    assert data["explanation"]["comments"] and "UTC" in data["explanation"]["dates"]
+    [mine] = data["comments"]
+    assert mine["project"] == "Smart-City-Strategie Eichbrunn" and mine["chapter"].startswith("#offen")
+    assert mine["paragraph"] == 2 and mine["address"].endswith(f"/de/projects/smart-city/comments/{comment.id}")
+    assert mine["category"] == "question" and mine["category_name"] == "Frage"
+    moderation = mine["moderation"]
+    assert moderation["state"] == "blocked" and "Moderation" in moderation["state_name"]
+    assert moderation["reason"] == "off_topic" and moderation["reason_name"] == "Gehört nicht zum Thema"
+    assert moderation["moderators_words"] == "Bitte beim Thema bleiben."
+    assert [step["what_name"] for step in moderation["history"]] == ["Kommentar gesperrt"]
+    assert data["account"]["language_name"] == "Deutsch"
+    english = json.loads(client.get("/en/account/data.json").data)
+    assert english["comments"][0]["category_name"] == "Question"
 
 
 def test_a_moderators_download_lists_their_roles(app, client):

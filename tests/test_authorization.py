@@ -48,6 +48,7 @@ EXPECTED = {
     ("account", "resend confirmation"):       (302, 303, 303, 303, 303, 303),
     ("account", "change password"):           (302, 303, 303, 303, 303, 303),
     ("account", "change email"):              (302, 303, 303, 303, 303, 303),
+    ("account", "mail language"):             (302, 303, 303, 303, 303, 303),
     ("account", "delete account"):            (302, 303, 303, 303, 303, 303),
     ("account", "confirm address"):           (303, 303, 303, 303, 303, 303),
     ("account", "register"):                  (303, 303, 303, 303, 303, 303),
@@ -120,7 +121,7 @@ def world(app, client, session, role, slug="smart-city"):
                                  author_id=author.id, body=unique()))
     session.commit()
     url = f"/de/projects/{slug}/chapters/{chapter.slug}"
-    w = World(app, client, session, me, comment, reply, url, f"{url}/paragraphs/{chapter.paragraphs[0].id}")
+    w = World(app, client, session, me, comment, reply, url, f"{url}/paragraph-1")
     w.token = csrf_token(client.get("/de/account/login"))
     return w
 
@@ -183,6 +184,11 @@ def change_email(w):
     return response, w.reload(User, w.me.id).pending_email == new
 
 
+def mail_language(w):
+    chosen = "en" if w.me.language != "en" else "de"
+    return w.send("/de/account/mail-language", **{"mail-language": chosen}), w.reload(User, w.me.id).language == chosen
+
+
 def confirm(w):
     newcomer = make_user(w.app, confirmed=False)
     token = token_for(w.app, "confirm", {"u": newcomer.id, "e": normalise_key(newcomer.email)})
@@ -222,7 +228,7 @@ ACTIONS = {
     "edit": edit,
     "delete": lambda w: (w.send(w.on_comment("delete")), w.reload(Comment, w.comment.id).is_deleted),
     "rate": rate, "report": report, "report a reply": lambda w: report(w, w.reply), "log out": log_out, "resend confirmation": resend, "change password": change_password,
-    "change email": change_email,
+    "change email": change_email, "mail language": mail_language,
     "delete account": lambda w: (w.send("/de/account/delete", current_password=PASSWORD),
                                  w.reload(User, w.me.id) is None),
     "confirm address": confirm, "register": register, "log in": log_in, "forgot password": forgot,
@@ -761,6 +767,7 @@ def test_staff_actions_need_a_valid_csrf_token_and_a_post(app, client, session, 
 #: test_every_state_changing_route_is_in_the_matrix until it is added here with its rows.
 ENDPOINTS = {
     "accounts.change_email": ["change email"], "accounts.change_password": ["change password"],
+    "accounts.mail_language": ["mail language"],
     "accounts.confirm": ["confirm address"], "accounts.delete": ["delete account"],
     "accounts.forgot_password": ["forgot password"], "accounts.login": ["log in"], "accounts.logout": ["log out"],
     "accounts.register": ["register"], "accounts.resend_confirmation": ["resend confirmation"],

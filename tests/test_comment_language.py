@@ -41,7 +41,8 @@ def write(client, session, prefix: str, reply_to: Comment | None = None) -> Comm
 def body_on(client, url: str, comment: Comment):
     """The element holding ``comment``'s text on the page at ``url``."""
     html = soup(client.get(url))
-    text = html.find(string=lambda s: s and comment.body in s)
+    text = next((s for s in html.find_all(string=lambda s: s and comment.body in s)
+                 if not s.find_parent(class_="comment__name")), None)  # not its name: its text
     assert text is not None, f"{comment.body!r} not on {url}"
     return text.find_parent(class_="comment__body") or text.find_parent("blockquote")
 
@@ -131,3 +132,23 @@ def test_the_moderators_words_carry_the_language_they_were_written_in(app, sessi
     log = soup(initiator.get("/de/staff/projects/smart-city/audit", query_string={"action": "comment.block"}))
     reason = [span for span in log.select(".audit-table__reason") if words in span.get_text()][0]
     assert reason.get("lang") == "en"
+
+
+def test_the_excerpt_naming_a_comment_and_its_actions_is_read_in_the_comments_language(app, client, session, author):
+    """A German comment on an English page: the article and every action are named by one hidden name
+    (``aria-labelledby``), whose quoted first words carry ``lang="de"``; on a German page they need none."""
+    comment = write(author, session, "de")
+    reader = app.test_client()
+    login(reader, make_user(app))
+    for prefix, marked in (("en", "de"), ("de", None)):
+        article = soup(reader.get(CHAPTER.format(prefix=prefix))).find("article", id=f"comment-{comment.id}")
+        assert not article.get("aria-label") and article["aria-labelledby"] == f"comment-{comment.id}-name"
+        name = article.find(id=f"comment-{comment.id}-name")
+        excerpt = name.find("span", lang=True)
+        assert (excerpt["lang"] if excerpt else None) == marked
+        assert comment.body in name.get_text()
+        actions = article.select(".comment__actions a, .comment__actions button")
+        assert len(actions) >= 4  # rate twice, reply, link, report
+        for action in actions:
+            assert action["aria-labelledby"].split() == [action["id"], f"comment-{comment.id}-name"]
+            assert not action.find(class_="visually-hidden")  # text browsers print the name once, not per action

@@ -109,7 +109,7 @@ def test_blocking_replaces_the_comment_by_a_notice_tells_the_author_and_is_logge
     public = soup(app.test_client().get(CHAPTER + "?sort=newest"))
     article = public.find("article", id=f"comment-{comment.id}")
     assert comment.body not in str(public)
-    assert "von der Moderation entfernt" in article.get_text() and "Beleidigung" in article.get_text()
+    assert "von der Moderation gesperrt" in article.get_text() and "Beleidigung" in article.get_text()
     assert "Bitte sachlich bleiben." in article.get_text()
     assert article.find("a", href="/de/projects/smart-city/rules")
     assert reply.body in public.get_text()
@@ -170,7 +170,7 @@ def test_an_official_answer_appears_in_the_thread_and_the_author_is_told(app, cl
     assert answer.official and answer.parent_id == comment.id and answer.author_id == moderator.id
     public = soup(app.test_client().get(CHAPTER + "?sort=newest"))
     article = public.find("article", id=f"comment-{answer.id}")
-    assert "Antwort des Projektteams" in article.find(class_="comment__author").get_text()
+    assert "Antwort des Projektteams" in article.find(class_="comment__badges").get_text()
     mail = mails_to(app, author.email)[-1]
     assert text in mail.get_content() and f"/comments/{answer.id}" in mail.get_content()
 
@@ -385,7 +385,7 @@ def test_a_hidden_comment_takes_no_replies_ratings_or_reports(app, client, sessi
     assert not article.find("form", class_="rating")
     url = f"/de/projects/smart-city/comments/{comment.id}/reply"
     refused = reader.post(url, data={"csrf_token": csrf_token(reader.get(url)), f"reply-{comment.id}-body": "Trotzdem"})
-    assert refused.status_code == 403 and "von der Moderation entfernt" in soup(refused).get_text()
+    assert refused.status_code == 403 and "von der Moderation gesperrt" in soup(refused).get_text()
 
 
 def test_the_demo_gives_the_moderator_reported_comments_to_work_through(tmp_path):

@@ -212,7 +212,7 @@ def long_discussion(app):
         session.commit()
         top_level = session.exec(select(Comment).where(Comment.paragraph_id == paragraph.id,
                                                        Comment.parent_id.is_(None))).all()
-        return f"/de/projects/smart-city/chapters/gemeinsam/paragraphs/{paragraph.id}", \
+        return f"/de/projects/smart-city/chapters/gemeinsam/paragraph-{len(chapter.paragraphs)}", \
             math.ceil(len(top_level) / PAGE_SIZE)
 
 

@@ -109,10 +109,10 @@ def test_chapter_page_navigation(client, session):
     assert chapters[2].localized("de").text.title in following.get_text()
     current = html.select('ol.toc a[aria-current="page"]')
     assert len(current) == 1 and current[0]["href"].endswith(second.slug)
-    for paragraph in second.paragraphs:
-        section = html.find(id=f"paragraph-{paragraph.id}")
+    for number, _paragraph in enumerate(second.paragraphs, start=1):
+        section = html.find(id=f"paragraph-{number}")
         assert section is not None
-        assert section.find("a", href=f"/de/projects/smart-city/chapters/{second.slug}/paragraphs/{paragraph.id}#discussion")
+        assert section.find("a", href=f"/de/projects/smart-city/chapters/{second.slug}/paragraph-{number}#discussion")
 
 
 def test_first_and_last_chapter_have_only_one_neighbour(client, session):
@@ -177,6 +177,8 @@ def test_english_page_marks_german_fallback_text_with_lang(client, session):
         "/de/projects/no-such-project",
         "/de/projects/smart-city/chapters/no-such-chapter",
         "/de/projects/smart-city/chapters/gemeinsam/paragraphs/999999",
+        "/de/projects/smart-city/chapters/gemeinsam/paragraph-0",
+        "/de/projects/smart-city/chapters/gemeinsam/paragraph-999",
         "/de/projects/%C3%A4%E2%80%AE%F0%9F%98%80",
         "/de/projects/smart-city%00",
         "/de/projects/" + "a" * 5000,
@@ -189,6 +191,22 @@ def test_unknown_addresses_get_the_localized_404_with_links_back(client, url):
     html = soup(response)
     assert html.h1.get_text() in ("Seite nicht gefunden", "Page not found")
     assert html.find("a", href="/de/") or html.find("a", href="/en/")
+
+
+def test_a_paragraphs_address_is_its_number_in_the_chapter(client, session):
+    """"Absatz 2" is at .../paragraph-2, whatever its database id; the old addresses by id move there for good."""
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == "offen")
+    base = "/de/projects/smart-city/chapters/offen"
+    for number, paragraph in enumerate(chapter.paragraphs, start=1):
+        page = client.get(f"{base}/paragraph-{number}")
+        assert page.status_code == 200
+        assert soup(page).h1.get_text().startswith(f"Absatz {number}")
+        moved = client.get(f"{base}/paragraphs/{paragraph.id}?sort=oldest")
+        assert moved.status_code == 301
+        assert moved.headers["Location"] == f"{base}/paragraph-{number}?sort=oldest"
+    chapter_page = soup(client.get(base))
+    assert chapter_page.find(id="paragraph-1").find("a")["href"] == f"{base}/paragraph-1#discussion"
 
 
 def test_a_paragraph_of_another_chapter_is_not_found(client, session):
@@ -340,3 +358,25 @@ def test_chapter_page_jumps_to_the_comments_and_paragraph_links_say_one_can_comm
     assert links and all(text.startswith("Absatz") or "kommentieren" in text for text in links), links
     closed = soup(client.get("/de/projects/radverkehr/chapters/sicher-unterwegs"))
     assert all("lesen" in a.get_text() for a in closed.select(".paragraph__link a"))
+
+
+def test_the_menu_offers_sign_language_only_once_its_video_is_there(app, client, monkeypatch):
+    """Until then the page (in the footer) says that the video is still being made: a menu entry would promise it."""
+    from dataclasses import replace
+
+    from webapp.pages import content
+
+    html = soup(client.get("/de/accessibility"))
+    assert not html.find("nav", class_="main-menu").find("a", href="/de/sign-language")
+    assert html.find("footer").find("a", href="/de/sign-language")
+    assert not soup(client.get("/de/sign-language")).find("video")
+
+    real = content._load
+    monkeypatch.setattr(content, "_load", lambda name: tuple(
+        replace(text, video="/assets/dgs.mp4", captions="/assets/dgs.vtt") for text in real(name))
+        if name == "sign-language" else real(name))
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+    html = soup(client.get("/en/privacy"))
+    assert html.find("nav", class_="main-menu").find("a", href="/en/sign-language")
+    video = soup(client.get("/en/sign-language")).find("video")
+    assert video["src"] == "/assets/dgs.mp4" and video.find("track", kind="captions")["src"] == "/assets/dgs.vtt"

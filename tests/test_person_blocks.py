@@ -618,3 +618,49 @@ def test_the_hint_names_the_date_format_before_the_field(app, client, person, mo
     assert hint.get_text().startswith(words) and str(datetime.now(BERLIN).year + 1) in hint.get_text()
     unreadable = soup(send_block(client, person, duration="date", until="Weihnachten"))
     assert "31.12." in unreadable.find(id="until-error").get_text()
+
+
+# What the blocked person reads: one consistent notice, in the discussion and on the account page -----------
+
+def _blocked(app, session, site_wide=False):
+    user = make_user(app, language="simple")
+    comment_by(session, user)
+    ends = datetime.now(UTC) + timedelta(days=7)
+    session.add(PersonBlock(user_id=user.id, project_id=None if site_wide else project_of(session).id,
+                            reason="Beleidigungen", ends_at=ends))
+    session.commit()
+    return user
+
+
+@pytest.mark.parametrize("prefix", ["de", "einfach"])
+def test_a_blocked_person_is_not_invited_and_told_what_still_works_and_whom_to_write(app, client, session, prefix):
+    sign_in(client, _blocked(app, session))
+    html = soup(client.get(f"/{prefix}/projects/smart-city/chapters/{CHAPTERS['smart-city']}"))
+    discussion = html.find(id="discussion")
+    state = discussion.find(class_="notice--open").get_text(" ", strip=True)
+    assert ("anderen" in state) and "Sie können" not in state  # the phase is open for others, not an invitation
+    notice = discussion.find(id="discussion-blocked").get_text(" ", strip=True)
+    assert "Beleidigungen" in notice  # why
+    assert "lesen" in notice and "löschen" in notice.lower()  # what still works
+    assert "beteiligung@eichbrunn.example.org" in notice  # whom to write, as the mail says
+    assert not discussion.find(class_="ratings-hint")  # no buttons, no hint about them
+    assert not discussion.find("button", attrs={"name": "agree"})
+    project = soup(client.get(f"/{prefix}/projects/smart-city")).find(class_="notice--open").get_text(" ", strip=True)
+    assert "anderen" in project
+
+
+def test_readers_without_rating_buttons_get_no_hint_about_them(client):
+    html = soup(client.get(f"/de/projects/smart-city/chapters/{CHAPTERS['smart-city']}"))
+    assert html.find("article", class_="comment") and not html.find(class_="ratings-hint")
+
+
+@pytest.mark.parametrize("site_wide", [False, True])
+def test_the_account_page_tells_about_a_block(app, client, session, site_wide):
+    sign_in(client, _blocked(app, session, site_wide))
+    html = soup(client.get("/einfach/account/"))
+    block = html.find(class_="account-block")
+    assert block is not None
+    text = block.get_text(" ", strip=True)
+    assert "Beleidigungen" in text and "löschen" in text.lower()
+    assert re.search(r"[.:] Der Grund: Beleidigungen", text)  # a sentence each
+    assert ("ganzen" in text) if site_wide else ("Projekt" in text and "beteiligung@eichbrunn.example.org" in text)

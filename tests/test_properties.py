@@ -96,13 +96,12 @@ def writer(app):
     client.post(page + "/comments", data={"csrf_token": csrf_token(client.get(page)), "body": "Ausgangspunkt"})
     with Session(app.extensions["db_engine"]) as session:
         project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-        paragraph = next(c for c in project.document.chapters if c.slug == "nachhaltig").paragraphs[0]
         mine = session.exec(select(Comment).where(Comment.author_id == user.id)).one()
         reply = session.exec(select(Comment).where(Comment.project_id == project.id,
                                                    Comment.parent_id.is_not(None))).first()
     return client, {
         "chapter": (f"{page}/comments", None),
-        "paragraph": (f"{page}/paragraphs/{paragraph.id}/comments", None),
+        "paragraph": (f"{page}/paragraph-1/comments", None),
         "reply": (f"{base}/comments/{mine.id}/reply", None),
         "reply to a reply": (f"{base}/comments/{reply.id}/reply", None),
         "edit": (f"{base}/comments/{mine.id}/edit", mine.id),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
-from tests.support import PASSWORD, csrf_token, login, make_user, post_form, soup
+from tests.support import PASSWORD, accessible_name, csrf_token, login, make_user, post_form, soup
 from webapp.models import Comment, Project, Report
 
 CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
@@ -67,8 +67,9 @@ def test_a_report_is_stored_and_the_reader_is_thanked_at_the_comment(app, client
     form = html.find("main").find("form", method="post")
     fieldset = form.find("fieldset")
     assert fieldset.legend.get_text() == "Warum melden Sie diesen Kommentar?"
-    radios = fieldset.find_all("input", type="radio")
+    radios = [r for r in fieldset.find_all("input", type="radio") if not r.has_attr("hidden")]
     assert [r["value"] for r in radios] == ["insult", "spam", "personal_data", "off_topic", "other"]
+    assert not any(r.has_attr("checked") for r in fieldset.find_all("input", type="radio"))
     assert all(form.find("label", attrs={"for": r["id"]}).get_text().strip() for r in radios)
     textarea = form.find("textarea", id="explanation")
     assert "1.000" in html.find(id=textarea["aria-describedby"]).get_text()
@@ -143,9 +144,9 @@ def test_ones_own_comment_cannot_be_reported_and_has_no_report_link(app, client,
     assert not discussion.find("article", id=f"comment-{own.id}").find("a", href=re.compile("/report$"))
     link = discussion.find("article", id=f"comment-{others.id}").find("a", href=report_url(others))
     # "Melden" on screen; which comment, for screen readers (WCAG 2.4.9: each link says what it acts on).
-    assert re.fullmatch(r"Melden: Kommentar von Tester \w+ vom \d+\. \w+ \d{4}, \d\d:\d\d Uhr: „Zu melden \w+“",
-                        link.get_text())
-    assert link.find(class_="visually-hidden")
+    assert link.get_text() == "Melden"
+    assert re.fullmatch(r"Melden Kommentar von Tester \w+ vom \d+\. \w+ \d{4}, \d\d:\d\d Uhr: „Zu melden \w+“",
+                        accessible_name(link))
 
 
 def test_a_deleted_comment_cannot_be_reported_and_has_no_report_link(app, client, session, author, reader):
@@ -310,7 +311,22 @@ def test_the_report_page_speaks_every_language_mode(app, client, session, author
                 for prefix in ("de", "en", "einfach")}
     assert headings == {"de": "Kommentar melden", "en": "Report comment", "einfach": "Kommentar melden"}
     simple = soup(client.get(report_url(comment, prefix="einfach")))
-    assert simple.find("label", attrs={"for": "reason-3"}).get_text() == "Er passt nicht zum Thema."
+    assert simple.find("label", attrs={"for": "reason-3"}).get_text() == "Er passt nicht zum Thema"
+
+
+def test_in_a_text_browser_no_reason_looks_chosen_before_the_reader_chooses(app, client, session, author, reader):
+    """Lynx shows the first button of a group with none checked as chosen ("(*) Er beleidigt ..."), and sends it:
+    the first is an empty choice that only text browsers show (``hidden``), which sends no reason."""
+    comment = comment_by(app, session, author)
+    fieldset = soup(client.get(report_url(comment))).find("main").find("form", method="post").find("fieldset")
+    first = fieldset.find("input", type="radio")
+    assert first["value"] == "" and first.has_attr("hidden") and first.find_parent(attrs={"hidden": True})
+    assert fieldset.find("label", attrs={"for": first["id"]}).get_text() == "(Noch kein Grund gewählt)"
+    assert fieldset.find("input", id="reason")["value"] == "insult"  # the error summary's link lands on a shown control
+    response = send(client, report_url(comment), reason="")
+    assert response.status_code == 422 and reports_of(session, comment) == []
+    chosen = send(client, report_url(comment), reason="spam", explanation="x" * 1001)  # a mistake elsewhere
+    assert not soup(chosen).find("input", type="radio", value="")  # once a reason is chosen, no empty one
 
 
 def test_a_refusal_does_not_list_mistakes_of_a_form_it_does_not_show(app, client, session, author, reader):

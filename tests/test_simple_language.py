@@ -37,6 +37,9 @@ AVOID_IN_SIMPLE_LANGUAGE: tuple[tuple[str, str], ...] = (
     (r"\bmelden Sie sich\b.*\ban\b|\bangemeldet\b|\babmelden\b", "logging in is 'einloggen' here: "
                                                                  "'melden' means reporting a comment"),
     (r"[Aa]blehn|lehnt\b|lehnen\b", "a rating is 'dafür' or 'dagegen': 'ablehnen' reads as rejecting the comment"),
+    (r"[Rr]egistrier", "say 'ein Konto anlegen'"),
+    (r"Sonderzeichen|Steuerzeichen", "say 'Zeichen, die man nicht sehen kann'"),
+    (r"angefordert|anfordern", "say what they wanted: 'Sie wollten kein neues Passwort?'"),
 )
 
 #: Longer words are compounds a reader has to take apart: split them ("Erklärung zum Datenschutz").
@@ -115,9 +118,38 @@ def test_the_list_catches_what_citizens_found():
     """The patterns themselves work: each finding of issue 8 is caught."""
     for finding in ("Ihre Daten herunterladen (JSON-Datei)", "Er ist Werbung oder Spam.", "Ihr Browser hat Daten geschickt",
                     "Inhaltsverzeichnis", "Kategorie (freiwillig)", "Impressum", "Link",
-                    "1. März 2026 – 2. April 2026", "Bitte melden Sie sich an.", "Datenschutzerklärung"):
+                    "1. März 2026 – 2. April 2026", "Bitte melden Sie sich an.", "Datenschutzerklärung",
+                    # the citizens' test of 2026-12-06
+                    "Sie haben keinen Link angefordert?", "In Ihrem Text sind unsichtbare Sonderzeichen.",
+                    "Sie haben sich nicht registriert?"):
         assert problems(finding), finding
     assert not problems("Vom 1. März 2026 bis zum 2. April 2026. Rufen Sie an: +49 1234 56789-0. Ein Link ist ein Wort.")
+
+
+def test_a_reason_put_into_its_sentence_ends_with_one_full_stop(app):
+    """"Grund: Er passt nicht zum Thema.." (the notice and the mail put a reason's name into a sentence)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from webapp.moderation.actions import BLOCK_REASON_LABELS
+    from webapp.moderation.forms import REASON_LABELS
+    from webapp.templating import full_stop
+
+    with app.test_request_context("/einfach/"):
+        for locale in ("de", "de@simple", "en"):
+            with force_locale(locale):
+                for label in [*BLOCK_REASON_LABELS.values(), *REASON_LABELS.values()]:
+                    sentence = _("Reason: %(reason)s", reason=full_stop(label))  # as the notice and the mails do
+                    assert ".." not in sentence, (locale, sentence)
+
+
+def test_citizens_meet_one_word_for_the_moderators():
+    """The report page and its messages say "die Moderation", as every other page does (not "Moderatoren")."""
+    strings = dict(simple_catalog())
+    for msgid in ("Only the moderators see your report. They check the comment and decide what happens to it.",
+                  "Thank you. The moderators will check this comment.",
+                  "You have already reported this comment. The moderators will look at it."):
+        assert "Moderatoren" not in strings[msgid] and "Moderation" in strings[msgid], msgid
 
 
 def test_reporting_and_logging_in_are_different_words():

@@ -96,7 +96,8 @@ def test_a_missing_project_chapter_or_paragraph_is_a_lookup_error_and_a_404_page
         with pytest.raises(db.NotFound):
             find_paragraph(find_chapter(project, "nachhaltig"), 2147483647)
     for url in ("/de/projects/no-such-project", "/de/projects/smart-city/chapters/no-such-chapter",
-                "/de/projects/smart-city/chapters/nachhaltig/paragraphs/2147483647"):
+                "/de/projects/smart-city/chapters/nachhaltig/paragraphs/2147483647",
+                "/de/projects/smart-city/chapters/nachhaltig/paragraph-100000"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Seite nicht gefunden" in response.get_data(as_text=True), url

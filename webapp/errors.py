@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -21,7 +20,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from . import db
 from .forms import safe_next
-from .htmx import render, wants_fragment
+from .htmx import menu_out_of_band, render, wants_fragment
+from .i18n import page_address
 
 #: Title and explanation per status; other codes fall back to the generic pair.
 MESSAGES = {
@@ -71,14 +71,8 @@ def _rate_limited():
 
 
 def page_of_request() -> str | None:
-    """The page the reader is on: for htmx requests the page that sent them, else this address."""
-    current = request.headers.get("HX-Current-URL")
-    if current:
-        parts = urlsplit(current)
-        if parts.netloc and parts.netloc != request.host:
-            return None
-        return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
-    return safe_next(request.full_path.rstrip("?") if request.method == "GET" else request.path)
+    """The page the reader is on (:func:`webapp.i18n.page_address`), if it is on this site."""
+    return safe_next(page_address() or request.path)
 
 
 def login_link(text=None) -> Markup:
@@ -107,7 +101,7 @@ def session_notice(status: int = 403):
         link = login_link()
     body = Markup('<div class="notice notice--not_yet notice--alert" id="{}" tabindex="-1"><p>{}</p><p>{}</p></div>'
                   ).format(notice_id, text, link)
-    response = make_response(str(body), status)
+    response = make_response(str(body) + menu_out_of_band(), status)
     response.headers["HX-Trigger-After-Settle"] = json.dumps({"mitreden:focus": f"#{notice_id}"})
     return response
 

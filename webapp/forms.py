@@ -24,9 +24,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 class BaseForm(FlaskForm):
     """A form whose CSRF failure reads as "the form expired", with the input kept."""
 
+    def refuse(self, message: str, field=None) -> None:
+        """A refusal of the whole form (say, a rate limit): shown like an error, first in the summary, which
+        links to ``field`` (where the text is kept), and "Error:" in the page's title."""
+        self.form_errors.append(message)
+        self.__dict__.setdefault("_refusal_targets", {})[message] = field.id if field is not None else ""
+
     def error_messages(self) -> list[tuple[str, str]]:
-        """(field id, message) for each field with errors, in field order."""
-        messages = []
+        """(field id, message) for each refusal of the form (:meth:`refuse`), then each field with errors, in field order."""
+        targets = self.__dict__.get("_refusal_targets", {})
+        messages = [(targets.get(message, ""), str(message)) for message in self.form_errors]
         for field in self:
             if field.errors:
                 if field.type == "CSRFTokenField":  # also a prefixed form's "block-csrf_token": never a link to it

@@ -30,6 +30,19 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
+def menu_out_of_band() -> str:
+    """For an htmx answer to a reader who is not logged in: the header's menu, swapped in out of band.
+
+    The page around the swap was made while they were logged in (the session ended meanwhile): its
+    header must not go on saying "Your account: ..." next to a notice that asks them to log in.
+    """
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return ""
+    return render_template("_main_menu_oob.html")
+
+
 def render(template: str, block: Optional[str] = None, status: int = 200, *, announce: Optional[str] = None,
            focus: Optional[str] = None, retarget: Optional[str] = None, **context: Any) -> Response:
     """Render ``block`` of ``template`` for htmx requests, the whole page otherwise.
@@ -45,7 +58,7 @@ def render(template: str, block: Optional[str] = None, status: int = 200, *, ann
     fragment = bool(block) and wants_fragment()
     context["fragment"] = fragment
     if fragment:
-        body = render_block(template, block, **context)
+        body = render_block(template, block, **context) + menu_out_of_band()
         if announce:
             body += str(Markup('<div id="live-region" data-hx-swap-oob="innerHTML">{}</div>').format(announce))
     else:
@@ -62,7 +75,7 @@ def render(template: str, block: Optional[str] = None, status: int = 200, *, ann
 def fragment(template: str, status: int = 200, *, announce: Optional[str] = None, focus: Optional[str] = None,
              **context: Any) -> Response:
     """A fragment-only template, for htmx answers whose plain-HTML twin is a redirect."""
-    body = render_template(template, **context)
+    body = render_template(template, **context) + menu_out_of_band()
     if announce:
         body += str(Markup('<div id="live-region" data-hx-swap-oob="innerHTML">{}</div>').format(announce))
     response = make_response(body, status)

@@ -8,6 +8,7 @@ catalog (through Flask-Babel) and the version of the authors' texts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import Babel
@@ -109,6 +110,25 @@ def show_in_switcher(endpoint: str, **args) -> None:
     g.switcher_target = (endpoint, args)
 
 
+def page_address() -> str | None:
+    """The address of the page the reader is on, to come back to (e.g. after logging in): for htmx requests
+    the page that sent them; after a form was sent to a POST-only address, the page the form belongs to
+    (as the switcher names it); ``None`` when a POST-only address has none. Not checked: pass it through
+    :func:`webapp.forms.safe_next` where it becomes a redirect."""
+    current = request.headers.get("HX-Current-URL")
+    if current:  # htmx: the page that sent the request
+        parts = urlsplit(current)
+        if parts.netloc and parts.netloc != request.host:
+            return None
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    target = g.get("switcher_target")
+    if target:
+        return url_for(target[0], **target[1])
+    if request.method == "GET" or (request.url_rule is not None and "GET" in (request.url_rule.methods or ())):
+        return request.full_path.rstrip("?")
+    return None  # a POST-only address: no page to come back to
+
+
 def switcher_links() -> list[tuple[LanguageMode, str]]:
     """This page in every mode: the same endpoint, arguments and kept parameters, another prefix."""
     target = g.get("switcher_target")
@@ -151,7 +171,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _mode_context():
-        return {"mode": current_mode(), "modes": MODES, "switcher_links": switcher_links}
+        return {"mode": current_mode(), "modes": MODES, "switcher_links": switcher_links, "page_address": page_address}
 
     app.jinja_env.globals["lang_if_other"] = lang_if_other
 

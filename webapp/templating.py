@@ -71,10 +71,12 @@ def init_app(app: Flask) -> None:
     """Register the filters and trim whitespace so pages stay small."""
     from .comments.labels import names as comment_names
     from .comments.messages import at_top, outcome
+    from .comments.rules import block_here
 
     app.jinja_env.globals["flashed_at_top"] = at_top
     app.jinja_env.globals["flashed_outcome"] = outcome
     app.jinja_env.globals["comment_names"] = comment_names
+    app.jinja_env.globals["block_here"] = block_here
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(

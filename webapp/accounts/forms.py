@@ -6,10 +6,10 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Regexp, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
-from ..forms import BaseForm, Honeypot, no_control_characters, normalise_text
+from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose, normalise_text
 from . import names
 from .models import email_key, normalise_key
 from .passwords import MAX_LENGTH, password_problem
@@ -139,6 +139,10 @@ class LoginForm(BaseForm):
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
+    #: A comment or reply written while the session ran out: it comes back into its form after the login
+    #: (accounts/drafts.py). Never checked here: it is the person's text, whatever it says.
+    draft = HiddenField(filters=[normalise_prose])
+    draft_category = HiddenField()
 
 
 class ForgotPasswordForm(BaseForm):
@@ -166,6 +170,21 @@ class ChangeEmailForm(BaseForm):
 class DeleteAccountForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your current password."))],
                                      render_kw={"autocomplete": "current-password"})
+
+
+_CHOOSE_LANGUAGE = _l("Please choose the language of your emails.")
+
+
+class MailLanguageForm(BaseForm):
+    """The language mode of every mail to the account: standard German, English or simple German."""
+
+    language = RadioField(_l("Language of your emails"), validate_choice=False,
+                          validators=[DataRequired(_CHOOSE_LANGUAGE), AnyOf(("de", "en", "simple"), message=_CHOOSE_LANGUAGE)])
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="mail-", **kwargs)
+        # Named in the page's language (a name in another language would need its own lang attribute).
+        self.language.choices = [("de", _l("German")), ("en", _l("English")), ("simple", _l("Simple German"))]
 
 
 class ConfirmForm(BaseForm):

@@ -195,11 +195,15 @@ def send_confirmation(user: User, address: Optional[str] = None) -> None:
         return
     token = make_token("confirm", {"u": user.id, "e": email_key(address)})
     link = mail.link("accounts.confirm", user.language, token=token)
-    mail.send(address, "confirm", user.language, user=user, link=link)
+    # A new address for an account (not the one it registered with) gets a mail that says so.
+    template = "confirm" if email_key(address) == user.email_key else "confirm_new_email"
+    mail.send(address, template, user.language, user=user, link=link)
 
 
 def confirm(token: str) -> Optional[User]:
     """Confirm the address in ``token``: the account's own or its pending new one (in the caller's transaction).
+
+    A new address that takes effect is told to the old one too (``email_changed``).
 
     Returns:
         The account, or ``None`` for a link that is invalid, expired, or names an address taken meanwhile.
@@ -211,9 +215,11 @@ def confirm(token: str) -> Optional[User]:
     user = session.get(User, payload.get("u"))
     if user is None:
         return None
+    old = None
     if user.pending_email and email_key(user.pending_email) == payload.get("e"):
         if by_email(user.pending_email):
             return None
+        old = user.email
         user.email, user.email_key, user.pending_email = user.pending_email, email_key(user.pending_email), None
     elif user.email_key != payload.get("e"):
         return None
@@ -225,6 +231,9 @@ def confirm(token: str) -> Optional[User]:
     except IntegrityError:
         return None
     claim_blocks(user)  # a new address may be one whose deleted account is still blocked
+    if old is not None:  # the old address is told: if someone else made the change, its owner learns of it
+        mail.send(old, "email_changed", user.language, user=user, new_email=user.email,
+                  link=mail.link("pages.show", user.language, name="imprint"))
     return user
 
 
@@ -306,6 +315,16 @@ def request_email_change(user: User, new_email: str) -> None:
     send_confirmation(user, new_email)
 
 
+def set_mail_language(user: User, language: str) -> None:
+    """The language mode ``user``'s mails are written in from now on (a mode's key), in the caller's transaction."""
+    from ..i18n import MODES
+
+    if language not in MODES:
+        raise ValueError(f"unknown language mode {language!r}")
+    user.language = language
+    db.session().add(user)
+
+
 def delete_account(user: User) -> None:
     """Remove the account and its personal data (in the caller's transaction); its comments stay, shown as
     "deleted account".
@@ -343,29 +362,17 @@ def delete_account(user: User) -> None:
     show_what_no_longer_counts(reported)  # their reports no longer count towards hiding a comment
 
 
-def export(user: User) -> dict:
-    """Everything we hold about ``user``, for the download of their own data."""
-    from ..comments.services import comments_by_author
-    from ..moderation.actions import notes_by
-    from ..moderation.people import blocks_about
-    from ..moderation.services import reports_by
-    from ..roles.services import roles_of_person
+def blocks_with_places(user: User) -> list:
+    """The blocks that keep ``user`` from taking part now, each with its project (``None``: the whole site)."""
+    from ..moderation.people import blocks_of
+    from ..projects.models import Project
 
-    return {
-        "account": {
-            "username": user.username,
-            "email": user.email,
-            "pending_email": user.pending_email,
-            "is_admin": user.is_admin,
-            "language": user.language,
-            "email_confirmed_at": user.email_confirmed_at.isoformat() if user.email_confirmed_at else None,
-            "created_at": user.created_at.isoformat(),
-            "report_mail": user.report_mail,
-            "report_digest_until": user.report_digest_until.isoformat() if user.report_digest_until else None,
-        },
-        "comments": comments_by_author(user),
-        "reports": reports_by(user),
-        "roles": roles_of_person(user),
-        "moderator_notes": notes_by(user),
-        "blocks": blocks_about(user),
-    }
+    session = db.session()
+    return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
+
+
+def export(user: User, mode_key: Optional[str] = None) -> dict:
+    """Everything we hold about ``user``, for the download of their own data (see :mod:`.export`)."""
+    from .export import export as everything
+
+    return everything(user, mode_key)

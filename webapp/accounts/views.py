@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, request, session, url_for
+from flask import Response, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,7 +15,7 @@ from ..forms import safe_next
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..ratelimits import form_again
-from . import bp, services
+from . import bp, drafts, services
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -23,6 +23,7 @@ from .forms import (
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
+    MailLanguageForm,
     RegisterForm,
     ResetPasswordForm,
 )
@@ -117,7 +118,12 @@ def login(mode: LanguageMode):
         if user is not None:
             target = safe_next(form.next.data)
             session.clear()  # a fresh session for the logged-in reader
+            g.pop("csrf_token", None)  # and a form token of its own, should this request render a form
             login_user(user)
+            # Text written while the session ran out: its page, the text back in the form.
+            page = drafts.give_back(target, form.draft.data, form.draft_category.data or None)
+            if page is not None:
+                return page
             flash(_("You are logged in."), "success")
             return redirect(target or url_for("projects.index"), 303)
         form.email.errors.append(_("The email address or the password is not correct."))
@@ -200,7 +206,33 @@ def reset_password(mode: LanguageMode, token: str):
 @bp.get("/")
 @login_required
 def overview(mode: LanguageMode):
-    return render("accounts/overview.html", user=current_user, form=ConfirmForm())
+    """The account: name, address, settings, and any block that keeps the person from taking part."""
+    return render("accounts/overview.html", user=current_user, form=ConfirmForm(),
+                  blocks=services.blocks_with_places(current_user._get_current_object()),
+                  language_form=MailLanguageForm(formdata=None, data={"language": current_user.language}))
+
+
+#: What the account page says once the mail language is saved.
+MAIL_LANGUAGE_SAVED = {
+    "de": lambda: _("Your emails will come in German from now on."),
+    "en": lambda: _("Your emails will come in English from now on."),
+    "simple": lambda: _("Your emails will come in simple German from now on."),
+}
+
+
+@bp.route("/mail-language", methods=["GET", "POST"])
+@login_required
+@keeps_input
+def mail_language(mode: LanguageMode):
+    """Choose the language mode of every mail (it was the mode one registered in): back to the account page."""
+    form = MailLanguageForm() if request.method == "POST" else \
+        MailLanguageForm(formdata=None, data={"language": current_user.language})
+    if form.validate_on_submit():
+        with db.transaction():
+            services.set_mail_language(current_user._get_current_object(), form.language.data)
+        flash(MAIL_LANGUAGE_SAVED[form.language.data](), "success")
+        return redirect(url_for(".overview"), 303)
+    return _form_page("accounts/mail_language.html", form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -264,7 +296,7 @@ def delete(mode: LanguageMode):
 @login_required
 def download_data(mode: LanguageMode):
     """Everything we hold about the reader, as a JSON file."""
-    body = json.dumps(services.export(current_user._get_current_object()), ensure_ascii=False, indent=2)
+    body = json.dumps(services.export(current_user._get_current_object(), mode.key), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="mitreden-my-data.json"',
                              "Cache-Control": "no-store"})

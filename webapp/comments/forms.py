@@ -55,7 +55,7 @@ class ReplyForm(CommentForm):
     body = TextAreaField(
         _l("Your reply"),
         filters=[normalise_prose],
-        validators=CommentForm.body.kwargs["validators"],
+        validators=[DataRequired(_l("Please write your reply.")), *CommentForm.body.kwargs["validators"][1:]],
         render_kw={"rows": 4},
     )
 

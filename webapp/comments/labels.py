@@ -9,6 +9,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..i18n import current_mode
 
 
 def comment_labels() -> SimpleNamespace:
@@ -17,12 +20,14 @@ def comment_labels() -> SimpleNamespace:
     Those with ``%(...)s`` are templates, filled per comment by :func:`names`.
     """
     return SimpleNamespace(
-        reply=_("Reply"), edit=_("Edit"), delete=_("Delete"), link=_("Link"), report=_("Report"),
+        reply=_("Reply"), edit=_("Edit"), delete=_("Delete"), link=_("Link to share"), report=_("Report"),
         agree=_("I agree"), disagree=_("I disagree"), your_rating=_("your rating"),
         deleted_account=_("Deleted account"), deleted_comment=_("Deleted comment"),
         comment_by=_("comment by %(name)s from %(date)s"), reply_by=_("reply by %(name)s from %(date)s"),
         comment_by_title=_("Comment by %(name)s from %(date)s"), reply_by_title=_("Reply by %(name)s from %(date)s"),
-        deleted_from=_("deleted comment from %(date)s"), your_comment_from=_("your comment from %(date)s"),
+        # A deleted comment shows neither author nor text: its number tells two of the same minute apart.
+        deleted_from=_("deleted comment no. %(number)s from %(date)s"),
+        deleted_title=_("Deleted comment no. %(number)s, %(date)s"),
         quoted=_("%(what)s: “%(excerpt)s”"),
     )
 
@@ -44,26 +49,36 @@ def names(comment, t: SimpleNamespace, when: str) -> SimpleNamespace:
     2026, 14:03 Uhr: „Die Radwege an der …“": author, time and first words tell any two comments apart,
     so each link and button on the page says which comment it acts on (WCAG 2.4.9).
 
-    ``about`` follows an action's visible word ("Melden: ..."), ``yours`` the author's own actions,
-    ``title`` names the article. ``when``: the comment's date and time as text.
+    ``title`` names the article, ``about`` follows an action's visible word in text ("Melden: ...", for pages
+    that spell it out). ``markup`` is ``title`` as HTML, its excerpt marked with the comment's language where
+    that is not the page's: the discussion shows it once per comment, hidden, and the article and every
+    action refer to it (``aria-labelledby``), so a screen reader reads the excerpt in its own language and a
+    text browser prints it once, not after every button. ``when``: the comment's date and time as text.
     """
     if comment.is_deleted:
-        about = t.deleted_from % {"date": when}
-        return SimpleNamespace(about=about, yours=about, title=t.deleted_comment + ", " + when)
+        values = {"date": when, "number": comment.id}
+        title = t.deleted_title % values
+        about = t.deleted_from % values
+        return SimpleNamespace(about=about, yours=about, title=title, markup=Markup("{}").format(title))
     name = comment.author.username if comment.author else t.deleted_account
     values = {"name": name, "date": when}
     reply = comment.parent_id is not None
+    what, title_what = (t.reply_by, t.reply_by_title) if reply else (t.comment_by, t.comment_by_title)
     if getattr(comment, "is_hidden", False):  # removed by the moderators: its words are quoted nowhere
-        about = (t.reply_by if reply else t.comment_by) % values
-        return SimpleNamespace(about=about, yours=t.your_comment_from % values,
-                               title=(t.reply_by_title if reply else t.comment_by_title) % values)
+        title = title_what % values
+        return SimpleNamespace(about=what % values, yours=what % values, title=title,
+                               markup=Markup("{}").format(title))
     words = excerpt(comment.body)
 
-    def quoted(what: str) -> str:
-        return t.quoted % {"what": what, "excerpt": words}
+    def quoted(who: str) -> str:
+        return t.quoted % {"what": who, "excerpt": words}
 
+    language = getattr(comment, "language", None)
+    marked = Markup('<span lang="{}">{}</span>').format(language, words) \
+        if language and language != current_mode().html_lang else words
     return SimpleNamespace(
-        about=quoted((t.reply_by if reply else t.comment_by) % values),
-        yours=quoted(t.your_comment_from % values),
-        title=quoted((t.reply_by_title if reply else t.comment_by_title) % values),
+        about=quoted(what % values),
+        yours=quoted(what % values),
+        title=quoted(title_what % values),
+        markup=Markup(t.quoted) % {"what": title_what % values, "excerpt": marked},
     )

@@ -25,8 +25,21 @@ REASONS = {
     "reply_to_reply": _l("You can only reply to a comment, not to a reply."),
     "own": _l("You cannot rate your own comment."),
     "blocked": _l("You have been blocked from taking part."),  # said in full with the block (Decision.message)
-    "hidden": _l("This comment was removed by the moderators."),
+    # Where the comment is quoted, the quote says that it is blocked or hidden: these say what that means.
+    "hidden": _l("A comment blocked by the moderators can no longer be answered, rated or reported."),
+    "hidden_reports": _l("Until the moderators have reviewed it, a hidden comment cannot be answered, rated or "
+                         "reported."),
+    "hidden_edit": _l("A comment blocked by the moderators can no longer be changed. You can still delete it."),
+    "hidden_reports_edit": _l("Until the moderators have reviewed it, a hidden comment cannot be changed. You can "
+                              "still delete it."),
 }
+
+
+def hidden_reason(comment: Comment, editing: bool = False) -> str:
+    """The refusal's reason for a comment readers do not see: blocked by a moderator, or hidden after reports
+    until one decides (each is told as what it is)."""
+    reason = "hidden" if comment.is_blocked else "hidden_reports"
+    return reason + "_edit" if editing else reason
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,14 @@ def not_blocked(user, project_id: Optional[int]) -> Decision:
     return Decision(False, "blocked", block) if block is not None else ALLOWED
 
 
+def block_here(project_id: Optional[int]):
+    """The block that keeps the current reader from taking part in project ``project_id``, or ``None`` (for templates:
+    a blocked person is not invited to comment)."""
+    from flask_login import current_user
+
+    return people.block_for(current_user, project_id)
+
+
 def may_comment(user, timeline: Timeline, project_id: Optional[int] = None) -> Decision:
     """Logged in, confirmed, not blocked, and the active phase allows commenting.
 
@@ -80,19 +101,19 @@ def may_reply(user, comment: Comment, timeline: Timeline) -> Decision:
     if comment.is_deleted:
         return Decision(False, "deleted")
     if comment.is_hidden:
-        return Decision(False, "hidden")
+        return Decision(False, hidden_reason(comment))
     return may_comment(user, timeline, comment.project_id)
 
 
 def may_delete(user, comment: Comment, timeline: Timeline) -> Decision:
-    """One's own, not yet deleted nor removed by the moderators, while the phase allows commenting.
+    """One's own, not yet deleted, while the phase allows commenting.
 
-    A person blocked from taking part may still take back what they wrote.
+    A person blocked from taking part may still take back what they wrote, and so may the author of a
+    comment the moderators blocked or that is hidden after reports: it becomes the usual placeholder, its
+    moderation record (state, reason, reports, audit entries) stays.
     """
     if comment.is_deleted:
         return Decision(False, "deleted")
-    if comment.is_hidden:
-        return Decision(False, "hidden")
     if not timeline.allows("comment"):
         return Decision(False, "phase")
     if not user.is_authenticated:
@@ -103,8 +124,11 @@ def may_delete(user, comment: Comment, timeline: Timeline) -> Decision:
 
 
 def may_edit(user, comment: Comment, timeline: Timeline) -> Decision:
-    """As :func:`may_delete`, and not blocked: editing would be a way round the block."""
+    """As :func:`may_delete`, and neither the person nor the comment blocked (nor the comment hidden after
+    reports): editing would be a way round the block, or change what the moderators are reviewing."""
     decision = may_delete(user, comment, timeline)
+    if decision and comment.is_hidden:
+        return Decision(False, hidden_reason(comment, editing=True))
     return not_blocked(user, comment.project_id) if decision else decision
 
 
@@ -113,7 +137,7 @@ def may_rate(user, comment: Comment, timeline: Timeline) -> Decision:
     if comment.is_deleted:
         return Decision(False, "deleted")
     if comment.is_hidden:
-        return Decision(False, "hidden")
+        return Decision(False, hidden_reason(comment))
     decision = may_comment(user, timeline, comment.project_id)
     if decision and comment.author_id == user.id:
         return Decision(False, "own")

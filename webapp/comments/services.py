@@ -61,6 +61,8 @@ class Discussion:
     sort: str
     category: Optional[str]
     my_ratings: dict[int, int] = field(default_factory=dict)
+    #: With a category chosen: how many comments readers find in it (as CommentCounts counts: replies included).
+    category_count: Optional[int] = None
 
     @property
     def pages(self) -> int:
@@ -81,7 +83,7 @@ def page_count(target: Target, category: Optional[str] = None) -> int:
 
 def discussion(target: Target, user_id: Optional[int], sort: str = "newest", category: Optional[str] = None,
                page: int = 1) -> Discussion:
-    """A page of top-level comments with all their replies: four queries, whatever the numbers."""
+    """A page of top-level comments with all their replies: four queries, whatever the numbers (five with a category)."""
     session = db.session()
     sort = sort if sort in SORTS else "newest"
     condition = _top_level(target, category)
@@ -104,7 +106,14 @@ def discussion(target: Target, user_id: Optional[int], sort: str = "newest", cat
         my_ratings = dict(session.exec(
             select(Rating.comment_id, Rating.value).where(Rating.user_id == user_id, col(Rating.comment_id).in_(shown))
         ).all())
-    return Discussion(comments, replies, total, page, sort, category, my_ratings)
+    category_count = None
+    if category:
+        readable = and_(Comment.deleted_at.is_(None), Comment.blocked_at.is_(None), Comment.hidden_at.is_(None))
+        in_category = select(Comment.id).where(target.where(), Comment.parent_id.is_(None), Comment.category == category)
+        category_count = session.exec(select(func.count()).select_from(Comment).where(
+            target.where(), readable,
+            (Comment.id.in_(in_category.scalar_subquery())) | (Comment.parent_id.in_(in_category.scalar_subquery())))).one()
+    return Discussion(comments, replies, total, page, sort, category, my_ratings, category_count)
 
 
 @dataclass(frozen=True)
@@ -348,24 +357,14 @@ def context_of(project, comment: Comment):
 
 
 def comment_url(project, comment: Comment) -> str:
-    """Where ``comment`` is shown: its chapter or paragraph page, the right page of it, its anchor."""
-    chapter = next(c.slug for c in project.document.chapters if c.id == comment.chapter_id)
-    args = {"slug": project.slug, "chapter": chapter}
+    """Where ``comment`` is shown: its chapter or paragraph page (by the paragraph's number), the right page of it,
+    its anchor."""
+    chapter = next(c for c in project.document.chapters if c.id == comment.chapter_id)
+    args = {"slug": project.slug, "chapter": chapter.slug}
     page = page_of(comment)
     if page > 1:
         args["page"] = page
     if comment.paragraph_id:
-        return url_for("documents.paragraph", paragraph_id=comment.paragraph_id, **args) + f"#comment-{comment.id}"
+        number = next(n for n, p in enumerate(chapter.paragraphs, start=1) if p.id == comment.paragraph_id)
+        return url_for("documents.paragraph", number=number, **args) + f"#comment-{comment.id}"
     return url_for("documents.chapter", **args) + f"#comment-{comment.id}"
-
-
-def comments_by_author(user) -> list[dict]:
-    """The user's comments, for the download of their own data."""
-    rows = db.session().exec(select(Comment).where(Comment.author_id == user.id).order_by(Comment.created_at)).all()
-    return [
-        {"id": c.id, "chapter_id": c.chapter_id, "paragraph_id": c.paragraph_id, "reply_to": c.parent_id,
-         "text": c.body, "language": c.language, "category": c.category, "created_at": c.created_at.isoformat(),
-         "edited_at": c.edited_at.isoformat() if c.edited_at else None,
-         "deleted_at": c.deleted_at.isoformat() if c.deleted_at else None}
-        for c in rows
-    ]

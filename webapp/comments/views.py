@@ -16,7 +16,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import db
-from ..documents.services import find_chapter, find_paragraph
+from ..accounts.drafts import receives_drafts
+from ..documents.services import find_chapter, paragraph_at
 from ..documents.views import chapter_page, paragraph_page
 from ..errors import keeps_input, session_notice, with_login_link
 from ..extensions import limiter
@@ -30,6 +31,14 @@ from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
 from .labels import comment_labels
 from .messages import flash_at
 from .models import Comment
+
+#: Why a comment or reply was refused after the session ended, and how the text comes back.
+SESSION_ENDED = {
+    "comment": lambda: _("Your session has ended, so your comment was not published. Log in again here: "
+                         "your text is kept and comes back into the form."),
+    "reply": lambda: _("Your session has ended, so your reply was not published. Log in again here: "
+                       "your text is kept and comes back into the form."),
+}
 
 
 def comment_limit() -> str:
@@ -49,33 +58,38 @@ def _target_page(project, current, paragraph_number, **options):
     return paragraph_page(project, current, paragraph, number, **options)
 
 
-def _load(slug: str, chapter: str, paragraph_id: Optional[int]):
+def _load(slug: str, chapter: str, number: Optional[int]):
+    """The project, the chapter in context, and the paragraph numbered ``number`` with its number (or None)."""
     project = get_published(slug)
     current = find_chapter(project, chapter)
-    return project, current, (find_paragraph(current, paragraph_id) if paragraph_id is not None else None)
+    return project, current, ((paragraph_at(current, number), number) if number is not None else None)
 
 
 def _breach(message: str):
     """Rate limited: the page again, with the text and how long to wait."""
     args = request.view_args
-    project, current, paragraph = _load(args["slug"], args["chapter"], args.get("paragraph_id"))
+    project, current, paragraph = _load(args["slug"], args["chapter"], args.get("number"))
     form = CommentForm(categories=project.categories)
     form.validate()
+    if not wants_fragment():  # the page opens at the top: the error summary there leads to the kept text
+        form.refuse(message, form.body)
     return _target_page(project, current, paragraph, form=form, notice=message, focus="#discussion-notice")
 
 
 @bp.post("/chapters/<slug:chapter>/comments", endpoint="create_on_chapter")
-@bp.post("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>/comments", endpoint="create_on_paragraph")
+@bp.post("/chapters/<slug:chapter>/paragraph-<int(max=100000):number>/comments", endpoint="create_on_paragraph")
 @limiter.limit(comment_limit, key_func=_account_key, on_breach=form_again(_breach))
 @keeps_input
-def create(mode: LanguageMode, slug: str, chapter: str, paragraph_id: Optional[int] = None):
-    """Publish a comment on a chapter or one of its paragraphs."""
-    project, current, paragraph = _load(slug, chapter, paragraph_id)
+def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = None):
+    """Publish a comment on a chapter or one of its paragraphs (``number``: its number in the chapter)."""
+    project, current, paragraph = _load(slug, chapter, number)
     form = CommentForm(categories=project.categories)
     decision = rules.may_comment(current_user, timeline(project.phases))
     if not decision:
         form.validate()  # keep the text, drop nothing
-        return _target_page(project, current, paragraph, form=form, status=403, notice=decision.message,
+        # Not logged in, yet the form is only shown to those who are: their session ended while they wrote.
+        notice = SESSION_ENDED["comment"]() if decision.reason == "login" and form.body.data else decision.message
+        return _target_page(project, current, paragraph, form=form, status=403, notice=notice,
                             focus="#discussion-notice")
     if not form.validate_on_submit():
         return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
@@ -111,13 +125,18 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
     line = timeline(project.phases)
     decision = rules.may_reply(current_user, parent, line)
     slot = f"#reply-form-{parent.id}"
-    refusal = with_login_link(decision.message) if decision.reason == "login" else decision.message
+    if decision.reason == "login" and request.method == "POST" and form.body.data:
+        refusal = SESSION_ENDED["reply"]()  # the session ended while they wrote: the page offers the login
+    elif decision.reason == "login":
+        refusal = with_login_link(decision.message)
+    else:
+        refusal = decision.message
     if request.method == "POST" and message is None:
         if not decision:
             form.validate()
             return render("comments/reply.html", "reply_form", 403 if decision.reason != "reply_to_reply" else 400,
                           project=project, current=current, parent=parent, form=form, notice=refusal,
-                          focus=f"{slot} .notice", retarget=slot)
+                          may_reply=decision, focus=f"{slot} .notice", retarget=slot)
         if form.validate_on_submit():
             target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
             with db.transaction():  # the reply and its parent's reply count, or neither
@@ -127,6 +146,8 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
         status = 422
     elif message:
         form.validate()
+        if not wants_fragment():  # its own page: the error summary at the top leads to the kept text
+            form.refuse(message, form.body)
     if form.errors:
         focus = f"#{form._prefix}error-summary"
     elif message or not decision:
@@ -216,6 +237,35 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
                         labels=comment_labels())
     flash_at(comment.id, message)
     return redirect(services.comment_url(project, comment), 303)
+
+
+@receives_drafts("documents.chapter", "documents.paragraph")
+def _discussion_with_draft(args: dict, text: str, category: Optional[str]):
+    """After logging in again (accounts.drafts): the chapter or paragraph page, the text back in its comment form."""
+    try:
+        project, current, paragraph = _load(args["slug"], args["chapter"], args.get("number"))
+    except db.NotFound:
+        return None
+    form = CommentForm(formdata=None, categories=project.categories,
+                       data={"body": text, "category": category if category in project.categories else ""})
+    decision = rules.may_comment(current_user, timeline(project.phases))
+    return _target_page(project, current, paragraph, form=form, notice=None if decision else decision.message,
+                        restored=bool(decision))
+
+
+@receives_drafts("comments.reply")
+def _reply_with_draft(args: dict, text: str, _category: Optional[str]):
+    """After logging in again (accounts.drafts): the reply page, the text back in the reply form."""
+    try:
+        project = get_published(args["slug"])
+        parent = services.get(args["comment_id"], project.id)
+    except db.NotFound:
+        return None
+    current, _paragraph = services.context_of(project, parent)
+    decision = rules.may_reply(current_user, parent, timeline(project.phases))
+    return render("comments/reply.html", project=project, current=current, parent=parent,
+                  form=ReplyForm(parent.id, formdata=None, data={"body": text}),
+                  notice=None if decision else decision.message, may_reply=decision, restored=bool(decision))
 
 
 @bp.get("/comments/<int(max=2147483647):comment_id>")

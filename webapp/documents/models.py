@@ -1,6 +1,7 @@
 """A project's document, split into ordered chapters and paragraphs.
 
-Paragraph ids are stable: they are part of paragraph links and comments attach to them.
+Paragraph ids are stable: comments attach to them. A paragraph's address is its number in the
+chapter ("paragraph-2"), as readers see it; the old addresses by id redirect there.
 """
 
 

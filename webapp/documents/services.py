@@ -70,6 +70,17 @@ def find_paragraph(context: ChapterInContext, paragraph_id: int) -> tuple[Paragr
     raise db.NotFound(f"paragraph {paragraph_id} of chapter {context.chapter.slug!r}")
 
 
+def paragraph_at(context: ChapterInContext, number: int) -> Paragraph:
+    """The paragraph shown as number ``number`` (1-based) in the chapter: its address and its label "Paragraph N".
+
+    Raises :class:`webapp.db.NotFound` when the chapter has fewer paragraphs.
+    """
+    paragraphs = context.chapter.paragraphs
+    if 1 <= number <= len(paragraphs):
+        return paragraphs[number - 1]
+    raise db.NotFound(f"paragraph number {number} of chapter {context.chapter.slug!r}")
+
+
 # --- Deleting: never what citizens wrote ----------------------------------------------------------
 
 #: Why a project, chapter or paragraph with comments is not deleted, when the count is known ...

@@ -25,7 +25,12 @@ from ..projects.models import Project
 from ..projects.services import get_published
 from . import bp
 from .models import Paragraph
-from .services import ChapterInContext, find_chapter, find_paragraph
+from .services import ChapterInContext, find_chapter, find_paragraph, paragraph_at
+
+
+def paragraph_number(current: ChapterInContext, paragraph: Paragraph) -> int:
+    """The paragraph's number in its chapter (1-based): its address and its label."""
+    return next(n for n, p in enumerate(current.chapter.paragraphs, start=1) if p.id == paragraph.id)
 
 
 def discussion_context(project: Project, current: ChapterInContext, paragraph: Optional[Paragraph] = None,
@@ -46,7 +51,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     if form is None and decision:
         form = CommentForm(formdata=None, categories=project.categories)  # empty, also after a POST
     endpoint, args = ("documents.paragraph", {"slug": project.slug, "chapter": current.chapter.slug,
-                                              "paragraph_id": paragraph.id}) if paragraph else \
+                                              "number": paragraph_number(current, paragraph)}) if paragraph else \
         ("documents.chapter", {"slug": project.slug, "chapter": current.chapter.slug})
     # After a form was sent to a POST-only address, the language links lead to this page.
     show_in_switcher(endpoint, **args, page=page if page > 1 else None, sort=request.args.get("sort"), category=category)
@@ -159,10 +164,19 @@ def chapter(mode: LanguageMode, slug: str, chapter: str):
     return _canonical_address(project, current) or chapter_page(project, current)
 
 
-@bp.get("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>")
-def paragraph(mode: LanguageMode, slug: str, chapter: str, paragraph_id: int):
-    """One paragraph, addressable on its own, with its own discussion."""
+@bp.get("/chapters/<slug:chapter>/paragraph-<int(max=100000):number>")
+def paragraph(mode: LanguageMode, slug: str, chapter: str, number: int):
+    """One paragraph, addressable on its own by its number in the chapter, with its own discussion."""
     project = get_published(slug)
     current = find_chapter(project, chapter)
-    found, number = find_paragraph(current, paragraph_id)
+    found = paragraph_at(current, number)
     return _canonical_address(project, current, found) or paragraph_page(project, current, found, number)
+
+
+@bp.get("/chapters/<slug:chapter>/paragraphs/<int(max=2147483647):paragraph_id>")
+def paragraph_by_id(mode: LanguageMode, slug: str, chapter: str, paragraph_id: int):
+    """The old address of a paragraph (by its database id): moved for good to its number in the chapter."""
+    project = get_published(slug)
+    current = find_chapter(project, chapter)
+    _found, number = find_paragraph(current, paragraph_id)
+    return redirect(url_for("documents.paragraph", slug=slug, chapter=chapter, number=number, **request.args), 301)

@@ -20,6 +20,7 @@ REASONS = {
     "unconfirmed": comment_rules.REASONS["unconfirmed"],
     "deleted": comment_rules.REASONS["deleted"],
     "hidden": comment_rules.REASONS["hidden"],
+    "hidden_reports": comment_rules.REASONS["hidden_reports"],
     "own": _l("You cannot report your own comment."),
     "already_reported": _l("You have already reported this comment. The moderators will look at it."),
 }
@@ -55,7 +56,7 @@ def may_report(user, comment: Comment, already_reported: bool) -> Decision:
     if comment.is_deleted:
         return Decision(False, "deleted")
     if comment.is_hidden:
-        return Decision(False, "hidden")
+        return Decision(False, comment_rules.hidden_reason(comment))
     if not user.is_authenticated:
         return Decision(False, "login")
     if comment.author_id == user.id:

@@ -129,7 +129,9 @@ def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> Q
     condition = _queue_condition(project.id, show)
     total = session.exec(select(func.count()).select_from(Comment).where(condition)).one()
     page = min(max(1, page), max(1, math.ceil(total / QUEUE_PAGE_SIZE)))
-    needs_review = case(((Comment.open_report_count > 0) | (Comment.hidden_at.is_not(None)), 0), else_=1)
+    # A comment its author deleted needs no review any more (its reports and state stay, as the record).
+    needs_review = case((Comment.deleted_at.is_(None) & ((Comment.open_report_count > 0) | Comment.hidden_at.is_not(None)),
+                         0), else_=1)
     order = [needs_review] + ([Comment.report_count.desc(), Comment.created_at.desc()] if sort == "reports"
                               else [Comment.created_at.desc()]) + [Comment.id.desc()]
     comments = list(session.exec(select(Comment).where(condition).order_by(*order)

@@ -23,15 +23,25 @@ class PageText:
     title: str
     summary: str
     body: str
+    #: A video shown above the text (the sign-language page's), and its captions (WebVTT): addresses or empty.
+    video: str = ""
+    captions: str = ""
 
 
 @cache
 def _load(name: str) -> tuple[PageText, ...]:
     data = tomllib.loads((CONTENT_DIR / f"{name}.toml").read_text(encoding="utf-8"))
     return tuple(
-        PageText(language=key, title=value["title"], summary=value.get("summary", ""), body=value["body"])
+        PageText(language=key, title=value["title"], summary=value.get("summary", ""), body=value["body"],
+                 video=value.get("video", ""), captions=value.get("captions", ""))
         for key, value in data.items()
     )
+
+
+def has_video(name: str) -> bool:
+    """Whether page ``name`` shows a video in some mode: the main menu offers sign language only when it does
+    (a menu entry "Gebärdensprache" that leads to a text saying the video is not there yet misleads)."""
+    return any(text.video for text in _load(name))
 
 
 def page_text(name: str, mode_key: str) -> Localized[PageText]:

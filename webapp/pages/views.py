@@ -7,7 +7,13 @@ from flask import url_for
 from ..htmx import render
 from ..i18n import LanguageMode
 from . import bp
-from .content import page_text
+from .content import has_video, page_text
+
+
+@bp.app_template_global("sign_language_video")
+def sign_language_video() -> bool:
+    """Whether the sign-language page has its video (the main menu names the page only then)."""
+    return has_video("sign-language")
 
 # Placeholders authors may use for links between the static pages.
 _LINKS = {"{accessibility}": "accessibility", "{easy_read}": "easy-read", "{sign_language}": "sign-language",
