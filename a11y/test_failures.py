@@ -213,7 +213,7 @@ def test_a_comment_after_the_session_expired_is_answered_in_view_and_comes_back_
     else:
         assert_accessible(reader, "comment after the session expired")
     form = reader.find_element(By.CSS_SELECTOR, "#discussion form.login-again")
-    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys(user.email)
+    form.find_element(By.CSS_SELECTOR, "input[name=email]").send_keys(user.email)
     form.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(PASSWORD)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(reader, lambda: reader.find_elements(By.ID, "restored-notice"))

@@ -115,7 +115,7 @@ def test_blocking_replaces_the_comment_by_a_notice_tells_the_author_and_is_logge
     assert reply.body in public.get_text()
     # The author is told in their mode, with the reason.
     mail = mails_to(app, author.email)[-1]
-    assert mail["Subject"] == "Your comment was removed by the moderators"
+    assert mail["Subject"] == "Your comment was blocked by the moderators"
     assert "Insult or threat" in mail.get_content() and "/en/projects/smart-city/rules" in mail.get_content()
     entry = session.exec(select(AuditEntry).where(AuditEntry.object_id == comment.id,
                                                   AuditEntry.action == "comment.block")).one()
