@@ -335,6 +335,15 @@ def test_reports_of_one_comment_are_limited_per_address(app, session):
     assert session.get(Comment, comment.id).report_count == 2
 
 
+def wants_each_report(app, moderator) -> None:
+    """``moderator`` chooses a mail for each reported comment."""
+    from webapp.accounts.models import User
+
+    with Session(app.extensions["db_engine"]) as writer:
+        writer.get(User, moderator.id).report_mail = "each"
+        writer.commit()
+
+
 def test_a_comment_hidden_automatically_tells_its_author_and_the_moderators(app, session):
     from tests.support import mails_to
 
@@ -343,13 +352,7 @@ def test_a_comment_hidden_automatically_tells_its_author_and_the_moderators(app,
     session.commit()
     author = make_user(app, language="simple")
     watcher = make_user(app, role="moderator", project=project.slug)
-    with Session(app.extensions["db_engine"]) as writer:
-        from webapp.accounts.models import User
-
-        row = writer.get(User, watcher.id)
-        row.report_mail = "each"
-        writer.add(row)
-        writer.commit()
+    wants_each_report(app, watcher)
     comment = comment_in(session, project, author)
     for _ in range(2):
         report(app, comment, project.slug)
@@ -391,13 +394,7 @@ def test_every_link_in_the_hiding_mails_opens_in_every_mode(app, session, prefix
     session.commit()
     author, watcher = make_user(app, language=language), make_user(app, role="moderator", language=language,
                                                                     project=project.slug)
-    with Session(app.extensions["db_engine"]) as writer:
-        from webapp.accounts.models import User
-
-        row = writer.get(User, watcher.id)
-        row.report_mail = "each"
-        writer.add(row)
-        writer.commit()
+    wants_each_report(app, watcher)
     comment = comment_in(session, project, author)
     for _ in range(2):
         report(app, comment, project.slug)

@@ -165,10 +165,9 @@ def _invitation_page_of(invitation_id: int) -> str:
     return url_for(".initiators", slug=db.session().get(Organisation, invitation.organisation_id).slug)
 
 
-@bp.post("/staff/invitations/<int(max=2147483647):invitation_id>/withdraw")
-@back_when_expired(_invitation_page_of)
-def withdraw_invitation(mode: LanguageMode, invitation_id: int):
-    """Withdraw an open invitation: its link stops working."""
+def _managed_invitation(invitation_id: int) -> tuple[Invitation, str]:
+    """The invitation, if the person may manage its role here (else 404, or the login page or 403 with why),
+    and the staff page it is listed on."""
     invitation = db.session().get(Invitation, invitation_id)
     if invitation is None:
         abort(404)
@@ -176,7 +175,14 @@ def withdraw_invitation(mode: LanguageMode, invitation_id: int):
         permissions.authorize(permissions.may_manage_moderators(current_user, db.session().get(Project, invitation.project_id)))
     else:
         permissions.authorize(permissions.may_manage_initiators(current_user))
-    back = _invitation_page_of(invitation_id)
+    return invitation, _invitation_page_of(invitation_id)
+
+
+@bp.post("/staff/invitations/<int(max=2147483647):invitation_id>/withdraw")
+@back_when_expired(_invitation_page_of)
+def withdraw_invitation(mode: LanguageMode, invitation_id: int):
+    """Withdraw an open invitation: its link stops working."""
+    invitation, back = _managed_invitation(invitation_id)
     if invitation.accepted_at or invitation.withdrawn_at:
         flash_outcome(_("This invitation was accepted or withdrawn already. Nothing was changed."))
     else:
@@ -190,14 +196,7 @@ def withdraw_invitation(mode: LanguageMode, invitation_id: int):
 @back_when_expired(_invitation_page_of)
 def invite_again(mode: LanguageMode, invitation_id: int):
     """Send a new invitation to the address of one that expired (staff report m7)."""
-    invitation = db.session().get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
-    if invitation.role == "moderator":
-        permissions.authorize(permissions.may_manage_moderators(current_user, db.session().get(Project, invitation.project_id)))
-    else:
-        permissions.authorize(permissions.may_manage_initiators(current_user))
-    back = _invitation_page_of(invitation_id)
+    invitation, back = _managed_invitation(invitation_id)
     try:
         with db.transaction():
             outcome = services.invite_again(_actor(), invitation, mode.key)
