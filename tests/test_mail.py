@@ -39,7 +39,7 @@ def test_production_mail_goes_out_by_smtp_in_the_recipients_language(queued_app,
 #: opened in every mode, where its flow is tested (role_added, invitation: tests/test_roles.py).
 SENT_ELSEWHERE = {"role_added", "role_removed", "invitation"} | {  # tests/test_roles.py; tests/test_moderation.py (MODERATION_MAILS)
     "comment_blocked", "comment_restored", "comment_highlighted", "comment_answered", "report_received", "report_digest",
-} | {"person_blocked", "person_unblocked", "person_block_over"} | {  # tests/test_person_blocks.py
+} | {"person_blocked", "person_unblocked", "person_block_over", "registration_blocked"} | {  # tests/test_person_blocks.py
     "comment_hidden", "comment_hidden_moderators",  # tests/test_discussion_rules.py
     "email_changed",  # sent when the new address is confirmed: tests/test_accounts.py
 }

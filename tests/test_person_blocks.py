@@ -12,8 +12,9 @@ from babel.dates import format_date
 from sqlalchemy import event
 from sqlmodel import select
 
-from tests.support import csrf_token, mails_to, make_user, soup
+from tests.support import PASSWORD, csrf_token, mails_to, make_user, soup
 from webapp import clock
+from webapp.accounts.models import User, email_key
 from webapp.audit.models import AuditEntry
 from webapp.models import Comment, PersonBlock, Project, Rating, Report
 
@@ -463,7 +464,7 @@ def test_a_persons_blocks_are_part_of_their_data(app, session, person, blocked):
 
 
 #: Mails of this flow; each is sent, and each of its links opened, in every mode below.
-PERSON_MAILS = {"person_blocked", "person_unblocked", "person_block_over"}
+PERSON_MAILS = {"person_blocked", "person_unblocked", "person_block_over", "registration_blocked"}
 
 
 @pytest.mark.parametrize(("prefix", "language"), [("de", "de"), ("en", "en"), ("einfach", "simple")])
@@ -482,8 +483,20 @@ def test_every_link_in_the_block_mails_opens_in_every_mode(app, session, moderat
                       data={"csrf_token": csrf_token(staff.get(blocks_url()))}).status_code == 303
     assert send_block(staff, someone).status_code == 303  # again, and this time it runs out
     tell_ended(app, blocks_of(session, someone)[-1].ends_at + timedelta(minutes=1))
+    # Blocked on the whole site, the account deleted: registering again with the address is refused by mail.
+    admin = app.test_client()
+    sign_in(admin, make_user(app, role="admin"))
+    assert send_block(admin, someone, scope="site", duration="forever").status_code == 303
+    sign_in(own := app.test_client(), someone)
+    delete_own_account(own)
+    visitor = app.test_client()
+    form = visitor.get(f"/{prefix}/account/register")
+    assert visitor.post(f"/{prefix}/account/register", data={
+        "csrf_token": csrf_token(form), "username": f"Neu {secrets.token_hex(3)}", "email": someone.email,
+        "password": PASSWORD, "password_repeat": PASSWORD, "accept_terms": "y"}).status_code == 303
     mails = mails_to(app, someone.email)
-    assert len(mails) == 4
+    assert len(mails) == 6  # blocked, unblocked, blocked, over, blocked site-wide, no account made
+    assert "/imprint" in mails[-1].get_content() and "/confirm" not in mails[-1].get_content()
     reader = app.test_client()
     for message in mails:
         links = re.findall(r"https?://[^\s<>\"']+", message.get_content())
@@ -498,8 +511,6 @@ def test_every_link_in_the_block_mails_opens_in_every_mode(app, session, moderat
 # Deleting the account does not lift a block (security report N3) ---------------------------------
 
 def delete_own_account(client) -> None:
-    from tests.support import PASSWORD
-
     url = "/de/account/delete"
     response = client.post(url, data={"csrf_token": csrf_token(client.get(url)), "current_password": PASSWORD})
     assert response.status_code == 303
@@ -507,7 +518,7 @@ def delete_own_account(client) -> None:
 
 def register_again(app, email: str, username: str):
     """Register through the form and confirm by the mailed link; the client, logged in, and the answer."""
-    from tests.support import PASSWORD, link_in
+    from tests.support import link_in
 
     client = app.test_client()
     page = client.get("/de/account/register")
@@ -540,9 +551,34 @@ def test_a_block_outlives_the_account_and_holds_for_the_address_and_the_name(app
     sign_in(staff, moderator)
     listing = soup(staff.get(blocks_url())).main.get_text(" ", strip=True)
     assert person.username in listing and "Immer wieder" in listing and "Konto gelöscht" in listing
-    # The same name is not free; the same address gets a new account that is blocked at once.
+    # The same name is not free.
     _client, refused = register_again(app, person.email, person.username)
     assert refused.status_code == 422 and "Benutzername ist schon vergeben" in soup(refused).main.get_text()
+    # Nor is the address: the answer is everyone's (no address is given away), and the address learns why.
+    before = len(mails_to(app, person.email))
+    visitor = app.test_client()
+    form = visitor.get("/de/account/register")
+    answer = visitor.post("/de/account/register", data={
+        "csrf_token": csrf_token(form), "username": f"Neu {secrets.token_hex(3)}", "email": person.email,
+        "password": PASSWORD, "password_repeat": PASSWORD, "accept_terms": "y"})
+    assert answer.status_code == 303
+    [note] = mails_to(app, person.email)[before:]
+    text = note.get_content()
+    assert note["Subject"] == "Mit Ihrer E-Mail-Adresse wurde kein Konto angelegt"
+    assert "ganzen Website gesperrt" in text and "Die Sperre hat kein Enddatum." in text and "Immer wieder" in text
+    assert "/de/imprint" in text and "/confirm" not in text
+    session.expire_all()
+    assert session.exec(select(User).where(User.email_key == email_key(person.email))).first() is None
+    assert session.get(PersonBlock, block.id).user_id is None
+
+
+def test_a_project_block_outlives_the_account_and_holds_for_a_new_one_of_the_address(
+        app, client, session, person, moderator):
+    sign_in(staff := app.test_client(), moderator)
+    assert send_block(staff, person, scope="project", duration="forever", reason="Immer wieder").status_code == 303
+    [block] = blocks_of(session, person)
+    sign_in(client, person)
+    delete_own_account(client)
     again, response = register_again(app, person.email, f"Neu {secrets.token_hex(3)}")
     assert response.status_code == 303
     chapter = f"/de/projects/smart-city/chapters/{CHAPTERS['smart-city']}"

@@ -53,7 +53,9 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     """Create an unconfirmed account and mail the confirmation link (in the caller's transaction).
 
     For an address that has an account already, nothing is created: its owner is mailed a
-    note instead (if it was them, they can log in or reset the password). The caller answers
+    note instead (if it was them, they can log in or reset the password). Nor for an address
+    whose deleted account is still blocked on the whole site: the address is told until when
+    (a block of one project holds for the new account instead). The caller answers
     the same either way, and the password is hashed either way, so neither the answer nor its
     time tells whether an address has an account. Usernames are public, so a taken one is said.
 
@@ -69,6 +71,8 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     """
     from flask_babel import gettext as _
 
+    from ..moderation.people import site_block_of_address
+
     session = db.session()
     _drop_expired_holders(username, email)
     if name_is_taken(username):
@@ -79,6 +83,9 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     password_hash = hash_password(password)
     if by_email(email):
         _tell_owner_of_attempt(email)
+        return None
+    if (block := site_block_of_address(email_key(email))) is not None:
+        _tell_blocked_address(email, block, language)
         return None
     user = User(username=username, username_key=normalise_key(username), email=email, email_key=email_key(email),
                 password_hash=password_hash, language=language)
@@ -182,6 +189,13 @@ def _tell_owner_of_attempt(email: str) -> None:
     mail.send(owner.email, "registered_again", owner.language, user=owner,
               login_link=mail.link("accounts.login", owner.language),
               reset_link=mail.link("accounts.forgot_password", owner.language))
+
+
+def _tell_blocked_address(email: str, block, language: str) -> None:
+    """Someone registered with the address of a deleted account that is blocked on the whole site: no account,
+    and the address learns why and until when (the one asking is told what everyone is)."""
+    mail.send(email, "registration_blocked", language, block=block,
+              imprint_link=mail.link("pages.show", language, name="imprint"))
 
 
 def send_confirmation(user: User, address: Optional[str] = None) -> None:

@@ -123,6 +123,15 @@ def claim_blocks(user: User) -> int:
     return len(held)
 
 
+def site_block_of_address(email_key: str) -> Optional[PersonBlock]:
+    """The site-wide block that still holds for a deleted account of this address (the one that ends last), if any:
+    the address may not register again until it ends (security report N3)."""
+    held = db.session().exec(select(PersonBlock).where(
+        col(PersonBlock.user_id).is_(None), col(PersonBlock.project_id).is_(None),
+        PersonBlock.person_key == held_key("address", email_key), *_active_condition(clock.utcnow()))).all()
+    return max(held, key=lambda block: (block.ends_at is None, block.ends_at or block.created_at), default=None)
+
+
 def name_is_held(username_key: str) -> bool:
     """Whether a block of a deleted account still reserves this username (by its comparison key)."""
     return db.session().exec(select(PersonBlock.id).where(
