@@ -308,7 +308,8 @@ def test_a_moderator_cannot_block_site_wide_an_administrator_can(app, client, se
     url = f"/en/projects/radverkehr/comments/{theirs.id}/report"
     response = client.post(url, data={"csrf_token": csrf_token(client.get("/de/")), "reason": "spam"})
     assert response.status_code == 403
-    assert "on this website, with no end date. Reason: Hetze" in response.get_data(as_text=True)
+    assert "on this website, with no end date. Reason: Hetze" in soup(response).main.get_text()
+    assert soup(response).main.find(string="Hetze").parent.get("lang") == "de"  # written on a German page
 
     # Only administrators end a site-wide block; moderators read it.
     sign_in(client, moderator)
@@ -700,3 +701,21 @@ def test_the_account_page_tells_about_a_block(app, client, session, site_wide):
     assert "Beleidigungen" in text and "löschen" in text.lower()
     assert re.search(r"[.:] Der Grund: Beleidigungen", text)  # a sentence each
     assert ("ganzen" in text) if site_wide else ("Projekt" in text and "beteiligung@eichbrunn.example.org" in text)
+
+
+def test_the_reason_a_blocked_person_reads_carries_the_language_it_was_written_in(app, session, person, moderator):
+    """Staff report M8: a reason written on an English page is marked English on German pages, not on English ones."""
+    staff = app.test_client()
+    sign_in(staff, moderator)
+    url = block_url(person, prefix="en")
+    assert staff.post(url, data={"csrf_token": csrf_token(staff.get(url)), "duration": "7",
+                                 "reason": "Repeated insults"}).status_code == 303
+    reader = app.test_client()
+    sign_in(reader, person)
+    for prefix, lang in (("de", "en"), ("einfach", "en"), ("en", None)):
+        notice = soup(reader.get(f"/{prefix}/projects/smart-city/chapters/{CHAPTERS['smart-city']}")).select_one(
+            "#discussion-blocked, .notice--not_yet")
+        assert "Repeated insults" in notice.get_text(), prefix
+        reason = notice.find(string=lambda text: "Repeated insults" in text)
+        assert reason.parent.get("lang") == lang, prefix
+        assert "<span" not in notice.get_text()  # marked up, not shown as text

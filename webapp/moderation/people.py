@@ -17,6 +17,7 @@ from typing import Optional
 
 from flask import g
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import CheckConstraint, Column, Index, Text, or_
 from sqlmodel import Field, SQLModel, col, select
 
@@ -175,21 +176,29 @@ def block_for(user, project_id: Optional[int]) -> Optional[PersonBlock]:
     return min(holding, key=_lasts) if holding else None
 
 
-def refusal(block: PersonBlock) -> str:
-    """The refusal a blocked person reads where the form would be: where, until when, and why."""
+def refusal(block: PersonBlock) -> Markup:
+    """The refusal a blocked person reads where the form would be: where, until when, and why.
+
+    Markup: the reason carries the language the moderator wrote it in, where that is not the page's
+    (staff report M8); everything else in it is escaped.
+    """
+    from ..i18n import lang_if_other
     from ..templating import datetime_long
 
+    marks = lang_if_other(block.reason_language)
+    reason = Markup("<span{}>{}</span>").format(marks, block.reason) if marks else block.reason
     if block.site_wide:
-        if block.ends_at is None:
-            return _("You have been blocked from taking part on this website, with no end date. Reason: %(reason)s",
-                     reason=block.reason)
-        return _("You have been blocked from taking part on this website until %(end)s. Reason: %(reason)s",
-                 end=datetime_long(block.ends_at), reason=block.reason)
-    if block.ends_at is None:
-        return _("You have been blocked from taking part in this project, with no end date. Reason: %(reason)s",
-                 reason=block.reason)
-    return _("You have been blocked from taking part in this project until %(end)s. Reason: %(reason)s",
-             end=datetime_long(block.ends_at), reason=block.reason)
+        message = (_("You have been blocked from taking part on this website, with no end date. Reason: %(reason)s")
+                   if block.ends_at is None else
+                   _("You have been blocked from taking part on this website until %(end)s. Reason: %(reason)s"))
+    else:
+        message = (_("You have been blocked from taking part in this project, with no end date. Reason: %(reason)s")
+                   if block.ends_at is None else
+                   _("You have been blocked from taking part in this project until %(end)s. Reason: %(reason)s"))
+    values = {"reason": reason}
+    if block.ends_at is not None:
+        values["end"] = datetime_long(block.ends_at)
+    return Markup(escape(message)) % values
 
 
 def may_be_blocked(person: User, project, site_wide: bool) -> Optional[str]:
