@@ -41,8 +41,11 @@ worker: install
 	@[ -n "$$SECRET_KEY" ] && [ -n "$$PUBLIC_BASE_URL" ] || { echo "make worker runs in production mode and needs the same SECRET_KEY and PUBLIC_BASE_URL (and DATABASE_URL, REDIS_URL, SMTP_*) as make serve"; exit 1; }
 	MITREDEN_ENV=production $(BIN)/flask jobs worker $(WORKER_ARGS)
 
+# The suite on TEST_WORKERS processes (pytest-xdist; each its own database, browsers and server),
+# 2 for the 2-core machines CI runs on; TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 test: install static translations check-browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install static translations
 	$(BIN)/python tests/benchmarks/chapter.py

@@ -40,13 +40,53 @@ def reset_postgresql(url: str) -> None:
     engine.dispose()
 
 
+#: The pytest-xdist worker this process is ("gw0", "gw1", ...), or "" in a run without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def own_postgresql_database(url: str, worker: str) -> str:
+    """A new, empty database for one worker beside ``url``'s (``test_gw0`` beside ``test``): the workers'
+    data never meet."""
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    engine = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def _own_redis_database() -> None:
+    """Each worker counts its rate limits and queues its jobs in a Redis database of its own (15, 14, ... below
+    the one ``REDIS_URL`` names): one worker's reset or flush never empties another's."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = os.environ.get("REDIS_URL")
+    if not (url and WORKER):
+        return
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    database = (base - int(WORKER.removeprefix("gw"))) % 16
+    os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{database}"))
+
+
+_own_redis_database()
+
+
 def fresh_database(folder: Path) -> str:
-    """An empty, migrated database: ``DATABASE_URL``'s PostgreSQL (wiped), else SQLite in ``folder``."""
+    """An empty, migrated database: ``DATABASE_URL``'s PostgreSQL (wiped; under pytest-xdist a database of the
+    worker's own beside it), else SQLite in ``folder``."""
     if os.environ.get("DATABASE_URL"):
         from webapp.config import database_url as normalise
 
         url = normalise()
-        reset_postgresql(url)
+        if WORKER:
+            url = own_postgresql_database(url, WORKER)
+        else:
+            reset_postgresql(url)
     else:
         url = f"sqlite:///{folder / 'mitreden.db'}"
     command.upgrade(alembic_config(url), "head")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,8 @@ from tests.served import Browser, gunicorn, own_database
 from tests.support import PASSWORD, demo_app, make_user
 
 CHAPTER = "/de/projects/smart-city/chapters/mobil"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+#: The run's Redis (under pytest-xdist the worker's own database: another worker's reset never empties it).
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
