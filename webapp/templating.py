@@ -10,7 +10,6 @@ from flask_babel import format_date, format_number, format_time, get_locale, get
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from .comments.text import render as render_comment
 from .markdown import render as render_markdown
 
 
@@ -68,15 +67,8 @@ def full_stop(value) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the filters and trim whitespace so pages stay small."""
-    from .comments.labels import names as comment_names
-    from .comments.messages import at_top, outcome
-    from .comments.rules import block_here
-
-    app.jinja_env.globals["flashed_at_top"] = at_top
-    app.jinja_env.globals["flashed_outcome"] = outcome
-    app.jinja_env.globals["comment_names"] = comment_names
-    app.jinja_env.globals["block_here"] = block_here
+    """Register the filters and trim whitespace so pages stay small (the comments' own filters and globals come
+    with their blueprint: infrastructure knows no domain)."""
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(
@@ -86,7 +78,6 @@ def init_app(app: Flask) -> None:
         datetime_long=datetime_long,
         datetime_text=datetime_text,
         time_element=time_element,
-        comment_text=render_comment,
         format_number=format_number_here,
         full_stop=full_stop,
     )

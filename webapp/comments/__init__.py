@@ -6,7 +6,8 @@ bp = Blueprint("comments", __name__, url_prefix="/<mode:mode>/projects/<slug:slu
 
 
 def blueprint() -> Blueprint:
-    """The blueprint with its routes (imported here, not above, to keep model imports cycle-free)."""
-    from . import views  # noqa: F401  (routes register on import)
+    """The blueprint with its routes, and the template filter and globals every page's discussion parts use
+    (imported here, not above, to keep model imports cycle-free)."""
+    from . import views  # noqa: F401  (routes, filter and globals register on import)
 
     return bp

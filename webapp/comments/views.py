@@ -28,9 +28,17 @@ from ..projects.services import get_published
 from ..ratelimits import form_again
 from . import bp, rules, services
 from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
-from .labels import comment_labels
-from .messages import flash_at
+from .labels import comment_labels, names
+from .messages import at_top, flash_at, outcome
 from .models import Comment
+from .text import render as render_text
+
+# What every page's discussion parts and messages use in templates: registered with the blueprint, so that
+# infrastructure (webapp/templating.py) knows no domain.
+bp.add_app_template_filter(render_text, "comment_text")
+for _name, _function in (("flashed_at_top", at_top), ("flashed_outcome", outcome), ("comment_names", names),
+                         ("block_here", rules.block_here)):
+    bp.add_app_template_global(_function, _name)
 
 #: Why a comment or reply was refused after the session ended, and how the text comes back.
 SESSION_ENDED = {

@@ -1,0 +1,174 @@
+"""The layers of the house (issue 15, part 3): imports run down, never back up, and form no circle.
+
+Each room (a package of ``webapp/`` or a module beside them) stands on one floor of :data:`LAYERS`.
+An import may reach its own floor or one below; one that reaches a floor above is an arrow back up.
+The arrows back up that are still there are listed in :data:`ARROWS_BACK_UP`, each with its reason
+and where it goes: the list only shrinks. A new arrow back up fails, and so does an entry whose
+arrow is gone (take it off the list). Imports under ``if TYPE_CHECKING:`` (the model relationships)
+are not arrows: nothing runs them.
+
+The test reads the source (``ast``): every ``import``/``from ... import`` of a ``webapp`` module, at the
+top of a module or inside a function alike.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections import defaultdict
+from pathlib import Path
+
+WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
+
+#: The floors, bottom first, and their rooms. ``webapp`` is the app factory (``webapp/__init__.py``).
+LAYERS = {
+    "infrastructure": {"db", "config", "i18n", "clock", "security", "assets", "pagecache", "markdown", "forms",
+                       "htmx", "extensions", "ratelimits", "localized", "errors", "templating", "backup"},
+    "kernel": {"accounts", "permissions", "audit", "mail", "jobs"},
+    "content": {"projects", "phases", "documents", "pages"},
+    "participation": {"comments"},
+    "staff": {"moderation", "roles"},
+    "top": {"webapp", "models", "cli", "demo", "health", "serving", "gunicorn_conf"},
+}
+FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in rooms}
+
+#: The arrows back up that are still there (``(from room, to room)``: why, and where they go). Only shrinks.
+ARROWS_BACK_UP = {
+    ("accounts", "comments"): "personal-data export and erasure gather every domain's rows: to move to a "
+                              "top-level privacy module",
+    ("accounts", "documents"): "personal-data export (the chapter of a comment): to move to privacy",
+    ("accounts", "projects"): "personal-data export and erasure: to move to privacy",
+    ("accounts", "moderation"): "export and erasure, and registration asks whether a deleted account's address is "
+                                "still blocked: to move to privacy and conduct",
+    ("accounts", "roles"): "export and erasure, and the reserved staff names: to move to privacy",
+    ("audit", "comments"): "the log page names a comment: the page is to move to the staff floor",
+    ("audit", "projects"): "the log page of a project: the page is to move to the staff floor",
+    ("audit", "moderation"): "the log page labels block reasons: to go with one vocabulary",
+    ("audit", "roles"): "the organisation log asks who runs an organisation: the page is to move to the staff floor",
+    ("permissions", "projects"): "the organisation of a project: to be asked of the project instead",
+    ("permissions", "roles"): "permissions read the role tables (models only, a leaf)",
+    ("projects", "comments"): "a project's comment counts on the project list",
+    ("documents", "comments"): "the chapter and paragraph pages show the discussion",
+    ("documents", "moderation"): "the chapter page shows the discussion rules link and a blocked person's notice",
+    ("comments", "moderation"): "participation asks whether a person is blocked (conduct)",
+    ("jobs", "webapp"): "a worker process without an app makes one (the factory) and finds every package's jobs",
+}
+
+#: Arrows within a floor that close a circle (``(from, to)``: why). Only shrinks.
+ARROWS_IN_A_CIRCLE = {
+    ("accounts", "audit"): "the personal-data export and erasure read and forget audit entries (audit names "
+                           "accounts): to move to privacy",
+    ("projects", "documents"): "a project's page counts and deletes its document's chapters, and the document's "
+                               "pages find their project: the content floor is to run projects -> documents only",
+    ("roles", "moderation"): "the staff home (roles/views.py) shows the open reports per project, and moderation "
+                             "reads who moderates: the staff home is to move to a room of its own above both",
+}
+
+
+def room_of(module: str) -> str:
+    """``webapp.comments.views`` -> ``comments``; ``webapp`` -> ``webapp``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "webapp"
+
+
+def module_of(path: Path) -> tuple[str, str]:
+    """The module's dotted name and the package its relative imports start from."""
+    parts = list(path.relative_to(WEBAPP.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+        return ".".join(parts), ".".join(parts)
+    return ".".join(parts), ".".join(parts[:-1])
+
+
+def imported(node: ast.AST, package: str) -> list[str]:
+    """The ``webapp`` modules an import statement names (``from . import x`` names ``package.x``)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names if alias.name.split(".")[0] == "webapp"]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if node.level == 0:
+        return [node.module] if node.module and node.module.split(".")[0] == "webapp" else []
+    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+    if node.module:
+        return [".".join([*base, node.module])]
+    # ``from . import create_app`` names the package itself; ``from . import views`` a module in it.
+    return [".".join([*base, alias.name]) if _is_module([*base, alias.name]) else ".".join(base)
+            for alias in node.names]
+
+
+def _is_module(parts: list[str]) -> bool:
+    path = WEBAPP.parent.joinpath(*parts)
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+@functools.cache
+def arrows() -> dict[tuple[str, str], list[str]]:
+    """Every import from one room to another, as ``(from, to) -> ["path:line", ...]`` (``TYPE_CHECKING`` aside)."""
+    found = defaultdict(list)
+    for path in sorted(WEBAPP.rglob("*.py")):
+        module, package = module_of(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        unchecked = {id(sub) for node in ast.walk(tree)
+                     if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                     for sub in ast.walk(node)}
+        for node in ast.walk(tree):
+            if id(node) in unchecked:
+                continue
+            for target in imported(node, package):
+                if room_of(target) != room_of(module):
+                    found[(room_of(module), room_of(target))].append(f"{path.relative_to(WEBAPP.parent)}:{node.lineno}")
+    return found
+
+
+def test_every_room_stands_on_a_floor():
+    rooms = {room_of(module_of(path)[0]) for path in WEBAPP.rglob("*.py")}
+    assert rooms - set(FLOOR) == set(), "rooms without a floor in LAYERS"
+    assert set(FLOOR) - rooms == set(), "LAYERS names rooms that are gone"
+
+
+def test_no_new_arrow_runs_back_up_and_the_list_of_old_ones_only_shrinks():
+    back_up = {pair: places for pair, places in arrows().items() if FLOOR[pair[1]] > FLOOR[pair[0]]}
+    new = {f"{a} -> {b}": places for (a, b), places in back_up.items() if (a, b) not in ARROWS_BACK_UP}
+    assert not new, f"imports that run back up a floor (LAYERS): {new}"
+    gone = sorted(f"{a} -> {b}" for a, b in ARROWS_BACK_UP if (a, b) not in back_up)
+    assert not gone, f"these arrows are gone: take them off ARROWS_BACK_UP: {gone}"
+    gone = sorted(f"{a} -> {b}" for a, b in ARROWS_IN_A_CIRCLE if (a, b) not in arrows())
+    assert not gone, f"these arrows are gone: take them off ARROWS_IN_A_CIRCLE: {gone}"
+
+
+def test_no_circle_outside_the_arrows_back_up():
+    """Between rooms, only the listed arrows close a circle; without them the graph has none."""
+    graph = defaultdict(set)
+    for a, b in arrows():
+        if (a, b) not in ARROWS_BACK_UP and (a, b) not in ARROWS_IN_A_CIRCLE:
+            graph[a].add(b)
+    state: dict[str, int] = {}
+    circle: list[str] = []
+
+    def visit(room: str, path: list[str]) -> bool:
+        state[room] = 1
+        for nxt in sorted(graph[room]):
+            if state.get(nxt) == 1:
+                circle.extend([*path[path.index(nxt):], nxt] if nxt in path else [room, nxt])
+                return True
+            if nxt not in state and visit(nxt, [*path, nxt]):
+                return True
+        state[room] = 2
+        return False
+
+    for room in sorted(graph):
+        if room not in state and visit(room, [room]):
+            break
+    assert not circle, " -> ".join(circle)
+
+
+def test_the_checker_sees_an_arrow_back_up():
+    """A guard: the reader of imports finds a relative import from a low room to a high one."""
+    assert module_of(WEBAPP / "templating.py") == ("webapp.templating", "webapp")
+    assert module_of(WEBAPP / "comments" / "__init__.py") == ("webapp.comments", "webapp.comments")
+    from_templating = ast.parse("from .comments.models import Comment\nimport webapp.db")
+    assert [t for node in from_templating.body for t in imported(node, "webapp")] == ["webapp.comments.models", "webapp.db"]
+    from_views = ast.parse("from ..db import x\nfrom . import rules")
+    assert [t for node in from_views.body for t in imported(node, "webapp.comments")] == ["webapp.db",
+                                                                                          "webapp.comments.rules"]
+    assert FLOOR[room_of("webapp.comments.models")] > FLOOR[room_of("webapp.templating")]
