@@ -1,6 +1,6 @@
 """The audit log: entries are stored with the change they record or not at all; the project's log page.
 
-Who may read the log is checked for every role in tests/test_authorization.py.
+Who may read the log is checked for every role in tests/authorization/test_staff_pages.py.
 """
 
 from __future__ import annotations

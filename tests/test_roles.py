@@ -1,7 +1,7 @@
 """Roles: the staff overview, adding moderators and initiators by email, invitations, `flask users create-admin`.
 
-Who may open or send each route is checked for every role in tests/test_authorization.py; here
-the flows: what a person sees, what a form does, what mail goes out and what its link does.
+Who may open or send each route is checked for every role in tests/authorization/ (test_roles.py and
+test_staff_pages.py); here the flows: what a person sees, what a form does, what mail goes out and what its link does.
 """
 
 from __future__ import annotations
