@@ -28,19 +28,17 @@ LAYERS = {
     "content": {"projects", "phases", "documents", "pages"},
     "participation": {"comments"},
     "staff": {"moderation", "roles"},
-    "top": {"webapp", "models", "cli", "demo", "health", "serving", "gunicorn_conf"},
+    "top": {"webapp", "models", "privacy", "cli", "demo", "health", "serving", "gunicorn_conf"},
 }
 FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in rooms}
 
 #: The arrows back up that are still there (``(from room, to room)``: why, and where they go). Only shrinks.
 ARROWS_BACK_UP = {
-    ("accounts", "comments"): "personal-data export and erasure gather every domain's rows: to move to a "
-                              "top-level privacy module",
-    ("accounts", "documents"): "personal-data export (the chapter of a comment): to move to privacy",
-    ("accounts", "projects"): "personal-data export and erasure: to move to privacy",
-    ("accounts", "moderation"): "export and erasure, and registration asks whether a deleted account's address is "
-                                "still blocked: to move to privacy and conduct",
-    ("accounts", "roles"): "export and erasure, and the reserved staff names: to move to privacy",
+    ("accounts", "comments"): "an unconfirmed account that expires takes its ratings' counts with it",
+    ("accounts", "projects"): "the account page lists one's blocks with their projects",
+    ("accounts", "moderation"): "registration asks whether a name or address is held by a block that outlived its "
+                                "account, and the account page lists one's blocks: to ask conduct through a hook",
+    ("accounts", "roles"): "staff names are reserved: to ask roles through a hook",
     ("audit", "comments"): "the log page names a comment: the page is to move to the staff floor",
     ("audit", "projects"): "the log page of a project: the page is to move to the staff floor",
     ("audit", "moderation"): "the log page labels block reasons: to go with one vocabulary",
@@ -56,8 +54,6 @@ ARROWS_BACK_UP = {
 
 #: Arrows within a floor that close a circle (``(from, to)``: why). Only shrinks.
 ARROWS_IN_A_CIRCLE = {
-    ("accounts", "audit"): "the personal-data export and erasure read and forget audit entries (audit names "
-                           "accounts): to move to privacy",
     ("projects", "documents"): "a project's page counts and deletes its document's chapters, and the document's "
                                "pages find their project: the content floor is to run projects -> documents only",
     ("roles", "moderation"): "the staff home (roles/views.py) shows the open reports per project, and moderation "

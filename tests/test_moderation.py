@@ -589,8 +589,7 @@ def test_every_link_in_every_moderation_mail_opens_in_every_mode(app, session, p
 
 
 def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists_them(app, client, session, place):
-    from webapp import db
-    from webapp.accounts import services as accounts
+    from webapp import db, privacy
 
     moderator = make_user(app, role="moderator", name=f"Notizschreiberin {secrets.token_hex(3)}")
     login(client, moderator)
@@ -601,9 +600,9 @@ def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists
         from webapp.models import User
 
         me = db.session().get(User, moderator.id)
-        assert accounts.export(me)["moderator_notes"][0]["text"] == text
+        assert privacy.export(me)["moderator_notes"][0]["text"] == text
         with db.transaction():  # services never commit: the caller does
-            accounts.delete_account(me)
+            privacy.delete_account(me)
     session.expire_all()
     note = session.exec(select(ModeratorNote).where(ModeratorNote.body == text)).one()
     assert note.author_id is None and note.author_name == ""

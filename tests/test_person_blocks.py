@@ -609,7 +609,7 @@ def test_a_deleted_accounts_number_is_never_given_again(app, session):
         from sqlmodel import Session
 
         from webapp import db
-        from webapp.accounts.services import delete_account
+        from webapp.privacy import delete_account
 
         with Session(db.engine()), db.transaction():
             delete_account(db.session().get(User, first.id))

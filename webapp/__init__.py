@@ -86,6 +86,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     login_manager.init_app(app)
 
     from . import accounts, audit, comments, documents, moderation, pages, projects, roles
+    from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
 
     accounts.init_app(app)
     for package in (projects, documents, comments, moderation, roles, audit, accounts, pages):

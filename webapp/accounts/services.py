@@ -339,43 +339,6 @@ def set_mail_language(user: User, language: str) -> None:
     db.session().add(user)
 
 
-def delete_account(user: User) -> None:
-    """Remove the account and its personal data (in the caller's transaction); its comments stay, shown as
-    "deleted account".
-
-    Its ratings go with it (the database cascades), so the comments it rated are recounted.
-    Its reports of comments stay for the moderators, without the reporter (the database sets it empty); they no
-    longer count towards hiding a comment automatically, so one hidden by them alone is shown again.
-    What a staff member wrote or did stays with the project (moderator notes, audit entries), without
-    their name but under a stable pseudonym, "deleted account 7" (the account's number), so one person's
-    actions still read as one person's; their roles end with an audit entry each (security report N5).
-    A block that still holds outlives the account (see :func:`webapp.moderation.people.keep_after_deletion`).
-    """
-    from sqlalchemy import update as sa_update
-
-    from ..audit.models import AuditEntry
-    from ..comments.services import rated_by, recount_ratings
-    from ..moderation.discussion_rules import show_what_no_longer_counts
-    from ..moderation.models import ModeratorNote
-    from ..moderation.people import keep_after_deletion
-    from ..moderation.services import reported_open_by
-    from ..roles.services import end_roles_of
-
-    session = db.session()
-    rated = rated_by(user.id)
-    reported = reported_open_by(user.id)
-    end_roles_of(user)
-    keep_after_deletion(user)
-    session.execute(sa_update(ModeratorNote).where(ModeratorNote.author_id == user.id)
-                    .values(author_name="", former_author_id=user.id))
-    session.execute(sa_update(AuditEntry).where(AuditEntry.actor_id == user.id)
-                    .values(actor_name="", former_actor_id=user.id))
-    session.delete(user)
-    session.flush()
-    recount_ratings(rated)
-    show_what_no_longer_counts(reported)  # their reports no longer count towards hiding a comment
-
-
 def blocks_with_places(user: User) -> list:
     """The blocks that keep ``user`` from taking part now, each with its project (``None``: the whole site)."""
     from ..moderation.people import blocks_of
@@ -383,10 +346,3 @@ def blocks_with_places(user: User) -> list:
 
     session = db.session()
     return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
-
-
-def export(user: User, mode_key: Optional[str] = None) -> dict:
-    """Everything we hold about ``user``, for the download of their own data (see :mod:`.export`)."""
-    from .export import export as everything
-
-    return everything(user, mode_key)

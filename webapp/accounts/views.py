@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -20,7 +18,6 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     ConfirmForm,
-    DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
     MailLanguageForm,
@@ -30,7 +27,7 @@ from .forms import (
 from .models import normalise_key
 
 
-def _current_password_ok(form, user) -> bool:
+def current_password_ok(form, user) -> bool:
     """Sensitive changes need the current password; a wrong one is marked on its field."""
     if services.verify_password(user.password_hash, form.current_password.data):
         return True
@@ -38,7 +35,7 @@ def _current_password_ok(form, user) -> bool:
     return False
 
 
-def _form_page(template: str, form, message: str | None = None, **context) -> Response:
+def form_page(template: str, form, message: str | None = None, **context) -> Response:
     """The page of ``form``; 422 when it has errors, so htmx and tests can tell."""
     status = 422 if form.errors else 200
     return render(template, form=form, message=message, status=status, **context)
@@ -67,12 +64,12 @@ def _login_account_key() -> str:
 
 
 def _login_breach(message: str) -> Response:
-    return _form_page("accounts/login.html", LoginForm(), message=message)
+    return form_page("accounts/login.html", LoginForm(), message=message)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"],
-               on_breach=form_again(lambda message: _form_page("accounts/register.html", RegisterForm(), message)))
+               on_breach=form_again(lambda message: form_page("accounts/register.html", RegisterForm(), message)))
 @keeps_input
 def register(mode: LanguageMode):
     """Create an account; the confirmation link goes out by mail. Nothing here tells whether
@@ -92,7 +89,7 @@ def register(mode: LanguageMode):
             flash(_("Thank you! We have sent an email to %(email)s. Please open the link in it to confirm "
                     "your address. Then you can log in.", email=form.email.data), "success")
             return redirect(url_for(".login", next=safe_next(request.args.get("next"))), 303)
-    return _form_page("accounts/register.html", form)
+    return form_page("accounts/register.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -127,7 +124,7 @@ def login(mode: LanguageMode):
             flash(_("You are logged in."), "success")
             return redirect(target or url_for("projects.index"), 303)
         form.email.errors.append(_("The email address or the password is not correct."))
-    return _form_page("accounts/login.html", form)
+    return form_page("accounts/login.html", form)
 
 
 @bp.post("/logout")
@@ -170,7 +167,7 @@ def resend_confirmation(mode: LanguageMode):
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per hour", methods=["POST"],
-               on_breach=form_again(lambda message: _form_page("accounts/forgot.html", ForgotPasswordForm(), message)))
+               on_breach=form_again(lambda message: form_page("accounts/forgot.html", ForgotPasswordForm(), message)))
 @keeps_input
 def forgot_password(mode: LanguageMode):
     """The same answer whether or not the address has an account."""
@@ -181,7 +178,7 @@ def forgot_password(mode: LanguageMode):
         return render("accounts/message.html", title=_("Check your email"),
                       text=_("If there is an account for %(email)s, we have sent a link to reset the password. "
                              "The link is valid for one hour.", email=form.email.data))
-    return _form_page("accounts/forgot.html", form)
+    return form_page("accounts/forgot.html", form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -200,7 +197,7 @@ def reset_password(mode: LanguageMode, token: str):
                 services.confirm_address_by_reset(user)
         flash(_("Your password is changed. Please log in with it."), "success")
         return redirect(url_for(".login"), 303)
-    return _form_page("accounts/reset.html", form)
+    return form_page("accounts/reset.html", form)
 
 
 @bp.get("/")
@@ -232,7 +229,7 @@ def mail_language(mode: LanguageMode):
             services.set_mail_language(current_user._get_current_object(), form.language.data)
         flash(MAIL_LANGUAGE_SAVED[form.language.data](), "success")
         return redirect(url_for(".overview"), 303)
-    return _form_page("accounts/mail_language.html", form)
+    return form_page("accounts/mail_language.html", form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -241,17 +238,17 @@ def mail_language(mode: LanguageMode):
 def change_password(mode: LanguageMode):
     form = ChangePasswordForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit() and _current_password_ok(form, user):
+    if form.validate_on_submit() and current_password_ok(form, user):
         with db.transaction():
             services.set_password(user, form.password.data)
         login_user(user)  # this session goes on with the new token; all others end
         flash(_("Your password is changed. You are logged out everywhere else."), "success")
         return redirect(url_for(".overview"), 303)
-    return _form_page("accounts/change_password.html", form)
+    return form_page("accounts/change_password.html", form)
 
 
 def _change_email_breach(message: str) -> Response:
-    return _form_page("accounts/change_email.html", ChangeEmailForm(), message)
+    return form_page("accounts/change_email.html", ChangeEmailForm(), message)
 
 
 @bp.route("/email", methods=["GET", "POST"])
@@ -264,7 +261,7 @@ def change_email(mode: LanguageMode):
     """Ask to move the account to a new address: the same answer whether or not that address has an account."""
     form = ChangeEmailForm()
     user = current_user._get_current_object()
-    if form.validate_on_submit() and _current_password_ok(form, user):
+    if form.validate_on_submit() and current_password_ok(form, user):
         try:
             with db.transaction():  # the pending address and its mail, or neither
                 services.request_email_change(user, form.email.data)
@@ -273,30 +270,4 @@ def change_email(mode: LanguageMode):
         else:
             flash(_("We have sent a link to %(email)s. Your new address counts once you open it.", email=form.email.data), "success")
             return redirect(url_for(".overview"), 303)
-    return _form_page("accounts/change_email.html", form)
-
-
-@bp.route("/delete", methods=["GET", "POST"])
-@login_required
-@keeps_input
-def delete(mode: LanguageMode):
-    form = DeleteAccountForm()
-    user = current_user._get_current_object()
-    if form.validate_on_submit() and _current_password_ok(form, user):
-        logout_user()
-        with db.transaction():
-            services.delete_account(user)
-        session.clear()
-        flash(_("Your account is deleted. Your comments remain, shown as from a deleted account."), "success")
-        return redirect(url_for("projects.index"), 303)
-    return _form_page("accounts/delete.html", form)
-
-
-@bp.get("/data.json")
-@login_required
-def download_data(mode: LanguageMode):
-    """Everything we hold about the reader, as a JSON file."""
-    body = json.dumps(services.export(current_user._get_current_object(), mode.key), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="mitreden-my-data.json"',
-                             "Cache-Control": "no-store"})
+    return form_page("accounts/change_email.html", form)

@@ -6,8 +6,8 @@ address), every coded value has its name in the reader's language beside it (``.
 ``explanation`` says in that language what each part is. One's own comments carry their moderation
 state and history, as the person was told of each by mail (not who acted: that is the staff's).
 
-The names come from every domain (titles, category, reason and action labels): this sits at the top,
-which may know them all (the account's services call it).
+The names come from every domain (titles, category, reason and action labels): this sits on the top
+floor, which may know them all.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from sqlmodel import col, select
 
 from .. import db, mail
+from ..accounts.models import User
 from ..clock import utcnow
 from ..i18n import MODES, current_mode
-from .models import User
 
 #: What the moderators did to a comment that its author is told of (not their reviews or private notes).
 TOLD_ACTIONS = ("comment.block", "comment.restore", "comment.auto_hide", "comment.highlight", "comment.unhighlight",
