@@ -27,7 +27,7 @@ LAYERS = {
     "kernel": {"accounts", "permissions", "audit", "mail", "jobs"},
     "content": {"projects", "phases", "documents", "pages"},
     "participation": {"comments"},
-    "staff": {"moderation", "roles"},
+    "staff": {"moderation", "roles", "auditlog"},
     "top": {"webapp", "models", "privacy", "cli", "demo", "health", "serving", "gunicorn_conf"},
 }
 FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in rooms}
@@ -39,10 +39,6 @@ ARROWS_BACK_UP = {
     ("accounts", "moderation"): "registration asks whether a name or address is held by a block that outlived its "
                                 "account, and the account page lists one's blocks: to ask conduct through a hook",
     ("accounts", "roles"): "staff names are reserved: to ask roles through a hook",
-    ("audit", "comments"): "the log page names a comment: the page is to move to the staff floor",
-    ("audit", "projects"): "the log page of a project: the page is to move to the staff floor",
-    ("audit", "moderation"): "the log page labels block reasons: to go with one vocabulary",
-    ("audit", "roles"): "the organisation log asks who runs an organisation: the page is to move to the staff floor",
     ("permissions", "projects"): "the organisation of a project: to be asked of the project instead",
     ("permissions", "roles"): "permissions read the role tables (models only, a leaf)",
     ("projects", "comments"): "a project's comment counts on the project list",

@@ -85,11 +85,11 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import accounts, audit, comments, documents, moderation, pages, projects, roles
+    from . import accounts, auditlog, comments, documents, moderation, pages, projects, roles
     from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
 
     accounts.init_app(app)
-    for package in (projects, documents, comments, moderation, roles, audit, accounts, pages):
+    for package in (projects, documents, comments, moderation, roles, auditlog, accounts, pages):
         app.register_blueprint(package.blueprint())
 
     @app.get("/")

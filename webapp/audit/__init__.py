@@ -1,4 +1,5 @@
-"""The audit log: :func:`record` writes an entry in the current transaction; the log pages read them.
+"""The audit log: :func:`record` writes an entry in the current transaction; the log pages
+(:mod:`webapp.auditlog`, on the staff floor) read them.
 
 Every staff action goes through a service that calls :func:`record` before the caller's
 ``db.transaction()`` commits, so an action and its entry are stored together or not at all.
@@ -9,13 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from .. import db
 from .models import AuditEntry
-
-bp = Blueprint("audit", __name__, url_prefix="/<mode:mode>/staff")
 
 #: Every action the log knows, with its name on the log page.
 ACTIONS = {
@@ -72,10 +70,3 @@ def record(actor, action: str, object_type: str, object_id: Optional[int] = None
         details=json.dumps(details, ensure_ascii=False, sort_keys=True, default=str) if details else "")
     db.session().add(entry)
     return entry
-
-
-def blueprint() -> Blueprint:
-    """The blueprint with the log page (imported here to keep model imports cycle-free)."""
-    from . import views  # noqa: F401  (routes register on import)
-
-    return bp

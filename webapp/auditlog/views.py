@@ -29,6 +29,8 @@ from sqlmodel import col, select
 
 from .. import db, permissions
 from ..accounts.models import User
+from ..audit import ACTIONS, SYSTEM
+from ..audit.models import AuditEntry
 from ..comments.models import Comment
 from ..htmx import render
 from ..i18n import LanguageMode
@@ -36,8 +38,7 @@ from ..moderation.actions import BLOCK_REASON_LABELS
 from ..projects.models import Organisation, Project
 from ..projects.services import get_for_staff
 from ..templating import datetime_text
-from . import ACTIONS, SYSTEM, bp
-from .models import AuditEntry
+from . import bp
 
 #: Entries on one page of the log.
 PAGE_SIZE = 50
