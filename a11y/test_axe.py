@@ -9,6 +9,8 @@ run over the same page load.
 
 from __future__ import annotations
 
+import pytest
+
 from a11y import ibm
 from a11y.axe import describe, violations
 from a11y.axtree import problems
@@ -17,6 +19,7 @@ from a11y.pages import all_urls, logged_in_pages
 from webapp.i18n import MODES
 
 
+@pytest.mark.slow
 def test_axe_and_ibm_find_no_violation_on_any_page(browser, server_url, session):
     """Every page and state, logged out and then as the demo participant and the staff who see them."""
     failures = []

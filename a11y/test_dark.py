@@ -47,6 +47,7 @@ def test_dark_mode_is_dark(dark, server_url):
     assert luminance(parse(html if page in ("", "rgba(0, 0, 0, 0)") else page)) < 0.05
 
 
+@pytest.mark.slow
 def test_every_page_keeps_its_contrast_in_dark_mode(dark, server_url, session):
     """7:1 for text (axe's enhanced contrast rule) on every page and state, in the German mode."""
     failures = []

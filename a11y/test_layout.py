@@ -35,6 +35,7 @@ def zoomed(js_browser):
     js_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+@pytest.mark.slow
 def test_every_page_reflows_at_320_pixels(narrow, server_url, session):
     problems = []
     for page in pages(session):
@@ -123,6 +124,7 @@ return {small, close};
 MIN_GAP = 8
 
 
+@pytest.mark.slow
 def test_targets_are_44_pixels_and_apart(own_browser, server_url, session):
     """AAA target size (WCAG 2.5.5) for every link and control that stands alone, on every page
     and state in every mode, on a phone and at desktop width; and no two targets touching.

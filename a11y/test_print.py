@@ -7,6 +7,8 @@ no menu or other navigation, no skip link, counter or rating.
 
 from __future__ import annotations
 
+import pytest
+
 from a11y.pages import participant_pages
 from a11y.walk import every_state, own_browser  # noqa: F401  (a fixture)
 
@@ -67,6 +69,7 @@ def test_a_chapter_prints_its_text_and_comments_only(own_browser, server_url, se
         own_browser.delete_all_cookies()
 
 
+@pytest.mark.slow
 def test_no_page_prints_controls_or_navigation(own_browser, server_url, session):
     """Every page and state (German mode), printed: its heading, and nothing to operate."""
     problems = []

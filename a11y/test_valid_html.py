@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
@@ -61,6 +62,7 @@ def glued_headings(html: bytes) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_every_page_is_valid_html(app, client, session, tmp_path):
     java = shutil.which("java")
     assert java, "apt-get install default-jre-headless (HTML validation needs Java)"

@@ -19,6 +19,7 @@ def test_every_page_in_every_mode_answers_as_expected(client, session):
         assert "HX-Request" in response.headers.get("Vary", ""), url
 
 
+@pytest.mark.slow
 def test_every_page_has_one_h1_lang_title_landmarks_and_a_skip_link_first(client, session):
     for url, _page in all_urls(session):
         mode = next(m for m in MODES.values() if url.startswith(f"/{m.prefix}/"))
@@ -33,6 +34,7 @@ def test_every_page_has_one_h1_lang_title_landmarks_and_a_skip_link_first(client
         assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
 
 
+@pytest.mark.slow
 def test_every_link_on_every_page_leads_somewhere(client, session):
     """Plain links are the whole navigation: each internal one must resolve (no JS needed)."""
     seen = {}
@@ -297,6 +299,7 @@ def test_unpublished_projects_are_not_shown(client, session):
         session.commit()
 
 
+@pytest.mark.slow
 def test_every_page_has_a_description(client, session):
     for url, page in all_urls(session):
         if page.status == 200:

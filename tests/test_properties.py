@@ -119,6 +119,7 @@ def comment_fields(draw):
     })
 
 
+@pytest.mark.slow
 @settings(max_examples=200, **SETTINGS)
 @given(target=st.sampled_from(["chapter", "paragraph", "reply", "reply to a reply", "edit", "closed phase"]),
        fields=comment_fields(), extra=extras(), raw=st.none() | st.binary(max_size=100), token=TOKENS, htmx=st.booleans())

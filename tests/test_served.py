@@ -17,6 +17,7 @@ CHAPTER = "/de/projects/smart-city/chapters/mobil"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_500_comments_from_25_concurrent_clients_are_each_stored_once(kind, tmp_path):
     """Every accepted comment is stored exactly once; every refusal is a clear 4xx or 503."""
