@@ -34,11 +34,6 @@ FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in 
 
 #: The arrows back up that are still there (``(from room, to room)``: why, and where they go). Only shrinks.
 ARROWS_BACK_UP = {
-    ("accounts", "comments"): "an unconfirmed account that expires takes its ratings' counts with it",
-    ("accounts", "projects"): "the account page lists one's blocks with their projects",
-    ("accounts", "moderation"): "registration asks whether a name or address is held by a block that outlived its "
-                                "account, and the account page lists one's blocks: to ask conduct through a hook",
-    ("accounts", "roles"): "staff names are reserved: to ask roles through a hook",
     ("permissions", "projects"): "the organisation of a project: to be asked of the project instead",
     ("permissions", "roles"): "permissions read the role tables (models only, a leaf)",
     ("projects", "comments"): "a project's comment counts on the project list",
@@ -164,3 +159,20 @@ def test_the_checker_sees_an_arrow_back_up():
     assert [t for node in from_views.body for t in imported(node, "webapp.comments")] == ["webapp.db",
                                                                                           "webapp.comments.rules"]
     assert FLOOR[room_of("webapp.comments.models")] > FLOOR[room_of("webapp.templating")]
+
+
+def test_accounts_hooks_are_connected_by_the_factory_and_refuse_when_not(app, monkeypatch):
+    """accounts asks the floors above through hooks (webapp/accounts/hooks.py); unconnected, they refuse rather
+    than answer "no name is held"."""
+    from webapp.accounts import hooks
+    from webapp.moderation import people
+
+    assert hooks.hooks().name_held is people.name_is_held
+    assert hooks.hooks().address_refused is people.site_block_of_address
+    monkeypatch.setattr(hooks, "_connected", None)
+    try:
+        hooks.hooks()
+    except RuntimeError as error:
+        assert "create_app" in str(error)
+    else:
+        raise AssertionError("unconnected hooks answered")

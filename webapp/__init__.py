@@ -89,6 +89,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
 
     accounts.init_app(app)
+    _connect_hooks()
     for package in (projects, documents, comments, moderation, roles, auditlog, accounts, pages):
         app.register_blueprint(package.blueprint())
 
@@ -104,3 +105,17 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     cli.init_app(app)
     security.trust_proxies(app)
     return app
+
+
+def _connect_hooks() -> None:
+    """The floors above fill the hooks that accounts, on the kernel floor, offers (``webapp/accounts/hooks.py``):
+    staff names (roles), names and addresses held by blocks and one's blocks (conduct), ratings (participation)."""
+    from .accounts import hooks
+    from .comments.services import rated_by_accounts, recount_ratings
+    from .moderation import people
+    from .roles.services import staff_usernames
+
+    hooks.connect(hooks.Hooks(
+        staff_names=staff_usernames, name_held=people.name_is_held, address_refused=people.site_block_of_address,
+        address_claimed=people.claim_blocks, blocks=people.blocks_with_places, rated_by=rated_by_accounts,
+        recount=recount_ratings))

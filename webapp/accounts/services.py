@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from .. import db, mail
 from ..clock import utcnow
 from . import names
+from .hooks import hooks
 from .models import User, email_key, new_session_token, normalise_key
 from .passwords import hash_password, needs_rehash, verify_password  # noqa: F401  (views use verify_password)
 from .tokens import make_token, read_token
@@ -43,9 +44,7 @@ def by_email(email: str) -> Optional[User]:
 
 def name_is_reserved(username: str) -> bool:
     """Whether ``username`` looks like the site's name, an office, or a moderator's or administrator's name."""
-    from ..roles.services import staff_usernames
-
-    staff = staff_usernames()
+    staff = hooks().staff_names()
     return names.reserved(username, current_app.config["SITE_NAME"], tuple(staff))
 
 
@@ -71,8 +70,6 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     """
     from flask_babel import gettext as _
 
-    from ..moderation.people import site_block_of_address
-
     session = db.session()
     _drop_expired_holders(username, email)
     if name_is_taken(username):
@@ -84,7 +81,7 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     if by_email(email):
         _tell_owner_of_attempt(email)
         return None
-    if (block := site_block_of_address(email_key(email))) is not None:
+    if (block := hooks().address_refused(email_key(email))) is not None:
         _tell_blocked_address(email, block, language)
         return None
     user = User(username=username, username_key=normalise_key(username), email=email, email_key=email_key(email),
@@ -106,18 +103,15 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
 def name_is_taken(username: str) -> bool:
     """Whether an account has this username (compared by its key), or a block of a deleted account still
     reserves it (security report N3: a blocked person does not come back under their own name)."""
-    from ..moderation.people import name_is_held
-
     key = normalise_key(username)
-    return db.session().exec(select(User.id).where(User.username_key == key)).first() is not None or name_is_held(key)
+    return db.session().exec(select(User.id).where(User.username_key == key)).first() is not None or \
+        hooks().name_held(key)
 
 
 def claim_blocks(user: User) -> None:
     """A new account, or a newly confirmed address: blocks that still hold for a deleted account of this address
     hold for it (security report N3). The answer to the person is the same either way."""
-    from ..moderation.people import claim_blocks as claim
-
-    claim(user)
+    hooks().address_claimed(user)
 
 
 def _unconfirmed_before():
@@ -141,16 +135,13 @@ def expire_unconfirmed() -> int:
 
 def _delete_unconfirmed(ids: list[int], *conditions) -> None:
     """Delete these never-confirmed accounts (still matching ``conditions``); the comments they rated are recounted."""
-    from ..comments.models import Rating
-    from ..comments.services import recount_ratings
-
     if not ids:
         return
     session = db.session()
-    rated = list(session.exec(select(Rating.comment_id).where(col(Rating.user_id).in_(ids))).all())
+    rated = hooks().rated_by(ids)
     session.execute(sa_delete(User).where(col(User.id).in_(ids), User.email_confirmed_at.is_(None), *conditions))
     session.flush()
-    recount_ratings(sorted(set(rated)))
+    hooks().recount(sorted(set(rated)))
 
 
 def drop_unconfirmed_holder(address: str) -> Optional[str]:
@@ -341,8 +332,4 @@ def set_mail_language(user: User, language: str) -> None:
 
 def blocks_with_places(user: User) -> list:
     """The blocks that keep ``user`` from taking part now, each with its project (``None``: the whole site)."""
-    from ..moderation.people import blocks_of
-    from ..projects.models import Project
-
-    session = db.session()
-    return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
+    return hooks().blocks(user)

@@ -133,6 +133,14 @@ def site_block_of_address(email_key: str) -> Optional[PersonBlock]:
     return max(held, key=lambda block: (block.ends_at is None, block.ends_at or block.created_at), default=None)
 
 
+def blocks_with_places(user) -> list:
+    """The blocks that keep ``user`` from taking part now, each with its project (``None``: the whole site)."""
+    from ..projects.models import Project
+
+    session = db.session()
+    return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
+
+
 def name_is_held(username_key: str) -> bool:
     """Whether a block of a deleted account still reserves this username (by its comparison key)."""
     return db.session().exec(select(PersonBlock.id).where(
