@@ -38,6 +38,15 @@ def comment_by_body(session, body):
     return session.exec(select(Comment).where(Comment.body == body)).first()
 
 
+@pytest.mark.parametrize("category", [" ", "\r\n" * 30, "\t"])
+def test_a_category_of_white_space_is_no_category(session, logged_in, category):
+    """Found by hypothesis: 30 line breaks passed as "no category" unchecked and reached the column (a 500 on
+    PostgreSQL, stored as it was on SQLite)."""
+    text = unique()
+    assert post(logged_in, body=text, category=category).status_code == 303
+    assert comment_by_body(session, text).category is None
+
+
 def test_logged_out_readers_see_the_discussion_and_an_invitation_to_log_in(client):
     html = soup(client.get("/de/projects/smart-city/chapters/gemeinsam"))
     discussion = html.find(id="discussion")

@@ -127,6 +127,8 @@ def comment_fields(draw):
          extra={}, raw=None, token="valid", htmx=False)
 @example(target="reply", fields={"body": "Ein Schlüssel mit NUL", "submission_key": "a\x00b"},
          extra={}, raw=None, token="valid", htmx=False)
+@example(target="chapter", fields={"body": "Kategorie aus Zeilenumbrüchen", "category": "\r\n" * 30,
+                                   "submission_key": "0123456789abcdef"}, extra={}, raw=None, token="valid", htmx=False)
 def test_the_comment_form_answers_anything_without_a_server_error_and_stores_nothing_it_refuses(
         app, session, writer, target, fields, extra, raw, token, htmx):
     limiter.reset()  # "10 per minute" would otherwise answer every later example

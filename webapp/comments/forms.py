@@ -34,8 +34,10 @@ class CommentForm(BaseForm):
         ],
         render_kw={"rows": 6},
     )
-    category = SelectField(_l("Category (optional)"), choices=[], validators=[Optional()],
-                           validate_choice=True)
+    # Stripped first: a category of only white space is "none" (Optional() lets it through unchecked, and it must
+    # not reach the column; hypothesis sent 30 line breaks, a 500 on PostgreSQL).
+    category = SelectField(_l("Category (optional)"), choices=[], validators=[Optional()], validate_choice=True,
+                           filters=[lambda value: value.strip() if isinstance(value, str) else value])
     #: One key per rendered form: sending the same form twice stores one comment.
     submission_key = HiddenField(filters=[lambda key: key if key and _KEY.fullmatch(key) else None])
     website = Honeypot(_l("Website"))
