@@ -18,8 +18,19 @@ ROLES = ("anonymous", "unconfirmed", "author", "other", "moderator", "admin")
 CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
 
 
+class _Sends:
+    """Sends a form as the world's ``method`` with its ``token`` (``None``: no token at all)."""
+
+    def send(self, url, **data):
+        if self.token is not None:
+            data["csrf_token"] = self.token
+        if self.method == "GET":
+            return self.client.get(url, query_string=data)
+        return self.client.post(url, data=data)
+
+
 @dataclass
-class World:
+class World(_Sends):
     """One test's people and comments: ``me`` acts (not logged in when anonymous), the author wrote ``comment``."""
 
     app: object
@@ -32,13 +43,6 @@ class World:
     paragraph_url: str
     token: object = None
     method: str = "POST"
-
-    def send(self, url, **data):
-        if self.token is not None:
-            data["csrf_token"] = self.token
-        if self.method == "GET":
-            return self.client.get(url, query_string=data)
-        return self.client.post(url, data=data)
 
     def on_comment(self, action, comment=None):
         return f"{self.chapter_url.split('/chapters/')[0]}/comments/{(comment or self.comment).id}/{action}"
@@ -155,7 +159,7 @@ SETTINGS_URL = "/de/staff/projects/smart-city/moderation/settings"
 
 
 @dataclass
-class StaffWorld:
+class StaffWorld(_Sends):
     app: object
     client: object
     session: object
@@ -163,13 +167,6 @@ class StaffWorld:
     comment: Comment
     token: object = None
     method: str = "POST"
-
-    def send(self, url, **data):
-        if self.token is not None:
-            data["csrf_token"] = self.token
-        if self.method == "GET":
-            return self.client.get(url, query_string=data)
-        return self.client.post(url, data=data)
 
     def act(self, action, **data):
         return self.send(f"{QUEUE_URL}/comments/{self.comment.id}/{action}", **data)

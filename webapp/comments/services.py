@@ -328,11 +328,6 @@ def recount_ratings(comment_ids: list[int]) -> None:
     ))
 
 
-def rated_by(user_id: int) -> list[int]:
-    """The comments ``user_id`` has rated."""
-    return list(db.session().exec(select(Rating.comment_id).where(Rating.user_id == user_id)).all())
-
-
 def rated_by_accounts(user_ids: list[int]) -> list[int]:
     """The comments any of ``user_ids`` has rated (once each), in one query."""
     return sorted(set(db.session().exec(select(Rating.comment_id).where(col(Rating.user_id).in_(user_ids))).all()))

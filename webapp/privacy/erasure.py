@@ -7,7 +7,7 @@ from sqlalchemy import update as sa_update
 from .. import db
 from ..accounts.models import User
 from ..audit.models import AuditEntry
-from ..comments.services import rated_by, recount_ratings
+from ..comments.services import rated_by_accounts, recount_ratings
 from ..moderation.discussion_rules import show_what_no_longer_counts
 from ..moderation.models import ModeratorNote
 from ..moderation.people import keep_after_deletion
@@ -28,7 +28,7 @@ def delete_account(user: User) -> None:
     A block that still holds outlives the account (see :func:`webapp.moderation.people.keep_after_deletion`).
     """
     session = db.session()
-    rated = rated_by(user.id)
+    rated = rated_by_accounts([user.id])
     reported = reported_open_by(user.id)
     end_roles_of(user)
     keep_after_deletion(user)
