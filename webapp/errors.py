@@ -155,20 +155,16 @@ def init_app(app: Flask) -> None:
             g.csrf_redispatched = True
             try:
                 return view(**(request.view_args or {}))
-            except HTTPException as error:  # e.g. its rate limit applies: raised inside this handler, it
-                return _http_error(error)   # would escape as a 500 with a traceback; answer it as any other
-            except db.NotFound:  # the project or chapter went away meanwhile
-                return _http_error(NotFound())
+            except Exception as error:  # e.g. its rate limit applies, the project went away, a refusal: raised
+                return current_app.handle_user_exception(error)  # inside this handler, it would escape as a 500
         if wants_fragment():  # said in place; a bare 400 would not be swapped, and nothing would happen
             return session_notice()
         page = getattr(view, "expired_page", None)
         if request.method == "POST" and page is not None and current_user.is_authenticated:
             try:
                 target = page(**{k: v for k, v in (request.view_args or {}).items() if k != "mode"})
-            except HTTPException as error:
-                return _http_error(error)
-            except db.NotFound:
-                return _http_error(NotFound())
+            except Exception as error:  # answered as if raised by a view (not found, a refusal)
+                return current_app.handle_user_exception(error)
             flash(str(EXPIRED_BUTTON), "outcome")
             return redirect(target + "#outcome", 303)
         return error_response(400)
@@ -179,8 +175,7 @@ def init_app(app: Flask) -> None:
             return exc.response
         if isinstance(exc, RateLimitExceeded):
             return _rate_limited()
-        refusal = getattr(exc, "decision", None)  # permissions.Refused: the page says why
-        response = error_response(exc.code or 500, refusal.message if refusal is not None else None)
+        response = error_response(exc.code or 500)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

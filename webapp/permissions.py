@@ -3,8 +3,8 @@
 Roles are data (:mod:`webapp.roles.models`): site administrators are marked on their account,
 initiators are members of an organisation and run all of its projects, moderators are named
 per project. Each right is a small named predicate returning a :class:`Decision` with the
-reason a refusal is explained with; views call :func:`authorize` with it, templates ask the
-same predicates (they are template globals). Participants' rights on comments live in
+reason a refusal is explained with; commands call :func:`require` with it (and views that check
+before they call), templates ask the same predicates (they are template globals). Participants' rights on comments live in
 :mod:`webapp.comments.rules` and :mod:`webapp.moderation.rules`, built on the same Decision.
 
 A person's roles are read once per request (:func:`roles_of`), so asking on every comment of
@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, g
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
-from werkzeug.exceptions import Forbidden
 
 from . import db
 
@@ -168,25 +167,27 @@ def is_staff(user) -> bool:
     return roles_of(user).is_staff
 
 
-def authorize(decision: Decision) -> None:
-    """Go on if ``decision`` allows; else the login page (for "log in first") or a 403 page saying why.
+def require(decision: Decision) -> None:
+    """Go on if ``decision`` allows; else raise :class:`Refused`.
 
-    Views call this instead of choosing status codes themselves.
+    Every command (a service that changes rows for an actor) calls this first, whoever calls it: a view, a
+    CLI command, a job. The app answers an uncaught :class:`Refused` with the login page (for "log in first")
+    or a 403 page saying why (``webapp.errors``); views that want a page of their own for a refusal ask the
+    same predicate before they call the command.
     """
-    if decision:
-        return
-    if decision.reason == "login":
-        from .extensions import login_manager
-
-        abort(login_manager.unauthorized())  # to the login page, and back here afterwards
-    raise Refused(decision)
+    if not decision:
+        raise Refused(decision)
 
 
-class Refused(Forbidden):
-    """A 403 whose page explains the refusal (``decision.message``)."""
+#: Views say it this way; the same check.
+authorize = require
+
+
+class Refused(Exception):
+    """A command or page refused the actor; ``decision.message`` says why, in the reader's words."""
 
     def __init__(self, decision: Decision) -> None:
-        super().__init__(decision.message)
+        super().__init__(decision.reason)
         self.decision = decision
 
 
@@ -215,8 +216,21 @@ def staff_badges(project_id: int) -> dict[int, str]:
     return cache[project_id]
 
 
+def refused_response(refusal: Refused):
+    """The answer to a refusal no view answered itself: the login page (and back here afterwards) when one must
+    log in first, else the 403 page that says why."""
+    if refusal.decision.reason == "login":
+        from .extensions import login_manager
+
+        return login_manager.unauthorized()
+    from .errors import error_response
+
+    return error_response(403, refusal.decision.message)
+
+
 def init_app(app) -> None:
-    """Templates ask the same predicates as views."""
+    """Templates ask the same predicates as views; a refusal that reaches the app is answered as above."""
+    app.register_error_handler(Refused, refused_response)
     app.jinja_env.globals.update(
         may_moderate=may_moderate, may_author=may_author, may_see_audit_log=may_see_audit_log,
         may_manage_moderators=may_manage_moderators, may_administer=may_administer, is_staff=is_staff,
