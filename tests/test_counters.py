@@ -21,7 +21,7 @@ from tests.support import make_user
 from webapp import db
 from webapp.comments import services
 from webapp.i18n import MODES
-from webapp.models import Comment, Project, Rating
+from webapp.models import Comment, Project, Rating, User
 
 THREADS_DELETE = 10
 THREADS_CREATE = 20
@@ -78,7 +78,7 @@ def test_ten_concurrent_deletes_of_one_reply_take_one_off_the_parents_count(app,
             assert comment.deleted_at is None
             return comment
         with db.transaction():
-            services.delete(comment)
+            services.delete(db.session().get(User, author.id), comment)
         return "deleted"
 
     results = run_together(app, THREADS_DELETE, work)
@@ -97,7 +97,7 @@ def test_twenty_identical_comments_without_a_form_key_at_once_store_one(app, ses
             project, chapter = _chapter(db.session())
             return services.Target(project.id, chapter)
         with db.transaction():
-            return services.create(prepared, author.id, body, submission_key=None, mode=MODES["de"]).id
+            return services.create(db.session().get(User, author.id), prepared, body, submission_key=None, mode=MODES["de"]).id
 
     results = run_together(app, THREADS_CREATE, work)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -123,7 +123,7 @@ def test_twenty_identical_replies_without_a_form_key_at_once_store_one_and_count
             return services.Target(project.id, chapter), db.session().get(Comment, parent_id)
         target, parent_row = prepared
         with db.transaction():
-            return services.create(target, author.id, body, parent=parent_row, mode=MODES["de"]).id
+            return services.create(db.session().get(User, author.id), target, body, parent=parent_row, mode=MODES["de"]).id
 
     results = run_together(app, THREADS_CREATE, work)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -145,7 +145,8 @@ def test_ratings_of_many_readers_at_once_are_all_counted(app, session):
         if prepared is None:
             return "ready"
         with db.transaction():
-            return services.rate(db.session().get(Comment, comment_id), readers[index], 1 if index % 3 else -1)
+            return services.rate(db.session().get(User, readers[index]), db.session().get(Comment, comment_id),
+                                 1 if index % 3 else -1)
 
     results = run_together(app, len(readers), work)
     assert not [r for r in results if isinstance(r, Exception)], results

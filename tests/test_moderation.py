@@ -602,7 +602,7 @@ def test_a_deleted_moderators_notes_stay_without_their_name_and_their_data_lists
         me = db.session().get(User, moderator.id)
         assert privacy.export(me)["moderator_notes"][0]["text"] == text
         with db.transaction():  # services never commit: the caller does
-            privacy.delete_account(me)
+            privacy.delete_account(me, me)
     session.expire_all()
     note = session.exec(select(ModeratorNote).where(ModeratorNote.body == text)).one()
     assert note.author_id is None and note.author_name == ""

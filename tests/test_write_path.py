@@ -26,7 +26,7 @@ from webapp import db
 from webapp.clock import utcnow
 from webapp.comments import services
 from webapp.i18n import MODES
-from webapp.models import Comment, Project, Rating
+from webapp.models import Comment, Project, Rating, User
 
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 #: Where a commit or rollback belongs: the transaction itself, the demo loader, the mail delivery job.
@@ -127,7 +127,7 @@ def test_an_error_inside_a_replys_transaction_leaves_no_reply_and_no_count(app, 
         with db.transaction():
             parent = db.session().get(Comment, comment_id)
             target = services.Target(project_id, parent_chapter(chapter_id))
-            reply = services.create(target, author.id, body, parent=parent, submission_key=secrets.token_hex(8),
+            reply = services.create(db.session().get(User, author.id), target, body, parent=parent, submission_key=secrets.token_hex(8),
                                     mode=MODES["de"])
             assert reply.id is not None  # stored in the transaction, with its id
             raise Broken
@@ -142,7 +142,7 @@ def test_an_error_inside_a_ratings_transaction_leaves_no_rating_and_no_count(app
     with app.test_request_context("/"), pytest.raises(Broken):
         with db.transaction():
             comment = db.session().get(Comment, comment_id)
-            assert services.rate(comment, reader.id, 1) == 1
+            assert services.rate(db.session().get(User, reader.id), comment, 1) == 1
             assert comment.agree_count == 1  # counted in the transaction
             raise Broken
     session.expire_all()
@@ -157,11 +157,11 @@ def test_an_error_inside_a_deletes_transaction_keeps_the_reply_and_the_count(app
     body = f"Antwort, die bleibt {secrets.token_hex(4)}"
     with app.test_request_context("/"), db.transaction():
         target = services.Target(project_id, parent_chapter(chapter_id))
-        reply_id = services.create(target, author.id, body, parent=db.session().get(Comment, comment_id),
+        reply_id = services.create(db.session().get(User, author.id), target, body, parent=db.session().get(Comment, comment_id),
                                    mode=MODES["de"]).id
     with app.test_request_context("/"), pytest.raises(Broken):
         with db.transaction():
-            services.delete(db.session().get(Comment, reply_id))
+            services.delete(db.session().get(User, author.id), db.session().get(Comment, reply_id))
             raise Broken
     session.expire_all()
     assert session.get(Comment, reply_id).deleted_at is None and session.get(Comment, reply_id).body == body
@@ -185,9 +185,10 @@ def test_a_refused_rating_insert_undoes_that_step_only(app, session, place):
     with app.test_request_context("/"), db.transaction():
         event.listen(db.session(), "before_flush", other_click_first)
         comment = db.session().get(Comment, comment_id)
-        services.create(services.Target(project_id, parent_chapter(chapter_id)), reader.id, body, parent=comment,
+        services.create(db.session().get(User, reader.id), services.Target(project_id, parent_chapter(chapter_id)), body,
+                        parent=comment,
                         mode=MODES["de"])
-        assert services.rate(comment, reader.id, 1) == 1
+        assert services.rate(db.session().get(User, reader.id), comment, 1) == 1
     assert refused == [True]
     session.expire_all()
     assert session.exec(select(Rating.value).where(Rating.comment_id == comment_id)).all() == [1]

@@ -13,6 +13,7 @@ a page costs no query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import g
@@ -30,6 +31,9 @@ REASONS = {
     "moderator": _l("Only the moderators and initiators of this project can do this."),
     "organisation": _l("Only the initiators of this organisation and administrators can do this."),
     "staff": _l("This page is for the staff of this site: administrators, initiators and moderators."),
+    "invitation": _l("This invitation was sent to another email address. Please log in with the account of that "
+                     "address."),
+    "own_account": _l("Only the owner of an account can delete it."),
 }
 
 
@@ -154,6 +158,33 @@ def may_manage_initiators(user) -> Decision:
     return may_administer(user)
 
 
+def may_accept_invitation(user, invitation) -> Decision:
+    """Take the role an invitation offers: the confirmed account of the address it was sent to (its link proves
+    the address; anyone can register with anyone's address, so an unconfirmed account cannot)."""
+    decision = _signed_in(user)
+    if decision and user.email_key != invitation.email_key:
+        return Decision(False, "invitation")
+    return decision
+
+
+def may_get_report_mail(user) -> Decision:
+    """Choose how reports reach one by mail: anyone who moderates a project (the mails go to its moderators)."""
+    if user is None or not user.is_authenticated:
+        return Decision(False, "login")
+    if not roles_of(user).moderator_of:
+        return Decision(False, "moderator")
+    return ALLOWED
+
+
+def may_delete_account(actor, user) -> Decision:
+    """Delete an account and its personal data: only its owner, logged in (an unconfirmed one too)."""
+    if actor is None or not actor.is_authenticated:
+        return Decision(False, "login")
+    if actor.id != user.id:
+        return Decision(False, "own_account")
+    return ALLOWED
+
+
 def may_see_staff_area(user) -> Decision:
     """The staff overview: anyone with a staff role."""
     decision = _signed_in(user)
@@ -165,6 +196,18 @@ def may_see_staff_area(user) -> Decision:
 def is_staff(user) -> bool:
     """Whether ``user`` has any staff role (the header then links to the staff overview)."""
     return roles_of(user).is_staff
+
+
+#: Every command (a service that changes rows for an actor, see :func:`command`), by "module.function".
+COMMANDS: dict[str, Callable] = {}
+
+
+def command(function: Callable) -> Callable:
+    """Mark ``function`` as a command: it takes the acting person first and calls :func:`require` before it
+    changes anything, so views, CLI commands and jobs cannot forget a check. Listed in :data:`COMMANDS`, which
+    tests/test_commands.py calls one by one with an actor who may not."""
+    COMMANDS[f"{function.__module__}.{function.__qualname__}"] = function
+    return function
 
 
 def require(decision: Decision) -> None:

@@ -1,6 +1,11 @@
 """Comment threads: listing a page of them in a fixed number of queries, and changing them.
 
 A *target* is what a discussion hangs on: a chapter, or one paragraph of it.
+
+The commands (:func:`create`, :func:`edit`, :func:`delete`, :func:`rate`) take the actor first and
+check the participants' rules (:mod:`.rules`) themselves, against the project's phases as they are
+now: called by a view, a job or a command line alike, they refuse with
+:class:`webapp.permissions.Refused` and change nothing.
 """
 
 from __future__ import annotations
@@ -17,12 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
-from .. import db
+from .. import db, permissions
 from ..accounts.models import User
 from ..clock import utcnow
 from ..documents.models import Chapter, Paragraph
 from ..documents.services import find_chapter, find_paragraph
 from ..i18n import LanguageMode
+from ..phases.services import Timeline, timeline
+from ..projects.models import Project
+from . import rules
 from .models import Comment, Rating
 
 PAGE_SIZE = 20
@@ -171,10 +179,19 @@ def get(comment_id: int, project_id: int) -> Comment:
     return comment
 
 
-def create(target: Target, author_id: int, body: str, category: Optional[str] = None,
+def _timeline(project_id: int) -> Timeline:
+    """The project's phases as they are now (no query when the caller has read the project already)."""
+    return timeline(db.session().get(Project, project_id).phases)
+
+
+@permissions.command
+def create(actor: User, target: Target, body: str, category: Optional[str] = None,
            parent: Optional[Comment] = None, submission_key: Optional[str] = None, *,
            mode: LanguageMode) -> Comment:
-    """Store a comment (or reply) once, however often the same form is sent.
+    """``actor`` publishes a comment (or a reply to ``parent``), stored once however often the same form is sent.
+
+    Refused (:class:`~webapp.permissions.Refused`) unless :func:`.rules.may_comment` (or :func:`.rules.may_reply`)
+    allows it now.
 
     ``mode`` is the mode of the page it was written on: the comment keeps its ``lang``, so
     pages in other modes can mark it (a German comment on an English page is read as German).
@@ -187,6 +204,10 @@ def create(target: Target, author_id: int, body: str, category: Optional[str] = 
     moment; the insert runs in a savepoint, so the losing request gets the first comment back and
     the rest of its transaction stands.
     """
+    line = _timeline(target.project_id)
+    permissions.require(rules.may_reply(actor, parent, line) if parent is not None
+                        else rules.may_comment(actor, line, target.project_id))
+    author_id = actor.id
     session = db.session()
     lock_author(author_id)
     if submission_key:
@@ -233,19 +254,29 @@ def lock_author(author_id: int) -> None:
                          .execution_options(synchronize_session=False))
 
 
-def edit(comment: Comment, body: str, category: Optional[str]) -> None:
-    """The author's new text and category (in the caller's transaction); unchanged ones leave no "edited" mark."""
+@permissions.command
+def edit(actor: User, comment: Comment, body: str, category: Optional[str]) -> None:
+    """The author's new text and category (in the caller's transaction); unchanged ones leave no "edited" mark.
+
+    Refused unless :func:`.rules.may_edit` allows it now.
+    """
+    permissions.require(rules.may_edit(actor, comment, _timeline(comment.project_id)))
     if body != comment.body or (category or None) != comment.category:
         comment.body, comment.category, comment.edited_at = body, category or None, utcnow()
         db.session().add(comment)
 
 
-def delete(comment: Comment) -> None:
+@permissions.command
+def delete(actor: User, comment: Comment) -> None:
     """The author's delete (in the caller's transaction): the text goes, a placeholder keeps the thread together.
+
+    Refused unless :func:`.rules.may_delete` allows it (the comment as the caller read it: of a request that
+    read it undeleted and lost the race to another, nothing is refused, and nothing counted twice).
 
     Only the request whose UPDATE actually marks the row deleted takes one off the parent's
     reply count: ten concurrent deletes of one reply (two tabs, a double click, a retry) count once.
     """
+    permissions.require(rules.may_delete(actor, comment, _timeline(comment.project_id)))
     session = db.session()
     marked = session.execute(
         update(Comment).where(Comment.id == comment.id, Comment.deleted_at.is_(None))
@@ -262,8 +293,10 @@ class _LostRace(Exception):
     """The same reader's other click changed the rating between our look and our change."""
 
 
-def rate(comment: Comment, user_id: int, value: int, _tries: int = 3) -> Optional[int]:
-    """Agree (+1) or disagree (-1); the same choice again takes the rating back (in the caller's transaction).
+@permissions.command
+def rate(actor: User, comment: Comment, value: int, _tries: int = 3) -> Optional[int]:
+    """``actor`` agrees (+1) or disagrees (-1); the same choice again takes the rating back (in the caller's
+    transaction). Refused unless :func:`.rules.may_rate` allows it now.
 
     Returns the reader's rating afterwards (``None`` when taken back). Each counter moves only
     with a rating row that actually changed (inserted, deleted or switched by this request), by
@@ -275,6 +308,8 @@ def rate(comment: Comment, user_id: int, value: int, _tries: int = 3) -> Optiona
     step runs again (up to ``_tries`` times) in a savepoint: only the lost attempt is undone,
     never what the caller's transaction did before.
     """
+    permissions.require(rules.may_rate(actor, comment, _timeline(comment.project_id)))
+    user_id = actor.id
     session = db.session()
     mine = and_(Rating.comment_id == comment.id, Rating.user_id == user_id)
     for _attempt in range(max(1, _tries)):

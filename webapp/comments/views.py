@@ -103,7 +103,7 @@ def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = 
         return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
     target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
     with db.transaction():
-        comment = services.create(target, current_user.id, form.body.data,
+        comment = services.create(current_user, target, form.body.data,
                                   form.category.data if "category" in form else None,
                                   submission_key=form.submission_key.data, mode=mode)
     return _published(project, current, paragraph, comment, _("Your comment has been published."))
@@ -148,7 +148,7 @@ def _reply_page(message: Optional[str] = None, status: int = 200):
         if form.validate_on_submit():
             target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
             with db.transaction():  # the reply and its parent's reply count, or neither
-                comment = services.create(target, current_user.id, form.body.data, parent=parent,
+                comment = services.create(current_user, target, form.body.data, parent=parent,
                                           submission_key=form.submission_key.data, mode=request.view_args["mode"])
             return _published(project, current, paragraph, comment, _("Your reply has been published."))
         status = 422
@@ -186,7 +186,7 @@ def edit(mode: LanguageMode, slug: str, comment_id: int):
                       form=form, notice=decision.message, allowed=False)
     if form.validate_on_submit():
         with db.transaction():
-            services.edit(comment, form.body.data, form.category.data if "category" in form else None)
+            services.edit(current_user, comment, form.body.data, form.category.data if "category" in form else None)
         flash_at(comment.id, _("Your changes have been saved."))
         return redirect(services.comment_url(project, comment), 303)
     return render("comments/edit.html", status=422 if form.errors else 200, project=project, current=current,
@@ -202,7 +202,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
     form = DeleteForm()
     if decision and form.validate_on_submit():
         with db.transaction():
-            services.delete(comment)
+            services.delete(current_user, comment)
         flash_at(comment.id, _("Your comment has been deleted."))
         return redirect(services.comment_url(project, comment), 303)
     return render("comments/delete.html", status=200 if decision else 403, project=project, current=current,
@@ -232,7 +232,7 @@ def rate(mode: LanguageMode, slug: str, comment_id: int):
         return render("accounts/message.html", status=status, title=message, text=message,
                       link=(services.comment_url(project, comment), _("Back to the discussion")))
     with db.transaction():  # the rating and the comment's counters, or neither
-        mine = services.rate(comment, current_user.id, value)
+        mine = services.rate(current_user, comment, value)
     message = " ".join([
         _("Your rating has been saved.") if mine is not None else _("Your rating has been taken back."),
         ngettext("%(num)d person agrees,", "%(num)d people agree,", comment.agree_count),

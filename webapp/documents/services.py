@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
-from .. import audit, db
+from .. import audit, db, permissions
 from ..comments.models import Comment
 from ..i18n import FALLBACK_KEY
 from ..projects.models import Project
@@ -168,28 +168,32 @@ def _paragraph_title(chapter: Chapter, paragraph: Paragraph) -> str:
     return f"{chapter.localized(FALLBACK_KEY).text.title}: {words[:80]}{'…' if len(words) > 80 else ''}"
 
 
+@permissions.command
 def delete_chapter(actor, chapter: Chapter) -> None:
     """Delete ``chapter``, its texts and paragraphs, when no one has commented on it.
 
     Raises :class:`HasComments` before anything is changed otherwise. ``actor`` is the person
-    deleting, authorized by the caller (who may author the project); the caller commits, e.g.
-    ``with db.transaction(): delete_chapter(current_user, chapter)``. The other chapters keep
-    their positions (the gap does not show: pages number chapters by their order).
+    deleting: refused (:class:`~webapp.permissions.Refused`) unless they may author the project. The
+    caller commits, e.g. ``with db.transaction(): delete_chapter(current_user, chapter)``. The other
+    chapters keep their positions (the gap does not show: pages number chapters by their order).
     """
     project = chapter.document.project
+    permissions.require(permissions.may_author(actor, project))
     delete_unless_commented(chapter, "chapter", comment_count(Comment.chapter_id, chapter.id), lambda: audit.record(
         actor, "chapter.delete", "chapter", chapter.id, project_id=project.id, organisation_id=project.organisation_id,
         title=chapter.localized(FALLBACK_KEY).text.title, slug=chapter.slug))
 
 
+@permissions.command
 def delete_paragraph(actor, paragraph: Paragraph) -> None:
     """Delete ``paragraph`` and its texts when no one has commented on it; else :class:`HasComments`.
 
     Comments on the whole chapter do not hold a paragraph back. As :func:`delete_chapter`:
-    the caller authorizes ``actor`` and commits.
+    refused unless ``actor`` may author the project; the caller commits.
     """
     chapter = paragraph.chapter
     project = chapter.document.project
+    permissions.require(permissions.may_author(actor, project))
     delete_unless_commented(paragraph, "paragraph", comment_count(Comment.paragraph_id, paragraph.id), lambda: audit.record(
         actor, "paragraph.delete", "paragraph", paragraph.id, project_id=project.id,
         organisation_id=project.organisation_id, chapter=chapter.slug, position=paragraph.position,

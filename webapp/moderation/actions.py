@@ -1,9 +1,10 @@
 """What moderators do with a comment: block, restore, mark reviewed, highlight, answer officially, note.
 
-Each action takes the acting person, changes rows, resolves the comment's open reports where the
-action decides about them, writes its audit entry and queues the author's mail, in the caller's
-transaction (``with db.transaction():``); none commits. A refusal raises :class:`ActionRefused`
-with a message for the moderator.
+Each action takes the acting person, checks that they may moderate the project (else
+:class:`webapp.permissions.Refused`, nothing changed), changes rows, resolves the comment's open reports
+where the action decides about them, writes its audit entry and queues the author's mail, in the caller's
+transaction (``with db.transaction():``); none commits. An action that does not apply to the comment in
+its state raises :class:`ActionRefused` with a message for the moderator.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update as sa_update
 from sqlmodel import col, select
 
-from .. import audit, db, mail
+from .. import audit, db, mail, permissions
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..clock import utcnow
@@ -88,10 +89,18 @@ def _tell_author(comment: Comment, project, template: str, *, link_to: Optional[
               reply_to=project.organisation.email or None, **context)
 
 
+def _require_moderator(actor, project, comment: Comment) -> None:
+    """Refused unless ``actor`` may moderate ``project``, and ``comment`` is one of its comments."""
+    permissions.require(permissions.may_moderate(actor, project))
+    if comment.project_id != project.id:
+        raise db.NotFound(f"comment {comment.id} of project {project.id}")
+
+
 def _record(actor, action: str, comment: Comment, reason: str = "", **details) -> None:
     audit.record(actor, action, "comment", comment.id, project_id=comment.project_id, reason=reason, **details)
 
 
+@permissions.command
 def block(actor: User, project, comment: Comment, reason: str, text: str = "", *, notify: bool = True,
           language: Optional[str] = None) -> None:
     """Replace the comment by a notice giving ``reason`` (a key of BLOCK_REASONS) and ``text``; replies stay.
@@ -99,6 +108,7 @@ def block(actor: User, project, comment: Comment, reason: str, text: str = "", *
     ``language``: the language ``text`` is written in (the moderator's mode, an html lang), so pages in
     other languages mark it.
     """
+    _require_moderator(actor, project, comment)
     if reason not in BLOCK_REASONS:
         raise ValueError(f"unknown block reason {reason!r}")
     if comment.is_deleted:
@@ -117,8 +127,10 @@ def block(actor: User, project, comment: Comment, reason: str, text: str = "", *
         _tell_author(comment, project, "comment_blocked", reason=BLOCK_REASON_LABELS[reason], text=text)
 
 
+@permissions.command
 def restore(actor: User, project, comment: Comment, *, notify: bool = True) -> None:
     """Show a blocked (or automatically hidden) comment again."""
+    _require_moderator(actor, project, comment)
     if not comment.is_hidden:
         raise ActionRefused("not_blocked")
     was_blocked = comment.is_blocked
@@ -131,8 +143,10 @@ def restore(actor: User, project, comment: Comment, *, notify: bool = True) -> N
         _tell_author(comment, project, "comment_restored")
 
 
+@permissions.command
 def review(actor: User, project, comment: Comment) -> None:
     """The moderators have looked at it and leave it as it is: open reports are dealt with, a hidden one is shown."""
+    _require_moderator(actor, project, comment)
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_blocked:
@@ -143,8 +157,10 @@ def review(actor: User, project, comment: Comment) -> None:
     _record(actor, "comment.review", comment, reports_resolved=resolved)
 
 
+@permissions.command
 def highlight(actor: User, project, comment: Comment) -> None:
     """Mark the comment as especially helpful; its author is told (the first time only)."""
+    _require_moderator(actor, project, comment)
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_hidden:
@@ -162,7 +178,10 @@ def highlight(actor: User, project, comment: Comment) -> None:
         _tell_author(comment, project, "comment_highlighted", dedupe_key=f"highlighted:{comment.id}")
 
 
+@permissions.command
 def unhighlight(actor: User, project, comment: Comment) -> None:
+    """Take the highlight back (its author is not told)."""
+    _require_moderator(actor, project, comment)
     if not comment.highlighted_at:
         raise ActionRefused("not_highlighted")
     comment.highlighted_at = None
@@ -170,6 +189,7 @@ def unhighlight(actor: User, project, comment: Comment) -> None:
     _record(actor, "comment.unhighlight", comment)
 
 
+@permissions.command
 def answer(actor: User, project, comment: Comment, text: str, language: str) -> Comment:
     """An official answer for the project: a reply by ``actor`` marked as the project team's.
 
@@ -178,6 +198,7 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
     and mailed once: as for participants' comments, the same text by the same person in the same
     thread within a minute is the first one.
     """
+    _require_moderator(actor, project, comment)
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_hidden:
@@ -203,8 +224,10 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
     return reply
 
 
+@permissions.command
 def note(actor: User, project, comment: Comment, text: str) -> ModeratorNote:
     """A private note of the staff on the comment; the same note sent twice within a minute is stored once."""
+    _require_moderator(actor, project, comment)
     lock_author(actor.id)
     earlier = db.session().exec(select(ModeratorNote).where(
         ModeratorNote.comment_id == comment.id, ModeratorNote.author_id == actor.id, ModeratorNote.body == text,
@@ -233,6 +256,7 @@ def apply(action: str, actor: User, project, comment: Comment, **values) -> Opti
     return None
 
 
+@permissions.command
 def bulk(actor: User, project, comments: list[Comment], action: str, reason: Optional[str] = None,
          text: str = "", language: Optional[str] = None) -> tuple[int, list[tuple[Comment, str]]]:
     """Apply ``action`` (one of BULK_ACTIONS) to each comment it applies to.
@@ -240,6 +264,7 @@ def bulk(actor: User, project, comments: list[Comment], action: str, reason: Opt
     Returns how many were changed and, for each comment it did not apply to (e.g. restoring one
     that is not blocked), the comment and why (a key of REFUSALS), which the page names.
     """
+    permissions.require(permissions.may_moderate(actor, project))  # before any comment, so nothing is half done
     done, skipped = 0, []
     for comment in comments:
         try:

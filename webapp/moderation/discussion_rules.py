@@ -25,7 +25,7 @@ from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
 from sqlalchemy import update as sa_update
 from sqlmodel import Field, SQLModel, col, select
 
-from .. import audit, clock, db
+from .. import audit, clock, db, permissions
 from ..i18n import MODES
 from ..localized import Localized, pick
 from . import notify
@@ -101,12 +101,14 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+@permissions.command
 def save_rules(actor, project, texts: dict[str, str]) -> list[str]:
     """Store the rules in each mode of ``texts``; an empty text, or the default text itself, means "use the default".
 
     Returns the mode keys whose text changed (and writes one audit entry naming them, if any).
-    The caller commits.
+    Refused unless ``actor`` may author the project. The caller commits.
     """
+    permissions.require(permissions.may_author(actor, project))
     session = db.session()
     existing = project_rules(project.id)
     changed = []
@@ -134,8 +136,13 @@ def settings_for(project_id: int) -> ModerationSettings:
     return db.session().get(ModerationSettings, project_id) or ModerationSettings(project_id=project_id)
 
 
+@permissions.command
 def save_settings(actor, project, auto_hide_after: Optional[int]) -> bool:
-    """Store the project's automatic hiding (``None``: off); True and an audit entry if it changed. The caller commits."""
+    """Store the project's automatic hiding (``None``: off); True and an audit entry if it changed.
+
+    Refused unless ``actor`` may author the project. The caller commits.
+    """
+    permissions.require(permissions.may_author(actor, project))
     session = db.session()
     settings = session.get(ModerationSettings, project.id)
     before = settings.auto_hide_after if settings else None

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import CheckConstraint, Column, Index, Text, or_
 from sqlmodel import Field, SQLModel, col, select
 
-from .. import audit, clock, db, mail
+from .. import audit, clock, db, mail, permissions
 from ..accounts.models import User
 
 #: Longest reason a moderator may give, in characters.
@@ -209,14 +209,20 @@ def refusal(block: PersonBlock) -> Markup:
     return Markup(escape(message)) % values
 
 
+class NotBlockable(Exception):
+    """The person cannot be blocked here (staff of the project, an administrator); ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def may_be_blocked(person: User, project, site_wide: bool) -> Optional[str]:
     """Why ``person`` cannot be blocked here (a message for the acting moderator), or ``None``.
 
     The project's own staff are not blocked from it, nor administrators from the site.
     """
-    from ..permissions import roles_of
-
-    roles = roles_of(person)
+    roles = permissions.roles_of(person)
     if roles.is_admin:
         return _("%(name)s is an administrator and cannot be blocked.", name=person.username)
     if site_wide and roles.is_staff:
@@ -227,6 +233,7 @@ def may_be_blocked(person: User, project, site_wide: bool) -> Optional[str]:
     return None
 
 
+@permissions.command
 def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at: Optional[datetime], reason: str,
                  language: Optional[str] = None) -> PersonBlock:
     """Block ``person`` in ``project`` (or, ``site_wide``, everywhere) until ``ends_at`` (``None``: no end).
@@ -235,9 +242,15 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
 
     A block of the same scope that still holds is ended and replaced by this one. Writes the
     audit entry and queues the mail to the person in their language mode; the caller commits.
-    The caller has checked that ``actor`` may do this (:func:`webapp.permissions.may_moderate`,
-    and :func:`~webapp.permissions.may_administer` for ``site_wide``) and :func:`may_be_blocked`.
+    Refused (:class:`~webapp.permissions.Refused`) unless ``actor`` may moderate the project (and, ``site_wide``,
+    administer the site); :class:`NotBlockable` when :func:`may_be_blocked` says the person cannot be blocked.
     """
+    permissions.require(permissions.may_moderate(actor, project))
+    if site_wide:
+        permissions.require(permissions.may_administer(actor))
+    refusal = may_be_blocked(person, project, site_wide)
+    if refusal is not None:
+        raise NotBlockable(refusal)
     session = db.session()
     now = clock.utcnow()
     scope = PersonBlock.project_id.is_(None) if site_wide else PersonBlock.project_id == project.id
@@ -263,8 +276,18 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
     return row
 
 
+@permissions.command
 def end_block(actor: User, row: PersonBlock, project) -> None:
-    """End the block ``row`` now (it was seen from ``project``'s pages); audit entry and mail to the person."""
+    """End the block ``row`` now (it was seen from ``project``'s pages); audit entry and mail to the person.
+
+    Refused unless ``actor`` may moderate the project, and for a site-wide block administer the site;
+    a block of another project is not found here.
+    """
+    permissions.require(permissions.may_moderate(actor, project))
+    if row.site_wide:
+        permissions.require(permissions.may_administer(actor))
+    elif row.project_id != project.id:
+        raise db.NotFound(f"block {row.id} of project {project.id}")
     session = db.session()
     row.ended_at, row.ended_by_id = clock.utcnow(), actor.id
     session.add(row)
@@ -342,9 +365,8 @@ def may_see_person(actor, person: User, project) -> bool:
     looked up by its number.)
     """
     from ..comments.models import Comment
-    from ..permissions import roles_of
 
-    if roles_of(actor).is_admin:
+    if permissions.roles_of(actor).is_admin:
         return True
     session = db.session()
     wrote = session.exec(select(Comment.id).where(Comment.project_id == project.id,

@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import db, permissions
-from ..clock import utcnow
 from ..comments.messages import flash_outcome
 from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
-from . import bp
+from . import bp, services
 from .forms import ReportMailForm
 
 MESSAGES = {
@@ -22,30 +21,17 @@ MESSAGES = {
 }
 
 
-def may_choose(user) -> permissions.Decision:
-    """Anyone who moderates a project (the mails go to the projects' moderators)."""
-    if not user.is_authenticated:
-        return permissions.Decision(False, "login")
-    if not permissions.roles_of(user).moderator_of:
-        return permissions.Decision(False, "moderator")
-    return permissions.ALLOWED
-
-
 @bp.post("/account/report-mail", endpoint="report_mail")
 @login_required
 @keeps_input
 def report_mail(mode: LanguageMode):
     """Save the choice; back to the account page with a message."""
-    permissions.authorize(may_choose(current_user))
+    permissions.authorize(permissions.may_get_report_mail(current_user))
     form = ReportMailForm()
     if not form.validate_on_submit():
         return render("moderation/report_mail.html", status=422, form=form, has_errors=True)
-    user = current_user._get_current_object()
     with db.transaction():
-        if form.report_mail.data == "digest" and user.report_mail != "digest":
-            user.report_digest_until = utcnow()  # what came before, came by mail or was not wanted
-        user.report_mail = form.report_mail.data
-        db.session().add(user)
+        services.choose_report_mail(current_user._get_current_object(), form.report_mail.data)
     flash_outcome(MESSAGES[form.report_mail.data]())
     return redirect(url_for("accounts.overview", _anchor="outcome"), 303)
 
@@ -53,6 +39,6 @@ def report_mail(mode: LanguageMode):
 @bp.app_template_global("report_mail_form")
 def report_mail_form():
     """The form for the account page, filled with the person's choice, or ``None`` for those who moderate nothing."""
-    if not may_choose(current_user):
+    if not permissions.may_get_report_mail(current_user):
         return None
     return ReportMailForm(formdata=None, data={"report_mail": current_user.report_mail})

@@ -9,9 +9,11 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from .. import db
+from .. import db, permissions
+from ..accounts.models import User
+from ..clock import utcnow
 from ..comments.models import Comment
-from . import discussion_rules, notify
+from . import discussion_rules, notify, rules
 from .models import Report
 
 
@@ -22,15 +24,20 @@ def has_reported(comment_id: int, user_id: int) -> bool:
     ).first() is not None
 
 
-def report(comment: Comment, reporter_id: int, reason: str, explanation: str = "") -> bool:
-    """Store a report (in the caller's transaction). False when this reader had reported the comment already.
+@permissions.command
+def report(actor: User, comment: Comment, reason: str, explanation: str = "") -> bool:
+    """``actor`` reports the comment (in the caller's transaction). False when they had reported it already.
+
+    Refused (:class:`~webapp.permissions.Refused`) unless :func:`.rules.may_report` allows it; whether this
+    reader reported it before is not asked there but decided by the insert, as follows.
 
     The unique constraint decides, so the same form sent twice at the same moment stores one row:
     the insert runs in a savepoint, and a refused one leaves the caller's transaction as it was.
     The comment's report counters go up in the same statement for every reader (no lost update).
     """
+    permissions.require(rules.may_report(actor, comment, already_reported=False))
     session = db.session()
-    stored = Report(comment_id=comment.id, reporter_id=reporter_id, reason=reason, explanation=explanation or "",
+    stored = Report(comment_id=comment.id, reporter_id=actor.id, reason=reason, explanation=explanation or "",
                     comment_text=comment.body)
     try:
         with db.savepoint():
@@ -43,6 +50,18 @@ def report(comment: Comment, reporter_id: int, reason: str, explanation: str = "
     discussion_rules.maybe_hide(comment)  # the project's automatic hiding, if it has one
     notify.report_received(comment, stored)  # moderators who want each report get a mail
     return True
+
+
+@permissions.command
+def choose_report_mail(actor: User, choice: str) -> None:
+    """How reports reach ``actor`` by mail: "each", "digest" or "none" (refused for those who moderate nothing)."""
+    permissions.require(permissions.may_get_report_mail(actor))
+    if choice not in ("each", "digest", "none"):
+        raise ValueError(f"unknown report mail choice {choice!r}")
+    if choice == "digest" and actor.report_mail != "digest":
+        actor.report_digest_until = utcnow()  # what came before, came by mail or was not wanted
+    actor.report_mail = choice
+    db.session().add(actor)
 
 
 def reported_open_by(user_id: int) -> list[int]:

@@ -80,7 +80,7 @@ def _report_page(message: Optional[str] = None, status: int = 200):
                          decision.message, decision)
         if form.validate_on_submit():
             with db.transaction():
-                stored = services.report(comment, current_user.id, form.reason.data, form.explanation.data)
+                stored = services.report(current_user, comment, form.reason.data, form.explanation.data)
             if stored:
                 flash_at(comment.id, _("Thank you. The moderators will check this comment."))
                 return redirect(comments.comment_url(project, comment), 303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update as sa_update
 
-from .. import db
+from .. import db, permissions
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..comments.services import rated_by_accounts, recount_ratings
@@ -15,9 +15,10 @@ from ..moderation.services import reported_open_by
 from ..roles.services import end_roles_of
 
 
-def delete_account(user: User) -> None:
+@permissions.command
+def delete_account(actor: User, user: User) -> None:
     """Remove the account and its personal data (in the caller's transaction); its comments stay, shown as
-    "deleted account".
+    "deleted account". Refused (:class:`~webapp.permissions.Refused`) unless ``actor`` is its owner.
 
     Its ratings go with it (the database cascades), so the comments it rated are recounted.
     Its reports of comments stay for the moderators, without the reporter (the database sets it empty); they no
@@ -27,6 +28,7 @@ def delete_account(user: User) -> None:
     actions still read as one person's; their roles end with an audit entry each (security report N5).
     A block that still holds outlives the account (see :func:`webapp.moderation.people.keep_after_deletion`).
     """
+    permissions.require(permissions.may_delete_account(actor, user))
     session = db.session()
     rated = rated_by_accounts([user.id])
     reported = reported_open_by(user.id)

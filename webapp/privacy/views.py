@@ -28,7 +28,7 @@ def delete(mode: LanguageMode):
     if form.validate_on_submit() and current_password_ok(form, user):
         logout_user()
         with db.transaction():
-            delete_account(user)
+            delete_account(user, user)  # its owner, who has just given the password
         session.clear()
         flash(_("Your account is deleted. Your comments remain, shown as from a deleted account."), "success")
         return redirect(url_for("projects.index"), 303)

@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
-from .. import audit, db
+from .. import audit, db, permissions
 from ..comments.models import Comment
 from ..documents.models import Chapter, Document
 from ..documents.services import comment_count, delete_unless_commented
@@ -75,14 +75,16 @@ def _get(slug: str, published_only: bool) -> Project:
     return project
 
 
+@permissions.command
 def delete_project(actor, project: Project) -> None:
     """Delete ``project`` with its texts, phases and document, when no one has commented on it.
 
     Raises :class:`~webapp.documents.services.HasComments` before anything is changed otherwise:
     citizens' words are never deleted as a side effect (archiving comes with a later issue).
-    ``actor`` is the person deleting, authorized by the caller (who may author the project);
-    the caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
+    ``actor`` is the person deleting: refused (:class:`~webapp.permissions.Refused`) unless they may author
+    the project. The caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
     """
+    permissions.require(permissions.may_author(actor, project))
     delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id), lambda: audit.record(
         actor, "project.delete", "project", project.id, project_id=project.id, organisation_id=project.organisation_id,
         title=project.localized(FALLBACK_KEY).text.title, slug=project.slug))

@@ -11,7 +11,7 @@ from typing import Optional
 from flask import current_app
 from sqlmodel import col, select
 
-from .. import audit, db, mail
+from .. import audit, db, mail, permissions
 from ..accounts.models import User, email_key
 from ..clock import utcnow
 from ..permissions import forget_roles
@@ -133,9 +133,12 @@ def expires_at(invitation: Invitation):
     return invitation.created_at + _invitation_age()
 
 
+@permissions.command
 def invite_again(actor: User, invitation: Invitation, language: str) -> str:
     """Send a new invitation to the address of an expired one, for the same role and place ("invited").
-    Raises :class:`RoleError` when one is open already or the person has an account with the role now."""
+    Raises :class:`RoleError` when one is open already or the person has an account with the role now; refused
+    (:class:`~webapp.permissions.Refused`) unless ``actor`` may give that role there."""
+    permissions.require(may_manage_invitation(actor, invitation))
     session = db.session()
     project = session.get(Project, invitation.project_id) if invitation.project_id else None
     organisation = session.get(Organisation, invitation.organisation_id) if invitation.organisation_id else None
@@ -150,6 +153,7 @@ def _invitation_age():
     return timedelta(days=current_app.config.get("INVITATION_DAYS", INVITATION_DAYS))
 
 
+@permissions.command
 def add_moderator(actor: User, project: Project, address: str, language: str) -> str:
     """Make the account with ``address`` a moderator of ``project``, or invite the address.
 
@@ -158,10 +162,12 @@ def add_moderator(actor: User, project: Project, address: str, language: str) ->
     (which replaces that account, see :func:`register_invited`).
 
     Returns "added", "invited", or "invited_unconfirmed" (the address has such an account). Raises
-    :class:`RoleError` when the person moderates it already or an invitation to the address is open.
+    :class:`RoleError` when the person moderates it already or an invitation to the address is open; refused
+    (:class:`~webapp.permissions.Refused`) unless ``actor`` may manage the project's moderators.
     """
     from flask_babel import gettext as _
 
+    permissions.require(permissions.may_manage_moderators(actor, project))
     user = by_email(address)
     if user is None or not user.is_confirmed:  # an unconfirmed account may be someone else's: the link proves the address
         return _invite(actor, address, "moderator", language, project=project, unconfirmed=user is not None)
@@ -177,7 +183,10 @@ def add_moderator(actor: User, project: Project, address: str, language: str) ->
     return "added"
 
 
+@permissions.command
 def remove_moderator(actor: User, project: Project, user_id: int) -> Optional[User]:
+    """End ``user_id``'s moderation of ``project`` (refused unless ``actor`` may manage its moderators)."""
+    permissions.require(permissions.may_manage_moderators(actor, project))
     """End ``user_id``'s moderation of ``project``; the account, or ``None`` if they were no moderator."""
     row = db.session().exec(select(ProjectModerator).where(ProjectModerator.user_id == user_id,
                                                            ProjectModerator.project_id == project.id)).first()
@@ -220,13 +229,16 @@ def end_roles_of(user: User) -> None:
     forget_roles()
 
 
+@permissions.command
 def add_initiator(actor: User, organisation: Organisation, address: str, language: str) -> str:
     """Make the account with ``address`` an initiator of ``organisation``, or invite the address ("added"/"invited").
 
-    As for :func:`add_moderator`, an account whose address was never confirmed counts as none.
+    As for :func:`add_moderator`, an account whose address was never confirmed counts as none. Refused
+    unless ``actor`` may manage initiators.
     """
     from flask_babel import gettext as _
 
+    permissions.require(permissions.may_manage_initiators(actor))
     user = by_email(address)
     if user is None or not user.is_confirmed:
         return _invite(actor, address, "initiator", language, organisation=organisation, unconfirmed=user is not None)
@@ -242,7 +254,10 @@ def add_initiator(actor: User, organisation: Organisation, address: str, languag
     return "added"
 
 
+@permissions.command
 def remove_initiator(actor: User, organisation: Organisation, user_id: int) -> Optional[User]:
+    """End ``user_id``'s membership of ``organisation`` (refused unless ``actor`` may manage initiators)."""
+    permissions.require(permissions.may_manage_initiators(actor))
     """End ``user_id``'s membership of ``organisation``; the account, or ``None`` if there was none."""
     row = db.session().exec(select(OrganisationMember).where(
         OrganisationMember.user_id == user_id, OrganisationMember.organisation_id == organisation.id)).first()
@@ -306,8 +321,17 @@ def _within_invitation_limits(actor: User, key: str) -> None:
                           "(%(num)d). You can send the next one in %(time)s.", num=limit, time=wait), "email")
 
 
+def may_manage_invitation(actor, invitation: Invitation) -> permissions.Decision:
+    """Withdraw or renew an invitation: who may give its role at its place."""
+    if invitation.role == "moderator":
+        return permissions.may_manage_moderators(actor, db.session().get(Project, invitation.project_id))
+    return permissions.may_manage_initiators(actor)
+
+
+@permissions.command
 def withdraw_invitation(actor: User, invitation: Invitation) -> None:
-    """The invitation's link stops working."""
+    """The invitation's link stops working (refused unless ``actor`` may give its role there)."""
+    permissions.require(may_manage_invitation(actor, invitation))
     invitation.withdrawn_at = utcnow()
     db.session().add(invitation)
     audit.record(actor, "role.withdraw_invitation", "invitation", invitation.id, project_id=invitation.project_id,
@@ -391,11 +415,11 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
     return user
 
 
+@permissions.command
 def accept_invitation(user: User, invitation: Invitation) -> None:
     """Give ``user`` the invitation's role: the confirmed account of the invited address (logged in with it),
-    or the account just registered through the invitation's link."""
-    if not user.is_confirmed or user.email_key != invitation.email_key:
-        raise ValueError("An invitation is accepted by the confirmed account of its address only (see register_invited).")
+    or the account just registered through the invitation's link; refused for any other account."""
+    permissions.require(permissions.may_accept_invitation(user, invitation))
     session = db.session()
     invitation.accepted_at = utcnow()
     session.add(invitation)
