@@ -14,7 +14,8 @@ a page costs no query.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g
 from flask_babel import lazy_gettext as _l
@@ -22,9 +23,13 @@ from sqlmodel import select
 
 from . import db
 
-#: Why a staff action is refused, in the reader's words.
+#: Why something is refused, in the reader's words: the one table for staff rights, participants' rights on
+#: comments (webapp.comments.rules) and reports (webapp.moderation.rules). A reason worded for what was asked
+#: about has its own entry under ``(reason, about)`` (see :attr:`Decision.about`); the plain key is the rest's.
 REASONS = {
     "login": _l("Please log in to continue."),
+    ("login", "discussion"): _l("Please log in to take part in the discussion."),
+    ("login", "report"): _l("Please log in to report a comment."),
     "unconfirmed": _l("Please confirm your email address first. We have sent you a link."),
     "admin": _l("Only administrators can do this."),
     "initiator": _l("Only the initiators of this project and administrators can do this."),
@@ -34,15 +39,38 @@ REASONS = {
     "invitation": _l("This invitation was sent to another email address. Please log in with the account of that "
                      "address."),
     "own_account": _l("Only the owner of an account can delete it."),
+    # Taking part: comments, replies, ratings, reports.
+    "phase": _l("The current phase does not allow comments."),
+    "author": _l("You can only change your own comments."),
+    "deleted": _l("This comment has been deleted."),
+    "reply_to_reply": _l("You can only reply to a comment, not to a reply."),
+    "own": _l("You cannot rate your own comment."),
+    ("own", "report"): _l("You cannot report your own comment."),
+    "already_reported": _l("You have already reported this comment. The moderators will look at it."),
+    "blocked": _l("You have been blocked from taking part."),  # said in full with the block (Decision.block)
+    # Where the comment is quoted, the quote says that it is blocked or hidden: these say what that means.
+    "hidden": _l("A comment blocked by the moderators can no longer be answered, rated or reported."),
+    "hidden_reports": _l("Until the moderators have reviewed it, a hidden comment cannot be answered, rated or "
+                         "reported."),
+    "hidden_edit": _l("A comment blocked by the moderators can no longer be changed. You can still delete it."),
+    "hidden_reports_edit": _l("Until the moderators have reviewed it, a hidden comment cannot be changed. You can "
+                              "still delete it."),
 }
 
 
 @dataclass(frozen=True)
 class Decision:
-    """An answer to "may this person do this here?"; false with a ``reason`` key when refused."""
+    """An answer to "may this person do this here?"; false with a ``reason`` key of :data:`REASONS` when refused.
+
+    The one answer of every right, staff's and participants' alike.
+    """
 
     allowed: bool
     reason: str = ""
+    #: What was asked about, where :data:`REASONS` words the reason for it ("discussion", "report").
+    about: str = field(default="", compare=False)
+    #: The person block behind a "blocked" refusal: its ``refusal()`` says where, until when and why.
+    block: Any = field(default=None, compare=False)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -50,7 +78,11 @@ class Decision:
     @property
     def message(self) -> str:
         """The refusal explained to the reader (empty when allowed)."""
-        return str(REASONS.get(self.reason, ""))
+        if self.allowed:
+            return ""
+        if self.block is not None:
+            return self.block.refusal()
+        return str(REASONS.get((self.reason, self.about)) or REASONS.get(self.reason, ""))
 
 
 ALLOWED = Decision(True)

@@ -1,38 +1,17 @@
-"""Who may do what with comments, as small named predicates used by views and templates.
+"""Who may do what with comments, as small named predicates used by commands, views and templates.
 
-Each answers with a :class:`Decision`; a refusal carries the reason the reader is shown.
+Each answers with a :class:`webapp.permissions.Decision`; a refusal carries the reason the reader is
+shown (:data:`webapp.permissions.REASONS`), a "blocked" one the block itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Optional
-
-from flask_babel import lazy_gettext as _l
+from typing import Optional
 
 from .. import permissions
 from ..moderation import people
 from ..phases.services import Timeline
 from .models import Comment
-
-#: Why something is not possible, in the reader's words.
-REASONS = {
-    "phase": _l("The current phase does not allow comments."),
-    "login": _l("Please log in to take part in the discussion."),
-    "unconfirmed": _l("Please confirm your email address first. We have sent you a link."),
-    "author": _l("You can only change your own comments."),
-    "deleted": _l("This comment has been deleted."),
-    "reply_to_reply": _l("You can only reply to a comment, not to a reply."),
-    "own": _l("You cannot rate your own comment."),
-    "blocked": _l("You have been blocked from taking part."),  # said in full with the block (Decision.message)
-    # Where the comment is quoted, the quote says that it is blocked or hidden: these say what that means.
-    "hidden": _l("A comment blocked by the moderators can no longer be answered, rated or reported."),
-    "hidden_reports": _l("Until the moderators have reviewed it, a hidden comment cannot be answered, rated or "
-                         "reported."),
-    "hidden_edit": _l("A comment blocked by the moderators can no longer be changed. You can still delete it."),
-    "hidden_reports_edit": _l("Until the moderators have reviewed it, a hidden comment cannot be changed. You can "
-                              "still delete it."),
-}
 
 
 def hidden_reason(comment: Comment, editing: bool = False) -> str:
@@ -42,34 +21,22 @@ def hidden_reason(comment: Comment, editing: bool = False) -> str:
     return reason + "_edit" if editing else reason
 
 
-@dataclass(frozen=True)
-class Decision(permissions.Decision):
-    """The permissions' Decision, its refusals explained with the reasons above.
-
-    A "blocked" refusal carries the :class:`~webapp.moderation.people.PersonBlock`: its message
-    says where, until when and why.
-    """
-
-    block: Any = field(default=None, compare=False)
-
-    @property
-    def message(self) -> str:
-        if self.reason == "blocked" and self.block is not None:
-            return people.refusal(self.block)
-        return str(REASONS.get(self.reason, ""))
+def refused(reason: str, block=None) -> permissions.Decision:
+    """A refusal (taking part in the discussion (its "log in" says so)): ``reason`` is a key of :data:`webapp.permissions.REASONS`."""
+    return permissions.Decision(False, reason, about="discussion", block=block)
 
 
-ALLOWED = Decision(True)
+ALLOWED = permissions.ALLOWED
 
 
-def not_blocked(user, project_id: Optional[int]) -> Decision:
+def not_blocked(user, project_id: Optional[int]) -> permissions.Decision:
     """Refused while ``user`` is blocked from project ``project_id`` or from the whole site.
 
     The person's blocks are read once per request (:func:`webapp.moderation.people.blocks_of`),
     so asking on every comment of a page costs no query.
     """
     block = people.block_for(user, project_id)
-    return Decision(False, "blocked", block) if block is not None else ALLOWED
+    return refused("blocked", block) if block is not None else ALLOWED
 
 
 def block_here(project_id: Optional[int]):
@@ -80,32 +47,32 @@ def block_here(project_id: Optional[int]):
     return people.block_for(current_user, project_id)
 
 
-def may_comment(user, timeline: Timeline, project_id: Optional[int] = None) -> Decision:
+def may_comment(user, timeline: Timeline, project_id: Optional[int] = None) -> permissions.Decision:
     """Logged in, confirmed, not blocked, and the active phase allows commenting.
 
     ``project_id``: the project the timeline belongs to; by default read from its phases
     (a timeline that allows commenting has one).
     """
     if not timeline.allows("comment"):
-        return Decision(False, "phase")
+        return refused("phase")
     if not user.is_authenticated:
-        return Decision(False, "login")
+        return refused("login")
     if not user.is_confirmed:
-        return Decision(False, "unconfirmed")
+        return refused("unconfirmed")
     return not_blocked(user, project_id if project_id is not None else timeline.phases[0].project_id)
 
 
-def may_reply(user, comment: Comment, timeline: Timeline) -> Decision:
+def may_reply(user, comment: Comment, timeline: Timeline) -> permissions.Decision:
     if comment.parent_id is not None:
-        return Decision(False, "reply_to_reply")
+        return refused("reply_to_reply")
     if comment.is_deleted:
-        return Decision(False, "deleted")
+        return refused("deleted")
     if comment.is_hidden:
-        return Decision(False, hidden_reason(comment))
+        return refused(hidden_reason(comment))
     return may_comment(user, timeline, comment.project_id)
 
 
-def may_delete(user, comment: Comment, timeline: Timeline) -> Decision:
+def may_delete(user, comment: Comment, timeline: Timeline) -> permissions.Decision:
     """One's own, not yet deleted, while the phase allows commenting.
 
     A person blocked from taking part may still take back what they wrote, and so may the author of a
@@ -113,32 +80,32 @@ def may_delete(user, comment: Comment, timeline: Timeline) -> Decision:
     moderation record (state, reason, reports, audit entries) stays.
     """
     if comment.is_deleted:
-        return Decision(False, "deleted")
+        return refused("deleted")
     if not timeline.allows("comment"):
-        return Decision(False, "phase")
+        return refused("phase")
     if not user.is_authenticated:
-        return Decision(False, "login")
+        return refused("login")
     if comment.author_id != user.id:
-        return Decision(False, "author")
+        return refused("author")
     return ALLOWED
 
 
-def may_edit(user, comment: Comment, timeline: Timeline) -> Decision:
+def may_edit(user, comment: Comment, timeline: Timeline) -> permissions.Decision:
     """As :func:`may_delete`, and neither the person nor the comment blocked (nor the comment hidden after
     reports): editing would be a way round the block, or change what the moderators are reviewing."""
     decision = may_delete(user, comment, timeline)
     if decision and comment.is_hidden:
-        return Decision(False, hidden_reason(comment, editing=True))
+        return refused(hidden_reason(comment, editing=True))
     return not_blocked(user, comment.project_id) if decision else decision
 
 
-def may_rate(user, comment: Comment, timeline: Timeline) -> Decision:
+def may_rate(user, comment: Comment, timeline: Timeline) -> permissions.Decision:
     """Someone else's comment, not deleted nor removed, while one may comment."""
     if comment.is_deleted:
-        return Decision(False, "deleted")
+        return refused("deleted")
     if comment.is_hidden:
-        return Decision(False, hidden_reason(comment))
+        return refused(hidden_reason(comment))
     decision = may_comment(user, timeline, comment.project_id)
     if decision and comment.author_id == user.id:
-        return Decision(False, "own")
+        return refused("own")
     return decision

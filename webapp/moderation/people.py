@@ -77,6 +77,10 @@ class PersonBlock(SQLModel, table=True):
     def site_wide(self) -> bool:
         return self.project_id is None
 
+    def refusal(self) -> Markup:
+        """What the blocked person reads where a form would be (:func:`refusal`; a refused Decision asks it)."""
+        return refusal(self)
+
     def active_at(self, moment: datetime) -> bool:
         """Whether the block holds at ``moment``."""
         return self.ended_at is None and self.created_at <= moment and (self.ends_at is None or self.ends_at > moment)

@@ -6,38 +6,18 @@ offensive comment in it must still be reportable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask_babel import lazy_gettext as _l
-
+from .. import permissions
 from ..comments import rules as comment_rules
 from ..comments.models import Comment
 from . import people
 
-#: Why a report is not possible, in the reader's words.
-REASONS = {
-    "login": _l("Please log in to report a comment."),
-    "unconfirmed": comment_rules.REASONS["unconfirmed"],
-    "deleted": comment_rules.REASONS["deleted"],
-    "hidden": comment_rules.REASONS["hidden"],
-    "hidden_reports": comment_rules.REASONS["hidden_reports"],
-    "own": _l("You cannot report your own comment."),
-    "already_reported": _l("You have already reported this comment. The moderators will look at it."),
-}
+
+def refused(reason: str, block=None) -> permissions.Decision:
+    """A refusal to report (its "log in" and "own" say so): ``reason`` is a key of :data:`webapp.permissions.REASONS`."""
+    return permissions.Decision(False, reason, about="report", block=block)
 
 
-@dataclass(frozen=True)
-class Decision(comment_rules.Decision):
-    """A :class:`comments.rules.Decision` whose refusals are explained with the reasons above."""
-
-    @property
-    def message(self) -> str:
-        if self.reason == "blocked":
-            return super().message  # where, until when and why
-        return str(REASONS.get(self.reason, ""))
-
-
-ALLOWED = Decision(True)
+ALLOWED = permissions.ALLOWED
 
 
 def offers_report(user, comment: Comment) -> bool:
@@ -51,21 +31,21 @@ def offers_report(user, comment: Comment) -> bool:
     return not comment.is_deleted and not comment.is_hidden and not (user.is_authenticated and comment.author_id == user.id)
 
 
-def may_report(user, comment: Comment, already_reported: bool) -> Decision:
+def may_report(user, comment: Comment, already_reported: bool) -> permissions.Decision:
     """Logged in, confirmed, not blocked, someone else's comment that still exists, not reported by this reader yet."""
     if comment.is_deleted:
-        return Decision(False, "deleted")
+        return refused("deleted")
     if comment.is_hidden:
-        return Decision(False, comment_rules.hidden_reason(comment))
+        return refused(comment_rules.hidden_reason(comment))
     if not user.is_authenticated:
-        return Decision(False, "login")
+        return refused("login")
     if comment.author_id == user.id:
-        return Decision(False, "own")
+        return refused("own")
     if not user.is_confirmed:
-        return Decision(False, "unconfirmed")
+        return refused("unconfirmed")
     block = people.block_for(user, comment.project_id)
     if block is not None:
-        return Decision(False, "blocked", block)
+        return refused("blocked", block)
     if already_reported:
-        return Decision(False, "already_reported")
+        return refused("already_reported")
     return ALLOWED

@@ -85,7 +85,7 @@ def _report_page(message: Optional[str] = None, status: int = 200):
                 flash_at(comment.id, _("Thank you. The moderators will check this comment."))
                 return redirect(comments.comment_url(project, comment), 303)
             # Stored a moment ago by the same reader (the form sent twice at once).
-            decision = rules.Decision(False, "already_reported")
+            decision = rules.refused("already_reported")
             return _page(project, comment, form, 409, decision.message, decision)
         status = 422
     elif message:
