@@ -20,25 +20,23 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, func, or_
-from sqlmodel import col, select
+from sqlalchemy import and_, or_
+from sqlmodel import col
 
-from .. import db, permissions
-from ..accounts.models import User
+from .. import permissions
 from ..audit import ACTIONS, SYSTEM
 from ..audit.models import AuditEntry
-from ..comments.models import Comment
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..moderation.actions import BLOCK_REASON_LABELS
-from ..projects.models import Organisation, Project
+from ..projects.models import Project
 from ..projects.services import get_for_staff
 from ..templating import datetime_text
-from . import bp
+from . import bp, queries
 
 #: Entries on one page of the log.
 PAGE_SIZE = 50
@@ -117,9 +115,7 @@ def log(mode: LanguageMode, slug: str):
 @bp.get("/organisations/<slug:slug>/audit", endpoint="organisation_log")
 def organisation_log(mode: LanguageMode, slug: str):
     """An organisation's log: its initiators, their invitations, its deleted projects."""
-    organisation = db.session().exec(select(Organisation).where(Organisation.slug == slug)).first()
-    if organisation is None:
-        abort(404)
+    organisation = queries.organisation(slug)
     permissions.authorize(permissions.may_see_organisation_log(current_user, organisation))
     return _page(Log(
         condition=and_(AuditEntry.organisation_id == organisation.id, col(AuditEntry.project_id).is_(None)),
@@ -146,9 +142,8 @@ def site_log(mode: LanguageMode):
 
 def _page(scope: Log):
     """The log page for ``scope``: filters from the query (unknown values redirect to the plain page), one page of rows."""
-    session = db.session()
-    actions = [key for key in ACTIONS
-               if key in set(session.exec(select(AuditEntry.action).where(scope.condition).distinct()).all())]
+    occurring = queries.actions_in(scope.condition)
+    actions = [key for key in ACTIONS if key in occurring]
     people = _people(scope.condition)
     action, person = request.args.get("action", ""), request.args.get("person", "")
     wanted = {"action": action if action in actions else "", "person": person if person in people else ""}
@@ -158,16 +153,14 @@ def _page(scope: Log):
     if wanted["action"]:
         condition = and_(condition, AuditEntry.action == wanted["action"])
     if wanted["person"]:
-        condition = and_(condition, _person_condition(wanted["person"]))
-    total = session.exec(select(func.count()).select_from(AuditEntry).where(condition)).one()
+        condition = and_(condition, queries.person_condition(wanted["person"]))
+    total = queries.count(condition)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     asked = request.args.get("page", "")
     page = int(asked) if asked.isdigit() and 0 < len(asked) < 7 else 1
     if asked and (str(page) != asked or page > pages or page == 1):
         return _to_page(scope, min(page, pages), wanted)  # one address per page
-    entries = list(session.exec(select(AuditEntry).where(condition)
-                                .order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
-                                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all())
+    entries = queries.entries(condition, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     args = {key: value for key, value in wanted.items() if value}
     return render("audit/log.html", scope=scope, rows=_rows(entries), total=total, page=page, pages=pages, args=args,
                   link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key]) for key in actions], people=people, filtered=bool(args))
@@ -176,15 +169,6 @@ def _page(scope: Log):
 def _to_page(scope: Log, page: int, wanted: dict):
     args = {key: value for key, value in wanted.items() if value}
     return redirect(url_for(scope.endpoint, **scope.url_args, **args, page=page if page > 1 else None), 303)
-
-
-def person_key(entry: AuditEntry) -> str:
-    """Who acted, as a filter value: "system", "u7" (an account), "d7" (the account 7, deleted since)."""
-    if entry.actor_id is not None:
-        return f"u{entry.actor_id}"
-    if entry.former_actor_id is not None:
-        return f"d{entry.former_actor_id}"
-    return SYSTEM if entry.actor_name == SYSTEM else ""
 
 
 def who(entry: AuditEntry) -> str:
@@ -197,42 +181,15 @@ def who(entry: AuditEntry) -> str:
 
 
 def _people(condition) -> dict[str, str]:
-    """The people who acted in these entries, as filter value → name (one query), by name."""
-    found: dict[str, str] = {}
-    for actor_id, former_id, name in db.session().exec(
-            select(AuditEntry.actor_id, AuditEntry.former_actor_id, func.max(AuditEntry.actor_name))
-            .where(condition).group_by(AuditEntry.actor_id, AuditEntry.former_actor_id)).all():
-        entry = AuditEntry(actor_id=actor_id, former_actor_id=former_id, actor_name=name or "", action="", object_type="")
-        key = person_key(entry)
-        if key:
-            found[key] = who(entry)
+    """The people who acted in these entries, as filter value → name, by name."""
+    found = {queries.person_key(entry): who(entry) for entry in queries.actors_in(condition)}
+    found.pop("", None)
     return dict(sorted(found.items(), key=lambda item: (item[0] == SYSTEM, item[0][0] == "d", item[1].casefold())))
-
-
-def _person_condition(key: str):
-    if key == SYSTEM:
-        return and_(col(AuditEntry.actor_id).is_(None), col(AuditEntry.former_actor_id).is_(None),
-                    AuditEntry.actor_name == SYSTEM)
-    column = AuditEntry.actor_id if key[0] == "u" else AuditEntry.former_actor_id
-    return column == int(key[1:])
 
 
 def _rows(entries: list[AuditEntry]) -> list[Row]:
     """The table's rows; the comments, projects and people acted on are read in one query each."""
-    session = db.session()
-    comment_ids = {e.object_id for e in entries if e.object_type == "comment" and e.object_id}
-    comments: dict[int, tuple] = {}
-    if comment_ids:
-        comments = {row[0]: row for row in session.exec(
-            select(Comment.id, Comment.parent_id, Comment.created_at, User.username, Project.slug)
-            .join(User, User.id == Comment.author_id, isouter=True).join(Project, Project.id == Comment.project_id)
-            .where(col(Comment.id).in_(comment_ids))).all()}
-    project_ids = {e.object_id for e in entries if e.object_type == "project" and e.object_id}
-    projects = {p.id: p for p in session.exec(select(Project).where(col(Project.id).in_(project_ids))).all()} \
-        if project_ids else {}
-    user_ids = {e.object_id for e in entries if e.object_type == "user" and e.object_id}
-    users = set(session.exec(select(User.id).where(col(User.id).in_(user_ids))).all()) if user_ids else set()
-    invitations = _invitation_emails({e.object_id for e in entries if e.object_type == "invitation" and e.object_id})
+    comments, projects, users, invitations = queries.acted_on(entries)
     rows = []
     for entry in entries:
         details = _details(entry)
@@ -297,12 +254,3 @@ def _object(entry: AuditEntry, details: dict, comments: dict, projects: dict, us
         if email:
             return f"{label}: {email}", None
     return (f"{label} {entry.object_id}" if entry.object_id else label), None
-
-
-def _invitation_emails(ids: set) -> dict[int, str]:
-    """The addresses invitations went to (one query): an acceptance's entry names the invitation only."""
-    from ..roles.models import Invitation
-
-    if not ids:
-        return {}
-    return dict(db.session().exec(select(Invitation.id, Invitation.email).where(col(Invitation.id).in_(ids))).all())
