@@ -14,7 +14,6 @@ from flask import redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlmodel import col, select
 
 from .. import db, permissions
 from ..comments import services as comments
@@ -83,8 +82,7 @@ def _unchanged(project, stored) -> list[tuple[Comment, str]]:
     if not stored or stored.get("project") != project.id:
         return []
     why = dict((int(comment_id), reason) for comment_id, reason in stored.get("comments", []))
-    found = {c.id: c for c in db.session().exec(select(Comment).where(
-        col(Comment.id).in_(list(why)), Comment.project_id == project.id)).all()}
+    found = {c.id: c for c in services.comments_of(project, list(why))}
     return [(found[comment_id], _refusal(stored.get("action", ""), reason))
             for comment_id, reason in why.items() if comment_id in found]
 
@@ -125,8 +123,7 @@ def bulk(mode: LanguageMode, slug: str):
     form = BulkForm()
     if not form.validate_on_submit():
         return _queue_page(project, form, 422)
-    comments = list(db.session().exec(select(Comment).where(
-        col(Comment.id).in_(form.selected[:200]), Comment.project_id == project.id)).all())
+    comments = services.comments_of(project, form.selected[:200])
     with db.transaction():
         done, skipped = actions.bulk(current_user, project, comments, form.action.data, form.reason.data,
                                      form.text.data or "", language=mode.html_lang)

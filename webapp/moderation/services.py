@@ -64,6 +64,14 @@ def choose_report_mail(actor: User, choice: str) -> None:
     db.session().add(actor)
 
 
+def comments_of(project, comment_ids: list[int]) -> list[Comment]:
+    """Those of ``comment_ids`` that are comments of ``project`` (one query; others are left out)."""
+    if not comment_ids:
+        return []
+    return list(db.session().exec(select(Comment).where(col(Comment.id).in_(comment_ids),
+                                                        Comment.project_id == project.id)).all())
+
+
 def reported_open_by(user_id: int) -> list[int]:
     """The comments ``user_id`` has reported and no moderator has dealt with yet."""
     return list(db.session().exec(select(Report.comment_id).where(Report.reporter_id == user_id,
