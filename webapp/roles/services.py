@@ -324,7 +324,7 @@ def _within_invitation_limits(actor: User, key: str) -> None:
 def may_manage_invitation(actor, invitation: Invitation) -> permissions.Decision:
     """Withdraw or renew an invitation: who may give its role at its place."""
     if invitation.role == "moderator":
-        return permissions.may_manage_moderators(actor, db.session().get(Project, invitation.project_id))
+        return permissions.may_manage_moderators(actor, place_of(invitation))
     return permissions.may_manage_initiators(actor)
 
 
@@ -346,6 +346,26 @@ def unconfirmed_addresses(invitations: list[Invitation]) -> set[str]:
         return set()
     return set(db.session().exec(select(User.email_key).where(col(User.email_key).in_(keys),
                                                               col(User.email_confirmed_at).is_(None))).all())
+
+
+def invitation(invitation_id: int) -> Invitation:
+    """The invitation ``invitation_id``; :class:`webapp.db.NotFound` (a 404 page) otherwise."""
+    found = db.session().get(Invitation, invitation_id)
+    if found is None:
+        raise db.NotFound(f"invitation {invitation_id}")
+    return found
+
+
+def place_of(invitation: Invitation):
+    """The project (moderators) or organisation (initiators) the invitation is for."""
+    if invitation.role == "moderator":
+        return db.session().get(Project, invitation.project_id)
+    return db.session().get(Organisation, invitation.organisation_id)
+
+
+def inviter_of(invitation: Invitation) -> Optional[User]:
+    """Who sent the invitation, while their account exists."""
+    return db.session().get(User, invitation.invited_by_id) if invitation.invited_by_id else None
 
 
 def invitation_status(token: str) -> tuple[Optional[Invitation], str]:

@@ -8,17 +8,15 @@ may see and do what is asked of :mod:`webapp.permissions` only; every page here 
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from .. import db, permissions
-from ..accounts.models import User
 from ..comments.messages import flash_outcome
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
-from ..projects.models import Organisation, Project
 from ..projects.services import get_for_staff
 from . import bp, services
 from .forms import AddPersonForm, ButtonForm, InvitationRegisterForm
@@ -37,9 +35,10 @@ def _actor():
 
 
 def _organisation(slug: str):
+    """The organisation at ``slug`` (a 404 page otherwise)."""
     organisation = services.organisation_by_slug(slug)
     if organisation is None:
-        abort(404)
+        raise db.NotFound(f"organisation {slug!r}")
     return organisation
 
 
@@ -157,24 +156,17 @@ def remove_initiator(mode: LanguageMode, slug: str, user_id: int):
 
 def _invitation_page_of(invitation_id: int) -> str:
     """The staff page an invitation is listed on (its project's moderators, its organisation's initiators)."""
-    invitation = db.session().get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
+    invitation = services.invitation(invitation_id)
     if invitation.role == "moderator":
-        return url_for(".moderators", slug=db.session().get(Project, invitation.project_id).slug)
-    return url_for(".initiators", slug=db.session().get(Organisation, invitation.organisation_id).slug)
+        return url_for(".moderators", slug=services.place_of(invitation).slug)
+    return url_for(".initiators", slug=services.place_of(invitation).slug)
 
 
 def _managed_invitation(invitation_id: int) -> tuple[Invitation, str]:
     """The invitation, if the person may manage its role here (else 404, or the login page or 403 with why),
     and the staff page it is listed on."""
-    invitation = db.session().get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
-    if invitation.role == "moderator":
-        permissions.authorize(permissions.may_manage_moderators(current_user, db.session().get(Project, invitation.project_id)))
-    else:
-        permissions.authorize(permissions.may_manage_initiators(current_user))
+    invitation = services.invitation(invitation_id)
+    permissions.authorize(services.may_manage_invitation(current_user, invitation))
     return invitation, _invitation_page_of(invitation_id)
 
 
@@ -264,15 +256,14 @@ def _accept(found: Invitation, account, place, mode: LanguageMode):
 
 def _invitation_page(found: Invitation, place, step: str, status: int = 200, form=None):
     """The invitation page at ``step`` (see templates/roles/invitation.html), naming who invited."""
-    inviter = db.session().get(User, found.invited_by_id) if found.invited_by_id else None
+    inviter = services.inviter_of(found)
     return render("roles/invitation.html", status=status, invitation=found, place=place, step=step, form=form,
                   inviter=inviter.username if inviter else None)
 
 
 def _place_of(found: Invitation):
     """The project (moderators) or organisation (initiators) the invitation is for."""
-    model = Project if found.role == "moderator" else Organisation
-    return db.session().get(model, found.project_id if found.role == "moderator" else found.organisation_id)
+    return services.place_of(found)
 
 
 def _welcome(found: Invitation, place, mode: LanguageMode) -> str:
