@@ -32,7 +32,7 @@ from ..audit import ACTIONS, SYSTEM
 from ..audit.models import AuditEntry
 from ..htmx import render
 from ..i18n import LanguageMode
-from ..moderation.actions import BLOCK_REASON_LABELS
+from ..moderation.models import BLOCK_REASON_LABELS
 from ..projects.models import Project
 from ..projects.services import get_for_staff
 from ..templating import datetime_text

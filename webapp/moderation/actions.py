@@ -21,25 +21,13 @@ from ..audit.models import AuditEntry
 from ..clock import utcnow
 from ..comments.models import Comment
 from ..comments.services import DOUBLE_SUBMIT_WINDOW, lock_author
-from .models import BLOCK_REASONS, ModeratorNote, Report
+from .models import BLOCK_REASON_LABELS, BLOCK_REASONS, ModeratorNote, Report
 
 #: Actions on one comment, as they appear in URLs and forms.
 ACTIONS = ("block", "restore", "review", "highlight", "unhighlight", "answer", "note")
 #: Actions that can be applied to several comments at once.
 BULK_ACTIONS = ("review", "block", "restore")
 MAX_TEXT = 4000
-
-#: The names of the block reasons, shown to moderators in the form and to readers in the notice.
-BLOCK_REASON_LABELS = {
-    "insult": _l("Insult or threat"),
-    "discrimination": _l("Discrimination"),
-    "spam": _l("Advertising or spam"),
-    "personal_data": _l("Personal data of others"),
-    "off_topic": _l("Not about the topic"),
-    "illegal": _l("Illegal content"),
-    "other": _l("Breaks the discussion rules"),
-}
-assert set(BLOCK_REASON_LABELS) == set(BLOCK_REASONS)
 
 REFUSALS = {
     "deleted": _l("This comment was deleted by its author; there is nothing to moderate."),

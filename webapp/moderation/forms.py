@@ -7,15 +7,8 @@ from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
-from .models import BLOCK_REASONS, MAX_EXPLANATION, REASONS
+from .models import BLOCK_REASON_LABELS, BLOCK_REASONS, MAX_EXPLANATION, REASON_LABELS, REASONS
 
-REASON_LABELS = {
-    "insult": _l("Insult, threat or discrimination"),
-    "spam": _l("Advertising or spam"),
-    "personal_data": _l("Personal data of others"),
-    "off_topic": _l("Not about the topic"),
-    "other": _l("Something else"),
-}
 _CHOOSE = _l("Please choose why you are reporting this comment.")
 
 
@@ -59,8 +52,6 @@ class BlockForm(BaseForm):
 
     def __init__(self, **kwargs):
         super().__init__(prefix="block-", **kwargs)
-        from .actions import BLOCK_REASON_LABELS
-
         self.reason.choices = [(key, BLOCK_REASON_LABELS[key]) for key in BLOCK_REASONS]
 
 
@@ -128,8 +119,6 @@ class BulkForm(BaseForm):
 
     def __init__(self, **kwargs):
         super().__init__(prefix="bulk-", **kwargs)
-        from .actions import BLOCK_REASON_LABELS
-
         self.action.choices = [("", _l("Choose an action")), ("review", _l("Mark as reviewed")),
                                ("block", _l("Block")), ("restore", _l("Restore"))]
         self.reason.choices = [("", _l("Choose a reason"))] + [(key, BLOCK_REASON_LABELS[key]) for key in BLOCK_REASONS]

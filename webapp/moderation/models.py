@@ -3,13 +3,22 @@
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..clock import utcnow
 
-#: Why a comment can be reported; their names come from the interface catalogs.
-REASONS = ("insult", "spam", "personal_data", "off_topic", "other")
+#: Why a comment can be reported: the key stored, and its name (interface catalogs), in one definition that the
+#: form, the queue, the moderators' mails, the data download and the table's check all read.
+REASON_LABELS = {
+    "insult": _l("Insult, threat or discrimination"),
+    "spam": _l("Advertising or spam"),
+    "personal_data": _l("Personal data of others"),
+    "off_topic": _l("Not about the topic"),
+    "other": _l("Something else"),
+}
+REASONS = tuple(REASON_LABELS)
 MAX_EXPLANATION = 1000
 
 
@@ -41,8 +50,18 @@ class Report(SQLModel, table=True):
     resolved_at: Optional[datetime] = None
 
 
-#: Why a moderator blocks a comment; the reader sees the reason's name (interface catalogs) in the notice.
-BLOCK_REASONS = ("insult", "discrimination", "spam", "personal_data", "off_topic", "illegal", "other")
+#: Why a moderator blocks a comment, and the reason's name (interface catalogs): in the moderators' forms, the
+#: reader's notice, the author's mail, the audit log and the data download.
+BLOCK_REASON_LABELS = {
+    "insult": _l("Insult or threat"),
+    "discrimination": _l("Discrimination"),
+    "spam": _l("Advertising or spam"),
+    "personal_data": _l("Personal data of others"),
+    "off_topic": _l("Not about the topic"),
+    "illegal": _l("Illegal content"),
+    "other": _l("Breaks the discussion rules"),
+}
+BLOCK_REASONS = tuple(BLOCK_REASON_LABELS)
 
 
 class ModeratorNote(SQLModel, table=True):

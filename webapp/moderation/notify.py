@@ -27,8 +27,7 @@ from ..comments.models import Comment
 from ..mail.models import OutboxMessage
 from ..projects.models import Project
 from ..roles.models import ProjectModerator
-from .forms import REASON_LABELS
-from .models import Report
+from .models import REASON_LABELS, Report
 
 #: The choices of ``User.report_mail``.
 CHOICES = ("each", "digest", "none")

@@ -25,7 +25,8 @@ from ..htmx import render
 from ..i18n import LanguageMode
 from ..projects.services import get_for_staff
 from . import actions, bp, people, services
-from .forms import REASON_LABELS, ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
+from .forms import ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
+from .models import BLOCK_REASON_LABELS, REASON_LABELS
 
 PREFIX = "/staff/projects/<slug:slug>/moderation"
 COMMENT = "<int(max=2147483647):comment_id>"
@@ -101,7 +102,7 @@ def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, unc
     ticked = set(form.comment.data or []) if form.errors else {comment.id for comment, _why in unchanged}
     return render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
                   form=form, ticked=ticked, filters=_filter_labels(), sorts=_sort_labels(),
-                  reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, unchanged=unchanged,
+                  reason_labels=REASON_LABELS, block_labels=BLOCK_REASON_LABELS, unchanged=unchanged,
                   comment_labels=comment_labels, excerpt=excerpt,
                   has_errors=bool(form.errors))
 
@@ -162,7 +163,7 @@ def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dic
         block_form=forms.get("block") or BlockForm(formdata=None),
         answer_form=forms.get("answer") or AnswerForm(formdata=None),
         note_form=forms.get("note") or NoteForm(formdata=None), action_form=ActionForm(formdata=None),
-        reason_labels=REASON_LABELS, block_labels=actions.BLOCK_REASON_LABELS, notice=notice, excerpt=excerpt,
+        reason_labels=REASON_LABELS, block_labels=BLOCK_REASON_LABELS, notice=notice, excerpt=excerpt,
         comment_labels=comment_labels,
         back=back if back.startswith("?") else "", has_errors=any(f.errors for f in forms.values()))
 
@@ -196,4 +197,4 @@ def act(mode: LanguageMode, slug: str, comment_id: int, action: str):
 @bp.app_template_global("block_reason")
 def block_reason(key: Optional[str]) -> str:
     """The name of a block reason in the reader's language, for the notice in the discussion."""
-    return str(actions.BLOCK_REASON_LABELS.get(key or "other", actions.BLOCK_REASON_LABELS["other"]))
+    return str(BLOCK_REASON_LABELS.get(key or "other", BLOCK_REASON_LABELS["other"]))

@@ -17,10 +17,20 @@ from typing import Optional
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
-from .. import db, mail
+from .. import audit, db, mail
 from ..accounts.models import User
+from ..audit.models import AuditEntry
 from ..clock import utcnow
+from ..comments.forms import CATEGORY_LABELS
+from ..comments.models import Comment
+from ..documents.models import Chapter
 from ..i18n import MODES, current_mode
+from ..moderation.actions import notes_by
+from ..moderation.models import BLOCK_REASON_LABELS, REASON_LABELS
+from ..moderation.people import blocks_about
+from ..moderation.services import reports_by
+from ..projects.models import Project
+from ..roles.services import roles_of_person
 
 #: What the moderators did to a comment that its author is told of (not their reviews or private notes).
 TOLD_ACTIONS = ("comment.block", "comment.restore", "comment.auto_hide", "comment.highlight", "comment.unhighlight",
@@ -60,7 +70,6 @@ class _Places:
         self.numbers: dict[int, int] = {}
 
     def project(self, project_id: Optional[int]):
-        from ..projects.models import Project
 
         if project_id is None:
             return None
@@ -69,7 +78,6 @@ class _Places:
         return self.projects[project_id]
 
     def chapter(self, chapter_id: int):
-        from ..documents.models import Chapter
 
         if chapter_id not in self.chapters:
             chapter = db.session().get(Chapter, chapter_id)
@@ -93,11 +101,6 @@ def _comment_state(comment) -> tuple[str, str]:
 
 
 def _comments(user: User, places: _Places) -> list[dict]:
-    from .. import audit
-    from ..audit.models import AuditEntry
-    from ..comments.forms import CATEGORY_LABELS
-    from ..comments.models import Comment
-    from ..moderation.actions import BLOCK_REASON_LABELS
 
     session = db.session()
     rows = session.exec(select(Comment).where(Comment.author_id == user.id).order_by(Comment.created_at)).all()
@@ -146,9 +149,6 @@ def _comments(user: User, places: _Places) -> list[dict]:
 
 
 def _reports(user: User, places: _Places) -> list[dict]:
-    from ..comments.models import Comment
-    from ..moderation.forms import REASON_LABELS
-    from ..moderation.services import reports_by
 
     found = []
     for entry in reports_by(user):
@@ -162,8 +162,6 @@ def _reports(user: User, places: _Places) -> list[dict]:
 
 
 def _blocks(user: User, places: _Places) -> list[dict]:
-    from ..moderation.people import blocks_about
-    from ..projects.models import Project
 
     found = []
     for entry in blocks_about(user):
@@ -177,8 +175,6 @@ def _blocks(user: User, places: _Places) -> list[dict]:
 
 def export(user: User, mode_key: Optional[str] = None) -> dict:
     """Everything we hold about ``user``, named in mode ``mode_key`` (default: the request's)."""
-    from ..moderation.actions import notes_by
-    from ..roles.services import roles_of_person
 
     mode_key = mode_key if mode_key in MODES else current_mode().key
     places = _Places(mode_key)
