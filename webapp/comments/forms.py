@@ -10,17 +10,11 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
-from .models import CATEGORIES, MAX_LENGTH
+from .models import CATEGORIES, CATEGORY_LABELS, MAX_LENGTH
 
 #: What our forms put in submission_key (secrets.token_urlsafe); anything else is ignored.
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
-CATEGORY_LABELS = {
-    "question": _l("Question"),
-    "suggestion": _l("Suggestion"),
-    "criticism": _l("Criticism"),
-    "praise": _l("Praise"),
-}
 
 
 class CommentForm(BaseForm):

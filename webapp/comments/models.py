@@ -3,14 +3,21 @@
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from ..accounts.models import User
 from ..clock import utcnow
 
-#: Categories a project may offer; their names come from the interface catalogs.
-CATEGORIES = ("question", "suggestion", "criticism", "praise")
+#: Categories a project may offer: the key stored, beside its name (interface catalogs).
+CATEGORY_LABELS = {
+    "question": _l("Question"),
+    "suggestion": _l("Suggestion"),
+    "criticism": _l("Criticism"),
+    "praise": _l("Praise"),
+}
+CATEGORIES = tuple(CATEGORY_LABELS)
 MAX_LENGTH = 4000
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, update
 from sqlalchemy import delete as delete_rows  # this module has its own delete()
 from sqlalchemy.exc import IntegrityError
@@ -34,12 +35,22 @@ from . import rules
 from .models import Comment, Rating
 
 PAGE_SIZE = 20
-#: How comments can be ordered; the first is the default.
+@dataclass(frozen=True)
+class Sort:
+    """One order of a discussion: its name in the "Order" menu and the query's ORDER BY."""
+
+    label: object
+    order: tuple
+
+
+#: How comments can be ordered, key beside name and order; the first is the default.
 SORTS = {
-    "newest": (col(Comment.created_at).desc(), col(Comment.id).desc()),
-    "oldest": (col(Comment.created_at).asc(), col(Comment.id).asc()),
-    "agreed": (col(Comment.agree_count).desc(), col(Comment.created_at).desc(), col(Comment.id).desc()),
-    "discussed": (col(Comment.reply_count).desc(), col(Comment.created_at).desc(), col(Comment.id).desc()),
+    "newest": Sort(_l("Newest first"), (col(Comment.created_at).desc(), col(Comment.id).desc())),
+    "oldest": Sort(_l("Oldest first"), (col(Comment.created_at).asc(), col(Comment.id).asc())),
+    "agreed": Sort(_l("Most agreed"),
+                   (col(Comment.agree_count).desc(), col(Comment.created_at).desc(), col(Comment.id).desc())),
+    "discussed": Sort(_l("Most discussed"),
+                      (col(Comment.reply_count).desc(), col(Comment.created_at).desc(), col(Comment.id).desc())),
 }
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=1)
 
@@ -98,7 +109,7 @@ def discussion(target: Target, user_id: Optional[int], sort: str = "newest", cat
     total = session.exec(select(func.count()).select_from(Comment).where(condition)).one()
     page = min(max(1, page), max(1, math.ceil(total / PAGE_SIZE)))
     comments = list(session.exec(
-        select(Comment).where(condition).order_by(*SORTS[sort])
+        select(Comment).where(condition).order_by(*SORTS[sort].order)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(selectinload(Comment.author))
     ).all())
     replies: dict[int, list[Comment]] = {c.id: [] for c in comments}

@@ -37,7 +37,7 @@ from .text import render as render_text
 # infrastructure (webapp/templating.py) knows no domain.
 bp.add_app_template_filter(render_text, "comment_text")
 for _name, _function in (("flashed_at_top", at_top), ("flashed_outcome", outcome), ("comment_names", names),
-                         ("block_here", rules.block_here)):
+                         ("block_here", rules.block_here), ("comment_sorts", services.SORTS)):
     bp.add_app_template_global(_function, _name)
 
 #: Why a comment or reply was refused after the session ended, and how the text comes back.

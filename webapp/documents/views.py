@@ -15,8 +15,9 @@ from flask_login import current_user
 from .. import pagecache, permissions
 from ..comments import messages, rules
 from ..comments import services as comments
-from ..comments.forms import CATEGORY_LABELS, CommentForm
+from ..comments.forms import CommentForm
 from ..comments.labels import comment_labels
+from ..comments.models import CATEGORY_LABELS
 from ..htmx import render
 from ..i18n import LanguageMode, current_mode, show_in_switcher
 from ..moderation import rules as report_rules

@@ -101,19 +101,10 @@ def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, unc
     form = form or BulkForm(formdata=None)
     ticked = set(form.comment.data or []) if form.errors else {comment.id for comment, _why in unchanged}
     return render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
-                  form=form, ticked=ticked, filters=_filter_labels(), sorts=_sort_labels(),
+                  form=form, ticked=ticked, filters=services.FILTERS, sorts=services.SORTS,
                   reason_labels=REASON_LABELS, block_labels=BLOCK_REASON_LABELS, unchanged=unchanged,
                   comment_labels=comment_labels, excerpt=excerpt,
                   has_errors=bool(form.errors))
-
-
-def _filter_labels() -> dict[str, str]:
-    return {"all": _("All comments"), "needs_review": _("Needs review"), "reported": _("With reports"),
-            "reviewed": _("Reviewed"), "blocked": _("Blocked"), "highlighted": _("Highlighted")}
-
-
-def _sort_labels() -> dict[str, str]:
-    return {"reports": _("Most reports first"), "newest": _("Newest first")}
 
 
 @bp.post(PREFIX + "/bulk", endpoint="bulk")

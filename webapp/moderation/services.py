@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -88,9 +89,11 @@ def reports_by(user) -> list[dict]:
     ]
 
 
-#: The queue's filters: what each shows (all but "all" leave out comments deleted by their authors).
-FILTERS = ("all", "needs_review", "reported", "reviewed", "blocked", "highlighted")
-SORTS = ("reports", "newest")
+#: The queue's filters and their names: what each shows (all but "all" leave out comments deleted by their authors).
+FILTERS = {"all": _l("All comments"), "needs_review": _l("Needs review"), "reported": _l("With reports"),
+           "reviewed": _l("Reviewed"), "blocked": _l("Blocked"), "highlighted": _l("Highlighted")}
+#: The queue's orders and their names; the first is the default.
+SORTS = {"reports": _l("Most reports first"), "newest": _l("Newest first")}
 QUEUE_PAGE_SIZE = 20
 
 

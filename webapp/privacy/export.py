@@ -21,8 +21,7 @@ from .. import audit, db, mail
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..clock import utcnow
-from ..comments.forms import CATEGORY_LABELS
-from ..comments.models import Comment
+from ..comments.models import CATEGORY_LABELS, Comment
 from ..documents.models import Chapter
 from ..i18n import MODES, current_mode
 from ..moderation.actions import notes_by
