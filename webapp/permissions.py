@@ -185,8 +185,8 @@ def may_see_organisation_log(user, organisation) -> Decision:
     return Decision(False, "organisation")
 
 
-def may_manage_initiators(user) -> Decision:
-    """Add initiators to organisations (and invite them): administrators."""
+def may_manage_initiators(user, organisation=None) -> Decision:
+    """Add initiators to ``organisation`` (any; and invite them): administrators."""
     return may_administer(user)
 
 

@@ -8,41 +8,69 @@ Every staff action goes through a service that calls :func:`record` before the c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 
-from .. import db
+from .. import db, permissions
 from .models import AuditEntry
 
-#: Every action the log knows, with its name on the log page.
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the staff (or the system) does, in one definition: its name in the audit log, what the
+    person who did it is told (where the words need nothing of the case; ``None`` otherwise), and who may do
+    it (a predicate of :mod:`webapp.permissions` taking the actor and the place; ``None`` for the system's own
+    work or where the command decides by more than one)."""
+
+    label: Any
+    done: Any = None
+    may: Optional[Callable] = None
+
+
+#: Every action the log knows, by key: read by the commands (who may), the log pages (the names), the moderation
+#: pages (what the moderator is told) and the data download.
 ACTIONS = {
-    "role.add_initiator": _l("Initiator added"),
-    "role.remove_initiator": _l("Initiator removed"),
-    "role.add_moderator": _l("Moderator added"),
-    "role.remove_moderator": _l("Moderator removed"),
-    "role.invite": _l("Invitation sent"),
-    "role.withdraw_invitation": _l("Invitation withdrawn"),
-    "role.accept_invitation": _l("Invitation accepted"),
-    "role.make_admin": _l("Administrator appointed"),
-    "role.remove_admin": _l("Administrator role ended"),
-    "comment.block": _l("Comment blocked"),
-    "comment.restore": _l("Comment restored"),
-    "comment.review": _l("Comment marked as reviewed"),
-    "comment.highlight": _l("Comment highlighted"),
-    "comment.unhighlight": _l("Highlight removed"),
-    "comment.answer": _l("Official answer given"),
-    "comment.note": _l("Moderator note added"),
-    "comment.auto_hide": _l("Comment hidden after reports"),
-    "comment.auto_show": _l("Comment shown again: its reports no longer count"),
-    "person.block": _l("Person blocked"),
-    "person.unblock": _l("Block of a person ended"),
-    "project.rules": _l("Discussion rules changed"),
-    "project.settings": _l("Moderation settings changed"),
-    "project.delete": _l("Project deleted"),
-    "chapter.delete": _l("Chapter deleted"),
-    "paragraph.delete": _l("Paragraph deleted"),
+    "role.add_initiator": Action(_l("Initiator added"), may=permissions.may_manage_initiators),
+    "role.remove_initiator": Action(_l("Initiator removed"), may=permissions.may_manage_initiators),
+    "role.add_moderator": Action(_l("Moderator added"), may=permissions.may_manage_moderators),
+    "role.remove_moderator": Action(_l("Moderator removed"), may=permissions.may_manage_moderators),
+    "role.invite": Action(_l("Invitation sent")),  # who may: as for adding that role there
+    "role.withdraw_invitation": Action(_l("Invitation withdrawn")),  # the same (roles.services.may_manage_invitation)
+    "role.accept_invitation": Action(_l("Invitation accepted"), may=permissions.may_accept_invitation),
+    "role.make_admin": Action(_l("Administrator appointed")),  # the machine's operator: `flask users create-admin`
+    "role.remove_admin": Action(_l("Administrator role ended")),
+    "comment.block": Action(_l("Comment blocked"), _l("The comment is blocked. Its author has been told why."),
+                            permissions.may_moderate),
+    "comment.restore": Action(_l("Comment restored"), _l("The comment is shown again."), permissions.may_moderate),
+    "comment.review": Action(_l("Comment marked as reviewed"), _l("The comment is marked as reviewed."),
+                             permissions.may_moderate),
+    "comment.highlight": Action(_l("Comment highlighted"), _l("The comment is highlighted. Its author has been told."),
+                                permissions.may_moderate),
+    "comment.unhighlight": Action(_l("Highlight removed"), _l("The comment is no longer highlighted."),
+                                  permissions.may_moderate),
+    "comment.answer": Action(_l("Official answer given"), _l("Your official answer is published in the discussion."),
+                             permissions.may_moderate),
+    "comment.note": Action(_l("Moderator note added"), _l("Your note is saved. Only the project's staff can read it."),
+                           permissions.may_moderate),
+    "comment.auto_hide": Action(_l("Comment hidden after reports")),  # the system
+    "comment.auto_show": Action(_l("Comment shown again: its reports no longer count")),  # the system
+    "person.block": Action(_l("Person blocked"), may=permissions.may_moderate),  # site-wide: may_administer too
+    "person.unblock": Action(_l("Block of a person ended"), may=permissions.may_moderate),  # the same
+    "project.rules": Action(_l("Discussion rules changed"), may=permissions.may_author),
+    "project.settings": Action(_l("Moderation settings changed"), may=permissions.may_author),
+    "project.delete": Action(_l("Project deleted"), may=permissions.may_author),
+    "chapter.delete": Action(_l("Chapter deleted"), may=permissions.may_author),
+    "paragraph.delete": Action(_l("Paragraph deleted"), may=permissions.may_author),
 }
+
+
+def may(action: str, actor, place) -> permissions.Decision:
+    """Whether ``actor`` may do ``action`` (a key of :data:`ACTIONS` that names who may) at ``place``."""
+    return ACTIONS[action].may(actor, place)
+
 
 #: The actor of scheduled work and of commands run without a named person.
 SYSTEM = "system"

@@ -163,7 +163,7 @@ def _page(scope: Log):
     entries = queries.entries(condition, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     args = {key: value for key, value in wanted.items() if value}
     return render("audit/log.html", scope=scope, rows=_rows(entries), total=total, page=page, pages=pages, args=args,
-                  link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key]) for key in actions], people=people, filtered=bool(args))
+                  link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key].label) for key in actions], people=people, filtered=bool(args))
 
 
 def _to_page(scope: Log, page: int, wanted: dict):
@@ -194,7 +194,7 @@ def _rows(entries: list[AuditEntry]) -> list[Row]:
     for entry in entries:
         details = _details(entry)
         text, href = _object(entry, details, comments, projects, users, invitations)
-        rows.append(Row(entry, str(ACTIONS.get(entry.action, entry.action)), who(entry), text, href,
+        rows.append(Row(entry, str(ACTIONS[entry.action].label if entry.action in ACTIONS else entry.action), who(entry), text, href,
                         _reason(entry, details), details.get("reason_lang") or None))
     return rows
 

@@ -178,7 +178,7 @@ def delete_chapter(actor, chapter: Chapter) -> None:
     chapters keep their positions (the gap does not show: pages number chapters by their order).
     """
     project = chapter.document.project
-    permissions.require(permissions.may_author(actor, project))
+    permissions.require(audit.may("chapter.delete", actor, project))
     delete_unless_commented(chapter, "chapter", comment_count(Comment.chapter_id, chapter.id), lambda: audit.record(
         actor, "chapter.delete", "chapter", chapter.id, project_id=project.id, organisation_id=project.organisation_id,
         title=chapter.localized(FALLBACK_KEY).text.title, slug=chapter.slug))
@@ -193,7 +193,7 @@ def delete_paragraph(actor, paragraph: Paragraph) -> None:
     """
     chapter = paragraph.chapter
     project = chapter.document.project
-    permissions.require(permissions.may_author(actor, project))
+    permissions.require(audit.may("paragraph.delete", actor, project))
     delete_unless_commented(paragraph, "paragraph", comment_count(Comment.paragraph_id, paragraph.id), lambda: audit.record(
         actor, "paragraph.delete", "paragraph", paragraph.id, project_id=project.id,
         organisation_id=project.organisation_id, chapter=chapter.slug, position=paragraph.position,

@@ -77,9 +77,10 @@ def _tell_author(comment: Comment, project, template: str, *, link_to: Optional[
               reply_to=project.organisation.email or None, **context)
 
 
-def _require_moderator(actor, project, comment: Comment) -> None:
-    """Refused unless ``actor`` may moderate ``project``, and ``comment`` is one of its comments."""
-    permissions.require(permissions.may_moderate(actor, project))
+def _require(action: str, actor, project, comment: Comment) -> None:
+    """Refused unless ``actor`` may do ``action`` (audit.ACTIONS says who may) in ``project``, and ``comment`` is
+    one of its comments."""
+    permissions.require(audit.may(action, actor, project))
     if comment.project_id != project.id:
         raise db.NotFound(f"comment {comment.id} of project {project.id}")
 
@@ -96,7 +97,7 @@ def block(actor: User, project, comment: Comment, reason: str, text: str = "", *
     ``language``: the language ``text`` is written in (the moderator's mode, an html lang), so pages in
     other languages mark it.
     """
-    _require_moderator(actor, project, comment)
+    _require("comment.block", actor, project, comment)
     if reason not in BLOCK_REASONS:
         raise ValueError(f"unknown block reason {reason!r}")
     if comment.is_deleted:
@@ -118,7 +119,7 @@ def block(actor: User, project, comment: Comment, reason: str, text: str = "", *
 @permissions.command
 def restore(actor: User, project, comment: Comment, *, notify: bool = True) -> None:
     """Show a blocked (or automatically hidden) comment again."""
-    _require_moderator(actor, project, comment)
+    _require("comment.restore", actor, project, comment)
     if not comment.is_hidden:
         raise ActionRefused("not_blocked")
     was_blocked = comment.is_blocked
@@ -134,7 +135,7 @@ def restore(actor: User, project, comment: Comment, *, notify: bool = True) -> N
 @permissions.command
 def review(actor: User, project, comment: Comment) -> None:
     """The moderators have looked at it and leave it as it is: open reports are dealt with, a hidden one is shown."""
-    _require_moderator(actor, project, comment)
+    _require("comment.review", actor, project, comment)
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_blocked:
@@ -148,7 +149,7 @@ def review(actor: User, project, comment: Comment) -> None:
 @permissions.command
 def highlight(actor: User, project, comment: Comment) -> None:
     """Mark the comment as especially helpful; its author is told (the first time only)."""
-    _require_moderator(actor, project, comment)
+    _require("comment.highlight", actor, project, comment)
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_hidden:
@@ -169,7 +170,7 @@ def highlight(actor: User, project, comment: Comment) -> None:
 @permissions.command
 def unhighlight(actor: User, project, comment: Comment) -> None:
     """Take the highlight back (its author is not told)."""
-    _require_moderator(actor, project, comment)
+    _require("comment.unhighlight", actor, project, comment)
     if not comment.highlighted_at:
         raise ActionRefused("not_highlighted")
     comment.highlighted_at = None
@@ -186,7 +187,7 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
     and mailed once: as for participants' comments, the same text by the same person in the same
     thread within a minute is the first one.
     """
-    _require_moderator(actor, project, comment)
+    _require("comment.answer", actor, project, comment)
     if comment.is_deleted:
         raise ActionRefused("deleted")
     if comment.is_hidden:
@@ -215,7 +216,7 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
 @permissions.command
 def note(actor: User, project, comment: Comment, text: str) -> ModeratorNote:
     """A private note of the staff on the comment; the same note sent twice within a minute is stored once."""
-    _require_moderator(actor, project, comment)
+    _require("comment.note", actor, project, comment)
     lock_author(actor.id)
     earlier = db.session().exec(select(ModeratorNote).where(
         ModeratorNote.comment_id == comment.id, ModeratorNote.author_id == actor.id, ModeratorNote.body == text,

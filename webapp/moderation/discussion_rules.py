@@ -108,7 +108,7 @@ def save_rules(actor, project, texts: dict[str, str]) -> list[str]:
     Returns the mode keys whose text changed (and writes one audit entry naming them, if any).
     Refused unless ``actor`` may author the project. The caller commits.
     """
-    permissions.require(permissions.may_author(actor, project))
+    permissions.require(audit.may("project.rules", actor, project))
     session = db.session()
     existing = project_rules(project.id)
     changed = []
@@ -142,7 +142,7 @@ def save_settings(actor, project, auto_hide_after: Optional[int]) -> bool:
 
     Refused unless ``actor`` may author the project. The caller commits.
     """
-    permissions.require(permissions.may_author(actor, project))
+    permissions.require(audit.may("project.settings", actor, project))
     session = db.session()
     settings = session.get(ModerationSettings, project.id)
     before = settings.auto_hide_after if settings else None

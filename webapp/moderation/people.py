@@ -249,7 +249,7 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
     Refused (:class:`~webapp.permissions.Refused`) unless ``actor`` may moderate the project (and, ``site_wide``,
     administer the site); :class:`NotBlockable` when :func:`may_be_blocked` says the person cannot be blocked.
     """
-    permissions.require(permissions.may_moderate(actor, project))
+    permissions.require(audit.may("person.block", actor, project))
     if site_wide:
         permissions.require(permissions.may_administer(actor))
     refusal = may_be_blocked(person, project, site_wide)
@@ -287,7 +287,7 @@ def end_block(actor: User, row: PersonBlock, project) -> None:
     Refused unless ``actor`` may moderate the project, and for a site-wide block administer the site;
     a block of another project is not found here.
     """
-    permissions.require(permissions.may_moderate(actor, project))
+    permissions.require(audit.may("person.unblock", actor, project))
     if row.site_wide:
         permissions.require(permissions.may_administer(actor))
     elif row.project_id != project.id:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import db, permissions
+from .. import audit, db, permissions
 from ..comments import services as comments
 from ..comments.labels import comment_labels, excerpt
 from ..comments.messages import flash_outcome
@@ -32,15 +32,6 @@ PREFIX = "/staff/projects/<slug:slug>/moderation"
 COMMENT = "<int(max=2147483647):comment_id>"
 
 #: What each action says once done.
-DONE = {
-    "block": lambda: _("The comment is blocked. Its author has been told why."),
-    "restore": lambda: _("The comment is shown again."),
-    "review": lambda: _("The comment is marked as reviewed."),
-    "highlight": lambda: _("The comment is highlighted. Its author has been told."),
-    "unhighlight": lambda: _("The comment is no longer highlighted."),
-    "answer": lambda: _("Your official answer is published in the discussion."),
-    "note": lambda: _("Your note is saved. Only the project's staff can read it."),
-}
 FORMS = {"block": BlockForm, "answer": AnswerForm, "note": NoteForm}
 
 
@@ -177,7 +168,7 @@ def act(mode: LanguageMode, slug: str, comment_id: int, action: str):
     except actions.ActionRefused as refusal:
         db.session().refresh(comment)
         return _item_page(project, comment, 409, {action: form} if action in FORMS else {}, refusal.message)
-    flash_outcome(DONE[action]())
+    flash_outcome(str(audit.ACTIONS[f"comment.{action}"].done))
     target = url_for("moderation.item", slug=project.slug, comment_id=comment.id)
     back = request.args.get("back", "")
     if back.startswith("?"):

@@ -110,7 +110,7 @@ def _comments(user: User, places: _Places) -> list[dict]:
                 AuditEntry.object_type == "comment", col(AuditEntry.object_id).in_(ids),
                 col(AuditEntry.action).in_(TOLD_ACTIONS)).order_by(AuditEntry.created_at, AuditEntry.id)).all():
             history.setdefault(entry.object_id, []).append(
-                {"at": _when(entry.created_at), "what": entry.action, "what_name": str(audit.ACTIONS[entry.action])})
+                {"at": _when(entry.created_at), "what": entry.action, "what_name": str(audit.ACTIONS[entry.action].label)})
     parents = {c.id: c for c in session.exec(select(Comment).where(
         col(Comment.id).in_({c.parent_id for c in rows if c.parent_id}))).all()} if any(c.parent_id for c in rows) else {}
     found = []

@@ -84,7 +84,7 @@ def delete_project(actor, project: Project) -> None:
     ``actor`` is the person deleting: refused (:class:`~webapp.permissions.Refused`) unless they may author
     the project. The caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
     """
-    permissions.require(permissions.may_author(actor, project))
+    permissions.require(audit.may("project.delete", actor, project))
     delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id), lambda: audit.record(
         actor, "project.delete", "project", project.id, project_id=project.id, organisation_id=project.organisation_id,
         title=project.localized(FALLBACK_KEY).text.title, slug=project.slug))

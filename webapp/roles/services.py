@@ -167,7 +167,7 @@ def add_moderator(actor: User, project: Project, address: str, language: str) ->
     """
     from flask_babel import gettext as _
 
-    permissions.require(permissions.may_manage_moderators(actor, project))
+    permissions.require(audit.may("role.add_moderator", actor, project))
     user = by_email(address)
     if user is None or not user.is_confirmed:  # an unconfirmed account may be someone else's: the link proves the address
         return _invite(actor, address, "moderator", language, project=project, unconfirmed=user is not None)
@@ -186,7 +186,7 @@ def add_moderator(actor: User, project: Project, address: str, language: str) ->
 @permissions.command
 def remove_moderator(actor: User, project: Project, user_id: int) -> Optional[User]:
     """End ``user_id``'s moderation of ``project`` (refused unless ``actor`` may manage its moderators)."""
-    permissions.require(permissions.may_manage_moderators(actor, project))
+    permissions.require(audit.may("role.remove_moderator", actor, project))
     """End ``user_id``'s moderation of ``project``; the account, or ``None`` if they were no moderator."""
     row = db.session().exec(select(ProjectModerator).where(ProjectModerator.user_id == user_id,
                                                            ProjectModerator.project_id == project.id)).first()
@@ -238,7 +238,7 @@ def add_initiator(actor: User, organisation: Organisation, address: str, languag
     """
     from flask_babel import gettext as _
 
-    permissions.require(permissions.may_manage_initiators(actor))
+    permissions.require(audit.may("role.add_initiator", actor, organisation))
     user = by_email(address)
     if user is None or not user.is_confirmed:
         return _invite(actor, address, "initiator", language, organisation=organisation, unconfirmed=user is not None)
@@ -257,7 +257,7 @@ def add_initiator(actor: User, organisation: Organisation, address: str, languag
 @permissions.command
 def remove_initiator(actor: User, organisation: Organisation, user_id: int) -> Optional[User]:
     """End ``user_id``'s membership of ``organisation`` (refused unless ``actor`` may manage initiators)."""
-    permissions.require(permissions.may_manage_initiators(actor))
+    permissions.require(audit.may("role.remove_initiator", actor, organisation))
     """End ``user_id``'s membership of ``organisation``; the account, or ``None`` if there was none."""
     row = db.session().exec(select(OrganisationMember).where(
         OrganisationMember.user_id == user_id, OrganisationMember.organisation_id == organisation.id)).first()
@@ -439,7 +439,7 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
 def accept_invitation(user: User, invitation: Invitation) -> None:
     """Give ``user`` the invitation's role: the confirmed account of the invited address (logged in with it),
     or the account just registered through the invitation's link; refused for any other account."""
-    permissions.require(permissions.may_accept_invitation(user, invitation))
+    permissions.require(audit.may("role.accept_invitation", user, invitation))
     session = db.session()
     invitation.accepted_at = utcnow()
     session.add(invitation)
