@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from a11y.engines import scripts_for_the_checks
+
 ACE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "accessibility-checker-engine" / "ace.js"
 #: The engine's default rule set: WCAG 2.0-2.2 A and AA and IBM's own requirements.
 POLICY = "IBM_Accessibility"
@@ -53,22 +55,29 @@ REVIEWED: dict[tuple[str, str], str] = {
 }
 
 
+#: The policy's results that are not passes; ``null`` when the page has no engine yet.
+CHECK = """
+const done = arguments[arguments.length - 1];
+if (!(window.ace && window.ace.Checker)) { done(null); return; }
+new window.ace.Checker().check(document, [arguments[0]]).then(report => done(report.results
+    .filter(r => r.value[1] !== "PASS")
+    .map(r => ({rule: r.ruleId, reason: r.reasonId, level: r.value.join(" "), path: r.path.dom,
+                message: r.message, snippet: r.snippet}))),
+  error => done({error: String(error)}));
+"""
+
+
 def _check(browser) -> list[dict]:
-    """Every result of the policy that is not a pass: rule, reason, level, element, message."""
-    if not browser.execute_script("return !!(window.ace && window.ace.Checker)"):
+    """Every result of the policy that is not a pass: rule, reason, level, element, message.
+
+    The engine is injected once per document, and not at all where a11y/engines.py's
+    :func:`~a11y.engines.in_every_document` has put it there already.
+    """
+    found = browser.execute_async_script(CHECK, POLICY)
+    if found is None:
         # ace.js declares a global ``var ace``; execute_script wraps code in a function, so hand it over.
         browser.execute_script(ACE_SCRIPT.read_text(encoding="utf-8") + "\n;window.ace = ace;")
-    found = browser.execute_async_script(
-        """
-        const done = arguments[arguments.length - 1];
-        new window.ace.Checker().check(document, [arguments[0]]).then(report => done(report.results
-            .filter(r => r.value[1] !== "PASS")
-            .map(r => ({rule: r.ruleId, reason: r.reasonId, level: r.value.join(" "), path: r.path.dom,
-                        message: r.message, snippet: r.snippet}))),
-          error => done({error: String(error)}));
-        """,
-        POLICY,
-    )
+        found = browser.execute_async_script(CHECK, POLICY)
     if isinstance(found, dict):
         raise RuntimeError(f"IBM Equal Access did not run: {found['error']}")
     return found
@@ -80,14 +89,8 @@ def results(browser) -> list[dict]:
     In a browser whose page scripts are off (``browser.javascript`` is False), scripting is
     allowed only while the engine runs, as for axe: the page itself was rendered without JavaScript.
     """
-    scripts_off = getattr(browser, "javascript", True) is False
-    if scripts_off:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
-    try:
+    with scripts_for_the_checks(browser):
         return _check(browser)
-    finally:
-        if scripts_off:
-            browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
 
 
 def failing(found: list[dict]) -> list[dict]:

@@ -5,9 +5,17 @@ Fails on any violation of the WCAG 2.0/2.1/2.2 A and AA rules, the AAA rules axe
 has (7:1 contrast among them: our aim) and axe's best practices; on any violation of IBM's
 default policy and any potential violation of a kind not reviewed (a11y/ibm.py). Both engines
 run over the same page load.
+
+The walk comes in parts (:data:`PARTS`): as one test per JavaScript setting it held a
+pytest-xdist worker for close to three minutes while the other had nothing left to do.
+The pages seen logged out make one part per language mode; the pages seen logged in, one
+part per account in every mode, so each account still logs in once. A test without a
+browser proves that the parts together are the whole walk, each page and state once.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 
@@ -15,41 +23,80 @@ from a11y import ibm
 from a11y.axe import describe, violations
 from a11y.axtree import problems
 from a11y.conftest import log_in_as, open_page, submit_main_form
-from a11y.pages import all_urls, logged_in_pages
+from a11y.engines import in_every_document, scripts_for_the_checks
+from a11y.pages import BLOCKED, PARTICIPANT, STAFF, Page, all_urls, logged_in_pages, pages
 from webapp.i18n import MODES
 
+#: Each part of the walk by name: the account it is seen as (``None``: logged out) and its language
+#: mode's prefix (``None``: every mode).
+PARTS: dict[str, tuple[str | None, str | None]] = {
+    **{f"logged-out-{mode.prefix}": (None, mode.prefix) for mode in MODES.values()},
+    **{account.split("@")[0]: (account, None) for account in (PARTICIPANT, *STAFF.values(), BLOCKED)},
+}
 
-@pytest.mark.slow
-def test_axe_and_ibm_find_no_violation_on_any_page(browser, server_url, session):
-    """Every page and state, logged out and then as the demo participant and the staff who see them."""
+
+def part_urls(session, part: str) -> list[tuple[str, Page]]:
+    """The pages of one part of the walk, as (url, page)."""
+    account, prefix = PARTS[part]
+    if account is None:
+        return [(page.url(prefix), page) for page in pages(session)]
+    return [(page.url(mode.prefix), page) for page in logged_in_pages(session) if page.account == account
+            for mode in MODES.values()]
+
+
+def test_the_parts_cover_every_page_once(session):
+    """Together the parts are every page and state in every mode, logged out and as each account that sees
+    them, none twice: a page for an account of its own (not in :data:`PARTS`) fails here, not silently."""
+    whole = all_urls(session) + [(page.url(mode.prefix), page) for page in logged_in_pages(session)
+                                 for mode in MODES.values()]
+    parts = {part: part_urls(session, part) for part in PARTS}
+    assert all(parts.values()), [part for part, urls in parts.items() if not urls]
+    assert Counter(url for urls in parts.values() for url in urls) == Counter(whole)
+
+
+def scan(browser, path: str) -> list[str]:
+    """axe, IBM Equal Access and the accessibility tree over the page shown; what each finds, as reports."""
     failures = []
-    urls = all_urls(session)
-    user_urls = [(page.url(mode.prefix), page) for page in logged_in_pages(session) for mode in MODES.values()]
-    account = None
-    for path, page in urls + user_urls:
-        if page.account != account:
-            account = page.account
-            log_in_as(browser, server_url, account)
-        open_page(browser, server_url + path)
-        if page.submit:
-            try:
-                submit_main_form(browser, page.form)
-            except Exception as error:
-                raise AssertionError(f"{path}: sending the form showed no error summary") from error
+    with scripts_for_the_checks(browser):  # scripting on once for both engines (JavaScript off)
         found = violations(browser)
         if found:
             failures.append(f"{path}:\n{describe(found)}")
         found = ibm.violations(browser)
         if found:
             failures.append(f"{path} (IBM Equal Access):\n{ibm.describe(found)}")
-        understood = problems(browser)
-        if understood:
-            failures.append(f"{path} (accessibility tree):\n  " + "\n  ".join(understood))
-        if not browser.javascript:
-            # Proof that page scripts really did not run.
-            assert "no-js" in browser.find_element("tag name", "html").get_attribute("class")
+    understood = problems(browser)
+    if understood:
+        failures.append(f"{path} (accessibility tree):\n  " + "\n  ".join(understood))
+    if not browser.javascript:
+        # Proof that page scripts really did not run.
+        assert "no-js" in browser.execute_script("return document.documentElement.className"), path
+    return failures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("part", PARTS)
+def test_axe_and_ibm_find_no_violation_on_any_page(browser, server_url, session, part):
+    """Every page and state of one part of the walk: logged out in one mode, or as the demo participant or one
+    of the staff (or the blocked participant) in every mode."""
+    failures = []
+    urls = part_urls(session, part)
+    account = PARTS[part][0]
     browser.delete_all_cookies()
-    assert not failures, f"{len(failures)} of {len(urls) + len(user_urls)} pages:\n" + "\n".join(failures)
+    try:
+        with in_every_document(browser):  # the engines are there in every page, not sent to each one
+            if account:
+                log_in_as(browser, server_url, account)
+            for path, page in urls:
+                open_page(browser, server_url + path)
+                if page.submit:
+                    try:
+                        submit_main_form(browser, page.form)
+                    except Exception as error:
+                        raise AssertionError(f"{path}: sending the form showed no error summary") from error
+                failures += scan(browser, path)
+    finally:
+        browser.delete_all_cookies()
+    assert not failures, f"{len(failures)} of {len(urls)} pages ({part}):\n" + "\n".join(failures)
 
 
 def test_axe_itself_catches_a_violation(browser, server_url):

@@ -124,10 +124,21 @@ return {small, close};
 MIN_GAP = 8
 
 
+#: The target walk in parts that pytest-xdist can run side by side (as one test it took close to a minute):
+#: width, modes, and whether the pages seen logged out and those seen logged in are in.
+TARGET_PARTS = {
+    "320px-logged-out": (320, MODES, True, False),
+    "320px-logged-in": (320, MODES, False, True),
+    "1280px": (1280, ("de",), True, True),
+}
+
+
 @pytest.mark.slow
-def test_targets_are_44_pixels_and_apart(own_browser, server_url, session):
+@pytest.mark.parametrize("part", TARGET_PARTS)
+def test_targets_are_44_pixels_and_apart(own_browser, server_url, session, part):
     """AAA target size (WCAG 2.5.5) for every link and control that stands alone, on every page
-    and state in every mode, on a phone and at desktop width; and no two targets touching.
+    and state in every mode, on a phone and at desktop width (German); and no two targets touching.
+    The parts (:data:`TARGET_PARTS`) together are that walk.
 
     The one exception is 2.5.5's: a link that flows inside running text (an inline link whose
     line holds words of its own) is as tall as the line. Everything else, a link alone in a
@@ -135,15 +146,15 @@ def test_targets_are_44_pixels_and_apart(own_browser, server_url, session):
     neighbours. (The old check skipped every link in a ``<p>``, so it missed "Back to the
     discussion", and it measured height only, so it missed the 37px-wide "Link".)
     """
+    width, modes, logged_out, logged_in = TARGET_PARTS[part]
     problems = []
-    for width, modes in ((320, MODES), (1280, ("de",))):
-        emulate(own_browser, width)
-        try:
-            for where in every_state(own_browser, server_url, session, modes):
-                found = own_browser.execute_script(TARGETS, MIN_GAP)
-                problems += [f"{width}px {where}: {line}" for line in found["small"] + found["close"]]
-        finally:
-            own_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    emulate(own_browser, width)
+    try:
+        for where in every_state(own_browser, server_url, session, modes, logged_out, logged_in):
+            found = own_browser.execute_script(TARGETS, MIN_GAP)
+            problems += [f"{width}px {where}: {line}" for line in found["small"] + found["close"]]
+    finally:
+        own_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 
 

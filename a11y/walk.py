@@ -18,14 +18,17 @@ from a11y.pages import logged_in_pages, pages
 MODES = ("de", "en", "einfach")
 
 
-def every_state(browser, server_url: str, session, modes=MODES) -> Iterator[str]:
+def every_state(browser, server_url: str, session, modes=MODES, logged_out: bool = True,
+                logged_in: bool = True) -> Iterator[str]:
     """Load every page and state in ``modes``; yields ``"url (state)"`` with the page shown.
 
     Logs the participant, then each staff account in after the public pages and out again at
-    the end (cookies cleared), so the browser can be reused.
+    the end (cookies cleared), so the browser can be reused. ``logged_out=False`` or
+    ``logged_in=False`` leave out the public pages or the logged-in ones: a long walk can be
+    two tests that pytest-xdist runs side by side.
     """
-    public = [(page.url(mode), page) for page in pages(session) for mode in modes]
-    private = [(page.url(mode), page) for page in logged_in_pages(session) for mode in modes]
+    public = [(page.url(mode), page) for page in pages(session) for mode in modes] if logged_out else []
+    private = [(page.url(mode), page) for page in logged_in_pages(session) for mode in modes] if logged_in else []
     account = None
     try:
         for path, page in public + private:
