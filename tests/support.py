@@ -180,36 +180,15 @@ def _hash_once(password: str) -> str:
 
 def make_user(app, *, confirmed: bool = True, role: str = "participant", password: str = PASSWORD,
               language: str = "de", name: str | None = None, project: str = "smart-city"):
-    """A new account straight in the database (argon2-hashed like any other).
+    """A new account straight in the database (argon2-hashed like any other): :class:`tests.factories.UserFactory`.
 
     ``role``: "participant", "admin" (site administrator), "moderator" of ``project`` or
     "initiator" of ``project``'s organisation.
     """
-    import secrets as _secrets
+    from tests.factories import UserFactory
 
-    from sqlmodel import select
-
-    from webapp import db
-    from webapp.accounts.models import User, normalise_key
-    from webapp.projects.models import Project
-    from webapp.roles.models import OrganisationMember, ProjectModerator
-
-    name = name or f"Tester {_secrets.token_hex(4)}"
-    email = f"{_secrets.token_hex(6)}@example.org"
-    with app.app_context(), Session(db.engine()) as session:
-        user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
-                    password_hash=_hash_once(password), is_admin=role == "admin", language=language,
-                    email_confirmed_at=datetime.now(UTC) if confirmed else None)
-        session.add(user)
-        session.flush()
-        if role in ("moderator", "initiator"):
-            place = session.exec(select(Project).where(Project.slug == project)).one()
-            session.add(ProjectModerator(user_id=user.id, project_id=place.id) if role == "moderator" else
-                        OrganisationMember(user_id=user.id, organisation_id=place.organisation_id, role="initiator"))
-        session.commit()
-        session.refresh(user)
-        session.expunge(user)
-        return user
+    return UserFactory(app=app, confirmed=confirmed, role=role, password=password, language=language, project=project,
+                       **({"username": name} if name else {}))
 
 
 def login(client, user, password: str = PASSWORD):

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.factories import CommentFactory
 from tests.support import TODAY, login, make_user, soup
 from webapp import audit, db
 from webapp.audit.models import AuditEntry
@@ -270,11 +271,7 @@ def test_what_belongs_to_no_project_is_in_the_organisation_and_site_logs(app, se
 def test_a_site_wide_block_is_in_every_projects_log_and_filters_offer_only_what_can_match(app, session):
     admin_client = staff_client(app, make_user(app, role="admin"))
     person = make_user(app, name=f"Überall {secrets.token_hex(3)}")
-    smart_city = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = smart_city.document.chapters[0]
-    comment = Comment(project_id=smart_city.id, chapter_id=chapter.id, author_id=person.id, body="Hallo")
-    session.add(comment)
-    session.commit()
+    CommentFactory(session=session, author=person, body="Hallo")
     block = f"/de/staff/projects/smart-city/people/{person.id}/block"
     assert post_with_token(admin_client, block, {"scope": "site", "duration": "forever",
                                                  "reason": "Hetze überall"}).status_code == 303
@@ -294,11 +291,7 @@ def test_a_deleted_staff_members_entries_keep_one_pseudonym_and_their_roles_end_
 
     moderator = make_user(app, role="moderator", name=f"Nora Neumod {secrets.token_hex(2)}")
     client = staff_client(app, moderator)
-    smart_city = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    comment = Comment(project_id=smart_city.id, chapter_id=smart_city.document.chapters[0].id,
-                      author_id=make_user(app).id, body=f"Werbung {secrets.token_hex(2)}")
-    session.add(comment)
-    session.commit()
+    comment = CommentFactory(session=session, body=f"Werbung {secrets.token_hex(2)}")
     item = f"/de/staff/projects/smart-city/moderation/comments/{comment.id}"
     assert post_with_token(client, f"{item}/note", {"note-text": "Schon wieder Werbung"}, item).status_code == 303
     assert post_with_token(client, f"{item}/block", {"block-reason": "spam"}, item).status_code == 303

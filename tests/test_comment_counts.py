@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory
 from tests.support import QueryCounter, login, make_user, soup
-from webapp.models import Comment, Project
+from webapp.models import Project
 
 
 def number(element) -> int:
@@ -47,16 +48,12 @@ def reader(app, client, session):
     chapter = project.document.chapters[0]
     author = make_user(app)
     now = datetime.now(UTC)
-    common = {"project_id": project.id, "chapter_id": chapter.id, "author_id": author.id, "language": "de"}
-    deleted = Comment(**common, body="", deleted_at=now, reply_count=1, created_at=now - timedelta(minutes=3))
-    on_paragraph = Comment(**common, paragraph_id=chapter.paragraphs[0].id, body="Zum ersten Absatz",
-                           reply_count=0, created_at=now - timedelta(minutes=2))
-    session.add_all([deleted, on_paragraph])
-    session.flush()
-    session.add_all([Comment(**common, parent_id=deleted.id, body="Antwort bleibt", created_at=now - timedelta(minutes=1)),
-                     Comment(**common, paragraph_id=on_paragraph.paragraph_id, parent_id=on_paragraph.id, body="",
-                             deleted_at=now, created_at=now)])
-    session.commit()
+    deleted = CommentFactory(session=session, chapter=chapter, author=author, body="", deleted_at=now, reply_count=1,
+                             created_at=now - timedelta(minutes=3))
+    on_paragraph = CommentFactory(session=session, paragraph=chapter.paragraphs[0], author=author, body="Zum ersten Absatz",
+                                  created_at=now - timedelta(minutes=2))
+    CommentFactory(session=session, parent=deleted, author=author, body="Antwort bleibt", created_at=now - timedelta(minutes=1))
+    CommentFactory(session=session, parent=on_paragraph, author=author, body="", deleted_at=now, created_at=now)
     login(client, make_user(app))
     return client
 

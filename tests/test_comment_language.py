@@ -104,17 +104,10 @@ def test_the_moderators_words_carry_the_language_they_were_written_in(app, sessi
     audit log, and a person block's reason are marked with their language where it differs from the page's."""
     import secrets as _secrets
 
-    from sqlmodel import select as _select
-
+    from tests.factories import CommentFactory
     from tests.support import csrf_token, login, make_user, soup
-    from webapp.models import Comment, Project
 
-    project = session.exec(_select(Project).where(Project.slug == "smart-city")).one()
-    author = make_user(app)
-    comment = Comment(project_id=project.id, chapter_id=project.document.chapters[0].id, author_id=author.id,
-                      body=f"Meine Nummer {_secrets.token_hex(3)}")
-    session.add(comment)
-    session.commit()
+    comment = CommentFactory(session=session, body=f"Meine Nummer {_secrets.token_hex(3)}")
     staff = app.test_client()
     login(staff, make_user(app, role="moderator"))
     item = f"/en/staff/projects/smart-city/moderation/comments/{comment.id}"

@@ -6,6 +6,7 @@ import secrets
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory, RatingFactory
 from tests.support import QueryCounter, csrf_token, login, make_user, soup
 from webapp.models import Comment, Project
 
@@ -431,25 +432,16 @@ def test_more_comments_are_appended_by_htmx(app, logged_in):
 
 def test_comment_pages_need_no_query_per_comment(app, session, client):
     """A chapter with 30 comments, replies and ratings costs the queries of one with a single comment."""
-    from webapp.models import Rating
-
     reader = make_user(app)
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     few, many = (next(c for c in project.document.chapters if c.slug == slug) for slug in ("teilhabe", "mobil"))
     writers = [make_user(app) for _ in range(3)]
-    single = Comment(project_id=project.id, chapter_id=few.id, author_id=writers[0].id, body="Einer")
-    session.add(single)
-    session.flush()
-    session.add(Comment(project_id=project.id, chapter_id=few.id, parent_id=single.id, author_id=writers[1].id,
-                        body="Eine Antwort"))
+    single = CommentFactory(session=session, chapter=few, author=writers[0], body="Einer")
+    CommentFactory(session=session, parent=single, author=writers[1], body="Eine Antwort")
     for index in range(30):
-        top = Comment(project_id=project.id, chapter_id=many.id, author_id=writers[index % 3].id, body=f"Viele {index}")
-        session.add(top)
-        session.flush()
-        session.add(Comment(project_id=project.id, chapter_id=many.id, parent_id=top.id,
-                            author_id=writers[(index + 1) % 3].id, body=f"Antwort {index}"))
-        session.add(Rating(comment_id=top.id, user_id=reader.id, value=1))
-    session.commit()
+        top = CommentFactory(session=session, chapter=many, author=writers[index % 3], body=f"Viele {index}")
+        CommentFactory(session=session, parent=top, author=writers[(index + 1) % 3], body=f"Antwort {index}")
+        RatingFactory(session=session, comment=top, user=reader, value=1)
     login(client, reader)
     counts = []
     for chapter in (few, many):

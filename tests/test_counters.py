@@ -17,6 +17,7 @@ import threading
 
 from sqlmodel import func, select
 
+from tests.factories import CommentFactory
 from tests.support import make_user
 from webapp import db
 from webapp.comments import services
@@ -61,15 +62,10 @@ def _chapter(session):
 
 def test_ten_concurrent_deletes_of_one_reply_take_one_off_the_parents_count(app, session):
     author = make_user(app)
-    project, chapter = _chapter(session)
-    parent = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id,
-                     body=f"Eltern {secrets.token_hex(4)}", reply_count=5)
-    session.add(parent)
-    session.flush()
-    replies = [Comment(project_id=project.id, chapter_id=chapter.id, parent_id=parent.id, author_id=author.id,
-                       body=f"Antwort {i} {secrets.token_hex(4)}") for i in range(5)]
-    session.add_all(replies)
-    session.commit()
+    parent = CommentFactory(session=session, chapter="nachhaltig", author=author, body=f"Eltern {secrets.token_hex(4)}",
+                            reply_count=5)
+    replies = [CommentFactory(session=session, parent=parent, author=author, body=f"Antwort {i} {secrets.token_hex(4)}")
+               for i in range(5)]
     reply_id, parent_id = replies[0].id, parent.id
 
     def work(_index, comment):
@@ -109,11 +105,7 @@ def test_twenty_identical_comments_without_a_form_key_at_once_store_one(app, ses
 
 def test_twenty_identical_replies_without_a_form_key_at_once_store_one_and_count_one(app, session):
     author = make_user(app)
-    project, chapter = _chapter(session)
-    parent = Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id,
-                     body=f"Frage {secrets.token_hex(4)}")
-    session.add(parent)
-    session.commit()
+    parent = CommentFactory(session=session, chapter="nachhaltig", body=f"Frage {secrets.token_hex(4)}")
     parent_id = parent.id
     body = f"Antwort {secrets.token_hex(4)}"
 
@@ -133,11 +125,7 @@ def test_twenty_identical_replies_without_a_form_key_at_once_store_one_and_count
 
 
 def test_ratings_of_many_readers_at_once_are_all_counted(app, session):
-    project, chapter = _chapter(session)
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id,
-                      body=f"Bewertet {secrets.token_hex(4)}")
-    session.add(comment)
-    session.commit()
+    comment = CommentFactory(session=session, chapter="nachhaltig", body=f"Bewertet {secrets.token_hex(4)}")
     comment_id = comment.id
     readers = [make_user(app).id for _ in range(10)]
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from tests.factories import CommentFactory, RatingFactory, ReportFactory
 from webapp import db
 from webapp.accounts.models import User
 from webapp.comments.models import Comment, Rating
@@ -43,18 +44,12 @@ def project(app):
         session.commit()
         chapter = project.document.chapters[0]
         readers = session.exec(select(User.id).order_by(User.id)).all()
-        top = Comment(project_id=project.id, chapter_id=chapter.id, author_id=readers[0], body="Bitte mehr Bänke.",
-                      reply_count=1)
-        session.add(top)
-        session.flush()
-        on_paragraph = Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=chapter.paragraphs[0].id,
-                               author_id=readers[1], body="Zu diesem Absatz.")
-        session.add_all([on_paragraph, Comment(project_id=project.id, chapter_id=chapter.id, parent_id=top.id,
-                                               author_id=readers[1], body="Und Schatten.")])
-        session.flush()
-        session.add_all([Rating(comment_id=top.id, user_id=readers[1], value=1),
-                         Report(comment_id=on_paragraph.id, reporter_id=readers[0], reason="off_topic")])
-        session.commit()
+        top = CommentFactory(session=session, chapter=chapter, author_id=readers[0], body="Bitte mehr Bänke.", reply_count=1)
+        on_paragraph = CommentFactory(session=session, paragraph=chapter.paragraphs[0], author_id=readers[1],
+                                      body="Zu diesem Absatz.")
+        CommentFactory(session=session, parent=top, author_id=readers[1], body="Und Schatten.")
+        RatingFactory(session=session, comment=top, user_id=readers[1], value=1)
+        ReportFactory(session=session, comment=on_paragraph, reporter_id=readers[0], reason="off_topic")
         project_id = project.id
     yield project_id
     with Session(app.extensions["db_engine"]) as session:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
+from tests.factories import CommentFactory, ReportFactory
 from tests.support import csrf_token, make_user, soup
 from tests.test_simple_language import problems
 from webapp.audit.models import AuditEntry
@@ -44,13 +45,7 @@ def fresh_project(app, session) -> Project:
 
 
 def comment_in(session, project, author) -> Comment:
-    chapter = project.document.chapters[0]
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id,
-                      body=f"Ein Beitrag {secrets.token_hex(4)}")
-    session.add(comment)
-    session.commit()
-    session.refresh(comment)
-    return comment
+    return CommentFactory(session=session, project=project, author=author, body=f"Ein Beitrag {secrets.token_hex(4)}")
 
 
 def save(client, slug, **data):
@@ -247,9 +242,8 @@ def test_a_hidden_or_blocked_comment_is_not_hidden_again_and_one_reviewed_needs_
     session.commit()
     comment = comment_in(session, project, make_user(app))
     first, second, third = make_user(app), make_user(app), make_user(app)
-    session.add(Report(comment_id=comment.id, reporter_id=first.id, reason="spam", resolved_at=datetime.now(UTC)))
-    session.add(Report(comment_id=comment.id, reporter_id=second.id, reason="spam"))
-    session.commit()
+    ReportFactory(session=session, comment=comment, reporter=first, reason="spam", resolved_at=datetime.now(UTC))
+    ReportFactory(session=session, comment=comment, reporter=second, reason="spam")
     with app.test_request_context("/de/"):
         from webapp import db
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory, ReportFactory
 from tests.jobs_support import STORAGES, age_outbox, queued_config, smtp, work_off  # noqa: F401  (smtp: a fixture)
 from tests.support import csrf_token, login, mails_to, make_user, soup
 from webapp.models import AuditEntry, Comment, ModeratorNote, Project, Report
@@ -32,13 +33,9 @@ def place(session):
 
 
 def comment_by(session, place, author, body=None, parent=None, reports=0) -> Comment:
-    project, chapter = place
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body=body or unique("Kommentar"),
-                      parent_id=parent.id if parent else None, report_count=reports, open_report_count=reports)
-    session.add(comment)
-    session.commit()
-    session.refresh(comment)
-    return comment
+    _project, chapter = place
+    return CommentFactory(session=session, chapter=chapter, parent=parent, author=author, body=body or unique("Kommentar"),
+                          report_count=reports, open_report_count=reports)
 
 
 def act(client, comment, action, **data):
@@ -75,7 +72,7 @@ def test_reported_comments_come_first_with_their_reasons_and_context(app, client
     quiet = comment_by(session, place, author)
     loud = comment_by(session, place, author)
     for reason in ("insult", "insult", "spam"):
-        session.add(Report(comment_id=loud.id, reporter_id=make_user(app).id, reason=reason, comment_text=loud.body))
+        ReportFactory(session=session, comment=loud, reason=reason)
     loud.report_count = loud.open_report_count = 3
     session.add(loud)
     session.commit()
@@ -149,7 +146,7 @@ def test_restore_shows_it_again_and_a_blocked_comment_cannot_be_highlighted(app,
 
 def test_marking_reviewed_closes_open_reports(app, client, session, place, moderator):
     comment = comment_by(session, place, make_user(app))
-    session.add(Report(comment_id=comment.id, reporter_id=make_user(app).id, reason="spam", comment_text=comment.body))
+    ReportFactory(session=session, comment=comment, reason="spam")
     comment.report_count = comment.open_report_count = 1
     session.add(comment)
     session.commit()
@@ -467,8 +464,7 @@ def test_the_daily_digest_lists_the_days_reports_once(app, session, place):
 
     moderator = make_user(app, role="moderator", language="en")
     comment = comment_by(session, place, make_user(app))
-    session.add(Report(comment_id=comment.id, reporter_id=make_user(app).id, reason="insult", comment_text=comment.body))
-    session.commit()
+    ReportFactory(session=session, comment=comment, reason="insult")
     now = utcnow() + timedelta(seconds=1)
     for _ in range(2):  # a second run on the same day sends nothing new
         run_digest(app, now)
@@ -483,17 +479,13 @@ def test_a_digest_missed_while_the_worker_was_down_comes_with_the_next_one(app, 
     moderator = make_user(app, role="moderator", language="en")
     old, new = comment_by(session, place, make_user(app)), comment_by(session, place, make_user(app))
     now = utcnow()
-    session.add(Report(comment_id=old.id, reporter_id=make_user(app).id, reason="insult", comment_text=old.body,
-                       created_at=now - timedelta(days=3)))
-    session.commit()
+    ReportFactory(session=session, comment=old, reason="insult", created_at=now - timedelta(days=3))
 
     run_digest(app, now - timedelta(days=2, hours=12))  # the day after that report: listed
     first = digests_to(app, moderator)
     assert len(first) == 1 and f"/comments/{old.id}" in first[0]
     # The worker is down for two days; then a new report comes, and the next digest runs.
-    session.add(Report(comment_id=new.id, reporter_id=make_user(app).id, reason="spam", comment_text=new.body,
-                       created_at=now - timedelta(hours=30)))
-    session.commit()
+    ReportFactory(session=session, comment=new, reason="spam", created_at=now - timedelta(hours=30))
     run_digest(app, now + timedelta(seconds=1))
     later = digests_to(app, moderator)
     assert len(later) == 2

@@ -10,29 +10,21 @@ import secrets
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory, ReportFactory
 from tests.support import csrf_token, login, make_user, soup
 from webapp.clock import utcnow
-from webapp.models import Comment, Project, Report
+from webapp.models import Comment, Report
 
 CHAPTER = "/de/projects/smart-city/chapters/gemeinsam"
 
 
 def own_comment(app, session, author, state: str) -> Comment:
     """A comment by ``author``, blocked by a moderator or hidden after two reports (each still open)."""
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = next(c for c in project.document.chapters if c.slug == "gemeinsam")
-    reporters = [make_user(app), make_user(app)]
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id,
-                      body=f"Mein Beitrag {secrets.token_hex(4)}", report_count=2, open_report_count=2)
-    if state == "blocked":
-        comment.blocked_at, comment.block_reason = utcnow(), "off_topic"
-    else:
-        comment.hidden_at = utcnow()
-    session.add(comment)
-    session.flush()
-    for reporter in reporters:
-        session.add(Report(comment_id=comment.id, reporter_id=reporter.id, reason="off_topic", comment_text=comment.body))
-    session.commit()
+    moderated = {"blocked_at": utcnow(), "block_reason": "off_topic"} if state == "blocked" else {"hidden_at": utcnow()}
+    comment = CommentFactory(session=session, chapter="gemeinsam", author=author, body=f"Mein Beitrag {secrets.token_hex(4)}",
+                             report_count=2, open_report_count=2, **moderated)
+    for _ in range(2):
+        ReportFactory(session=session, comment=comment, reason="off_topic")
     session.refresh(comment)
     return comment
 

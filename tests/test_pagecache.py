@@ -5,6 +5,7 @@ import secrets
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory
 from tests.support import QueryCounter, csrf_token, login, make_user, soup
 from webapp.models import ProjectText
 
@@ -207,9 +208,8 @@ def long_discussion(app):
         chapter = next(c for c in project.document.chapters if c.slug == "gemeinsam")
         paragraph = chapter.paragraphs[-1]
         author = session.exec(select(User)).first()
-        session.add_all(Comment(project_id=project.id, chapter_id=chapter.id, paragraph_id=paragraph.id,
-                                author_id=author.id, body=f"Seitenweise {n}") for n in range(PAGE_SIZE + 1))
-        session.commit()
+        for n in range(PAGE_SIZE + 1):
+            CommentFactory(session=session, paragraph=paragraph, author=author, body=f"Seitenweise {n}")
         top_level = session.exec(select(Comment).where(Comment.paragraph_id == paragraph.id,
                                                        Comment.parent_id.is_(None))).all()
         return f"/de/projects/smart-city/chapters/gemeinsam/paragraph-{len(chapter.paragraphs)}", \

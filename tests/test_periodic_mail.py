@@ -15,9 +15,10 @@ from email import message_from_bytes, policy
 import pytest
 from sqlmodel import Session, select
 
+from tests.factories import CommentFactory, PersonBlockFactory, ReportFactory
 from tests.jobs_support import STORAGES, running_worker, smtp, wait_for_mail  # noqa: F401  (smtp: a fixture)
 from tests.support import make_user
-from webapp.models import Comment, PersonBlock, Project, Report
+from webapp.models import Comment, Project
 
 #: Jobs that render and store mail of their own: run by the worker in the test below.
 MAILING = {"webapp.moderation.tasks.moderation_digest", "webapp.moderation.tasks.tell_ended_blocks",
@@ -40,11 +41,9 @@ def test_every_job_is_either_run_for_its_mail_or_known_to_send_none():
 
 def _reported_comment(session, project: Project, author_id: int, reporter_id: int) -> Comment:
     """A comment in ``project``, reported once just now."""
-    comment = Comment(project_id=project.id, chapter_id=project.document.chapters[0].id, author_id=author_id,
-                      body=f"Gemeldet {secrets.token_hex(4)}", report_count=1, open_report_count=1)
-    session.add(comment)
-    session.flush()
-    session.add(Report(comment_id=comment.id, reporter_id=reporter_id, reason="spam", comment_text=comment.body))
+    comment = CommentFactory(session=session, project=project, author_id=author_id, body=f"Gemeldet {secrets.token_hex(4)}",
+                             report_count=1, open_report_count=1)
+    ReportFactory(session=session, comment=comment, reporter_id=reporter_id, reason="spam")
     return comment
 
 
@@ -73,16 +72,14 @@ def test_the_periodic_jobs_mail_through_the_real_worker(app, smtp, tmp_path, sto
         session.get(User, each.id).report_mail = "each"
         project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
         comment = _reported_comment(session, project, author.id, first.id)
-        waiting = Report(comment_id=comment.id, reporter_id=second.id, reason="insult", comment_text=comment.body)
-        session.add(waiting)
-        session.flush()
+        waiting = ReportFactory(session=session, comment=comment, reporter=second, reason="insult")
         # The comment's first report was mailed to ``each`` 11 minutes ago; the second waits for the batch.
         session.add(OutboxMessage(key=f"report:{comment.id}:{each.id}:{waiting.id - 1}", recipient=each.email,
                                   template="report_received", subject="s", message=b"x",
                                   created_at=now - timedelta(minutes=11), next_attempt_at=now - timedelta(minutes=11),
                                   sent_at=now - timedelta(minutes=11)))
-        session.add(PersonBlock(user_id=person.id, project_id=project.id, reason="Beleidigungen",
-                                created_at=now - timedelta(days=7), ends_at=now - timedelta(minutes=5)))
+        PersonBlockFactory(session=session, user=person, project=project, reason="Beleidigungen",
+                           created_at=now - timedelta(days=7), ends_at=now - timedelta(minutes=5))
         session.commit()
         comment_id = comment.id
     with running_worker(app, smtp, tmp_path, storage) as (queued, log):

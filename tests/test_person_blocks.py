@@ -12,6 +12,7 @@ from babel.dates import format_date
 from sqlalchemy import event
 from sqlmodel import select
 
+from tests.factories import CommentFactory, PersonBlockFactory
 from tests.support import PASSWORD, csrf_token, mails_to, make_user, soup
 from webapp import clock
 from webapp.accounts.models import User, email_key
@@ -33,14 +34,8 @@ def project_of(session, slug="smart-city") -> Project:
 
 
 def comment_by(session, author, slug="smart-city", parent=None) -> Comment:
-    project = project_of(session, slug)
-    chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS[slug])
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, parent_id=parent,
-                      body=f"Ein Beitrag {secrets.token_hex(4)}")
-    session.add(comment)
-    session.commit()
-    session.refresh(comment)
-    return comment
+    return CommentFactory(session=session, project=slug, chapter=CHAPTERS[slug], author=author, parent_id=parent,
+                          body=f"Ein Beitrag {secrets.token_hex(4)}")
 
 
 def block_url(person, slug="smart-city", prefix="de"):
@@ -446,11 +441,8 @@ def test_a_block_of_another_project_is_not_ended_from_this_one(app, client, sess
 
 def test_blocks_from_the_past_do_not_count(app, client, session, person):
     """A block that ended yesterday is history, not a refusal."""
-    project = project_of(session)
     past = datetime.now(UTC) - timedelta(days=3)
-    session.add(PersonBlock(user_id=person.id, project_id=project.id, reason="Alt", created_at=past,
-                            ends_at=past + timedelta(days=1)))
-    session.commit()
+    PersonBlockFactory(session=session, user=person, reason="Alt", created_at=past, ends_at=past + timedelta(days=1))
     sign_in(client, person)
     assert soup(client.get("/de/projects/smart-city/chapters/nachhaltig")).select_one("#comment-form") is not None
 
@@ -662,10 +654,8 @@ def test_the_hint_names_the_date_format_before_the_field(app, client, person, mo
 def _blocked(app, session, site_wide=False):
     user = make_user(app, language="simple")
     comment_by(session, user)
-    ends = datetime.now(UTC) + timedelta(days=7)
-    session.add(PersonBlock(user_id=user.id, project_id=None if site_wide else project_of(session).id,
-                            reason="Beleidigungen", ends_at=ends))
-    session.commit()
+    PersonBlockFactory(session=session, user=user, site_wide=site_wide, reason="Beleidigungen",
+                       ends_at=datetime.now(UTC) + timedelta(days=7))
     return user
 
 

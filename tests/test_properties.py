@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from tests.factories import CommentFactory
 from tests.support import PASSWORD, csrf_token, login, make_user
 from webapp.accounts.forms import USERNAME_PATTERN
 from webapp.accounts.models import normalise_key
@@ -171,24 +172,17 @@ def reporter(app):
     """A participant logged in once, and someone else's comments to report: open, in a closed phase, deleted."""
     from datetime import datetime
 
-    from sqlmodel import Session
-
     client = app.test_client()
     user = make_user(app)
     login(client, user)
     author = make_user(app)
     urls = {}
-    with Session(app.extensions["db_engine"]) as session:
-        for slug, chapter_slug, deleted in (("smart-city", "nachhaltig", False),
-                                            ("radverkehr", "sicher-unterwegs", False),
-                                            ("smart-city", "nachhaltig", True)):
-            project = session.exec(select(Project).where(Project.slug == slug)).one()
-            chapter = next(c for c in project.document.chapters if c.slug == chapter_slug)
-            comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body="Gemeldet",
-                              deleted_at=datetime.now(UTC) if deleted else None)
-            session.add(comment)
-            session.commit()
-            urls[(slug, deleted)] = f"/de/projects/{slug}/comments/{comment.id}/report"
+    for slug, chapter_slug, deleted in (("smart-city", "nachhaltig", False),
+                                        ("radverkehr", "sicher-unterwegs", False),
+                                        ("smart-city", "nachhaltig", True)):
+        comment = CommentFactory(app=app, project=slug, chapter=chapter_slug, author=author, body="Gemeldet",
+                                 deleted_at=datetime.now(UTC) if deleted else None)
+        urls[(slug, deleted)] = f"/de/projects/{slug}/comments/{comment.id}/report"
     return client, user, list(urls.values())
 
 

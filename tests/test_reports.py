@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import func, select
 
+from tests.factories import CommentFactory
 from tests.support import PASSWORD, accessible_name, csrf_token, login, make_user, post_form, soup
-from webapp.models import Comment, Project, Report
+from webapp.models import Comment, Report
 
 CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
 CHAPTER = "/de/projects/smart-city/chapters/nachhaltig"
@@ -17,15 +18,9 @@ CHAPTER = "/de/projects/smart-city/chapters/nachhaltig"
 
 def comment_by(app, session, author, slug="smart-city", deleted=False) -> Comment:
     """A new top-level comment by ``author`` on one chapter of ``slug``."""
-    project = session.exec(select(Project).where(Project.slug == slug)).one()
-    chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS[slug])
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id,
-                      body="" if deleted else f"Zu melden {secrets.token_hex(4)}",
-                      deleted_at=datetime.now(UTC) if deleted else None)
-    session.add(comment)
-    session.commit()
-    session.refresh(comment)
-    return comment
+    return CommentFactory(session=session, project=slug, chapter=CHAPTERS[slug], author=author,
+                          body="" if deleted else f"Zu melden {secrets.token_hex(4)}",
+                          deleted_at=datetime.now(UTC) if deleted else None)
 
 
 def report_url(comment, slug="smart-city", prefix="de"):

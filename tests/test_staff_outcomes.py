@@ -9,8 +9,9 @@ import secrets
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory, PersonBlockFactory
 from tests.support import csrf_token, login, make_user, soup
-from webapp.models import Comment, PersonBlock, Project, ProjectModerator
+from webapp.models import Comment, PersonBlock, ProjectModerator
 from webapp.roles.models import Invitation
 
 QUEUE = "/de/staff/projects/smart-city/moderation"
@@ -25,13 +26,7 @@ def logged_in(app, user):
 
 
 def a_comment(session, author) -> Comment:
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    comment = Comment(project_id=project.id, chapter_id=project.document.chapters[0].id, author_id=author.id,
-                      body=f"Ein Beitrag {secrets.token_hex(4)}")
-    session.add(comment)
-    session.commit()
-    session.refresh(comment)
-    return comment
+    return CommentFactory(session=session, author=author, body=f"Ein Beitrag {secrets.token_hex(4)}")
 
 
 def outcome_of(client, response) -> tuple[str, str]:
@@ -95,10 +90,7 @@ def test_an_expired_button_only_form_goes_back_to_its_page_and_changes_nothing(a
 
     moderator = logged_in(app, make_user(app, role="moderator"))
     blocked = make_user(app)
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    block = PersonBlock(user_id=blocked.id, project_id=project.id, reason="Test")
-    session.add(block)
-    session.commit()
+    block = PersonBlockFactory(session=session, user=blocked, reason="Test")
     response = moderator.post(f"/de/staff/projects/smart-city/people/blocks/{block.id}/end", data={"csrf_token": "x"})
     assert response.headers["Location"].startswith("/de/staff/projects/smart-city/people/blocked")
     assert "nichts geändert" in outcome_of(moderator, response)[1]

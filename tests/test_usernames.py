@@ -11,9 +11,10 @@ import string
 import pytest
 from sqlmodel import select
 
+from tests.factories import CommentFactory
 from tests.support import PASSWORD, csrf_token, make_user, soup
 from webapp.accounts import names
-from webapp.models import Comment, Project, User
+from webapp.models import User
 
 MODERATOR = "Moderation Eichbrunn"  # the demo's moderator
 
@@ -145,13 +146,7 @@ def test_runs_of_spaces_are_stored_as_one(client, session):
 
 
 def _comment_by(session, user):
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=user.id, body=f"Von {letters()}")
-    session.add(comment)
-    session.commit()
-    session.refresh(comment)
-    return comment
+    return CommentFactory(session=session, chapter="nachhaltig", author=user, body=f"Von {letters()}")
 
 
 BADGES = {"de": {"moderator": "Moderation", "initiator": "Projektteam", "admin": "Administration"},

@@ -21,12 +21,13 @@ import pytest
 from sqlalchemy import event, insert
 from sqlmodel import select
 
+from tests.factories import CommentFactory
 from tests.support import make_user
 from webapp import db
 from webapp.clock import utcnow
 from webapp.comments import services
 from webapp.i18n import MODES
-from webapp.models import Comment, Project, Rating, User
+from webapp.models import Comment, Rating, User
 
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 #: Where a commit or rollback belongs: the transaction itself, the demo loader, the mail delivery job.
@@ -106,13 +107,8 @@ def test_a_missing_project_chapter_or_paragraph_is_a_lookup_error_and_a_404_page
 @pytest.fixture()
 def place(app, session):
     """A comment by someone in the demo's Smart City project, and the ids to act on it."""
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id,
-                      body=f"Eine Frage {secrets.token_hex(4)}")
-    session.add(comment)
-    session.commit()
-    return project.id, chapter.id, comment.id
+    comment = CommentFactory(session=session, chapter="nachhaltig", body=f"Eine Frage {secrets.token_hex(4)}")
+    return comment.project_id, comment.chapter_id, comment.id
 
 
 class Broken(Exception):

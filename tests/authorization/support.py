@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from tests.factories import CommentFactory
 from tests.support import csrf_token, make_user, soup
 from webapp.accounts.tokens import make_token
-from webapp.models import Comment, Project, User
+from webapp.models import Comment, User
 
 ROLES = ("anonymous", "unconfirmed", "author", "other", "moderator", "admin")
 CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
@@ -68,15 +69,10 @@ def world(app, client, session, role, slug="smart-city"):
                                                    role=role if role in ("moderator", "admin") else "participant")
     if role != "anonymous":
         sign_in(client, me)
-    project = session.exec(select(Project).where(Project.slug == slug)).one()
-    chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS[slug])
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=author.id, body=unique(), reply_count=1)
-    session.add(comment)
-    session.flush()
-    session.add(reply := Comment(project_id=project.id, chapter_id=chapter.id, parent_id=comment.id,
-                                 author_id=author.id, body=unique()))
-    session.commit()
-    url = f"/de/projects/{slug}/chapters/{chapter.slug}"
+    comment = CommentFactory(session=session, project=slug, chapter=CHAPTERS[slug], author=author, body=unique(),
+                             reply_count=1)
+    reply = CommentFactory(session=session, parent=comment, author=author, body=unique())
+    url = f"/de/projects/{slug}/chapters/{CHAPTERS[slug]}"
     w = World(app, client, session, me, comment, reply, url, f"{url}/paragraph-1")
     w.token = csrf_token(client.get("/de/account/login"))
     return w
@@ -183,12 +179,7 @@ def staff_world(app, client, session, role, **comment_state):
         kind, project = STAFF_MAKE[role]
         me = make_user(app, role=kind, project=project)
         sign_in(client, me)
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = next(c for c in project.document.chapters if c.slug == CHAPTERS["smart-city"])
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=make_user(app).id, body=unique(),
-                      **comment_state)
-    session.add(comment)
-    session.commit()
+    comment = CommentFactory(session=session, chapter=CHAPTERS["smart-city"], body=unique(), **comment_state)
     w = StaffWorld(app, client, session, me, comment)
     w.token = csrf_token(client.get("/de/account/login"))
     return w
