@@ -126,6 +126,23 @@ def outbox_rows(app, recipient: str) -> list:
                                  .order_by(col(OutboxMessage.id))).all())
 
 
+def settle_waiting_mail_except(app, recipients: tuple[str, ...]) -> int:
+    """Mark every unsent mail to anyone but ``recipients`` as given up (``failed_at``): what earlier tests left
+    waiting in the shared database, so that a sweep finds exactly the test's own mails, in any order of tests."""
+    from sqlalchemy import update
+    from sqlmodel import Session, col
+
+    from webapp.clock import utcnow
+    from webapp.mail.models import OutboxMessage
+
+    with Session(app.extensions["db_engine"]) as session:
+        settled = session.execute(update(OutboxMessage).where(
+            col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.failed_at).is_(None),
+            col(OutboxMessage.recipient).not_in(recipients)).values(failed_at=utcnow())).rowcount
+        session.commit()
+    return settled
+
+
 def age_outbox(app, recipient: str, by: timedelta) -> None:
     """Move the rows to ``recipient`` into the past by ``by``, as if that much time had gone by."""
     from sqlmodel import Session, col, select

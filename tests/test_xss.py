@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup, NavigableString
 from sqlmodel import select
 
+from tests.factories import CommentFactory
 from tests.support import PASSWORD, ROOT, accessible_name, csrf_token, login, make_user, soup
 from webapp.markdown import render
 from webapp.models import ChapterText, Comment, Project, ProjectText, User
@@ -118,15 +119,24 @@ def test_comment_and_reply_text_is_shown_as_text_wherever_it_appears(session, wr
 
 @pytest.fixture(scope="module")
 def reporter(app):
-    """Another participant, logged in once, who reports the writer's comments."""
+    """Another participant, logged in once, who reports the reported writer's comments."""
+    client = app.test_client()
+    login(client, make_user(app))
+    return client
+
+
+@pytest.fixture(scope="module")
+def reported_writer(app):
+    """A participant of its own whose comments are reported: the same text by the writer above, in any order
+    within a minute, is then the writer's own new comment, not this one (the double-submit guard is per author)."""
     client = app.test_client()
     login(client, make_user(app))
     return client
 
 
 @pytest.mark.parametrize("payload", CORPUS, ids=IDS)
-def test_a_reported_comment_and_the_reports_explanation_are_shown_as_text(session, writer, reporter, payload):
-    assert post(writer, CHAPTER + "/comments", payload).status_code == 303
+def test_a_reported_comment_and_the_reports_explanation_are_shown_as_text(session, reported_writer, reporter, payload):
+    assert post(reported_writer, CHAPTER + "/comments", payload).status_code == 303
     comment = newest(session, stored(payload))
     url = f"/de/projects/smart-city/comments/{comment.id}/report"
     page = reporter.get(url)
@@ -167,16 +177,9 @@ def sign_in(client, user):
 
 def commented_by(app, session, user):
     """A comment by ``user`` on the chapter with a reply by someone else; returns the comment."""
-    replier = make_user(app)  # before this session writes: SQLite has one writer at a time
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    chapter = next(c for c in project.document.chapters if c.slug == "nachhaltig")
-    comment = Comment(project_id=project.id, chapter_id=chapter.id, author_id=user.id,
-                      body=f"Von {secrets.token_hex(4)}", reply_count=1)
-    session.add(comment)
-    session.flush()
-    session.add(Comment(project_id=project.id, chapter_id=chapter.id, parent_id=comment.id,
-                        author_id=replier.id, body=f"Antwort {secrets.token_hex(4)}"))
-    session.commit()
+    comment = CommentFactory(session=session, chapter="nachhaltig", author=user, body=f"Von {secrets.token_hex(4)}",
+                             reply_count=1)
+    CommentFactory(session=session, parent=comment, body=f"Antwort {secrets.token_hex(4)}")  # by a new account
     return comment
 
 
