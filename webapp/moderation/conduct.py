@@ -15,7 +15,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import db, permissions
-from ..accounts.models import User
 from ..comments.messages import flash_outcome
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
@@ -49,9 +48,7 @@ def _staff_project(slug: str, decide=permissions.may_moderate):
 def block_person(mode: LanguageMode, slug: str, user_id: int):
     """Block a person from the project (administrators: or from the whole site), for a time or for good."""
     project = _staff_project(slug)
-    person = db.session().get(User, user_id)
-    if person is None or not people.may_see_person(current_user, person, project):
-        abort(404)
+    person = people.person_seen_by(current_user, user_id, project)
     site_allowed = permissions.may_administer(current_user)
     scope = request.form.get("scope") if request.method == "POST" else None
     if scope is not None and scope.strip().casefold() != "project":
@@ -93,15 +90,13 @@ def blocks(mode: LanguageMode, slug: str):
 def unblock(mode: LanguageMode, slug: str, block_id: int):
     """End a block now; the person is told by email."""
     project = _staff_project(slug)
-    row = db.session().get(people.PersonBlock, block_id)
-    if row is None or (row.project_id is not None and row.project_id != project.id):
-        abort(404)
+    row = people.block_seen_from(block_id, project)
     if row.site_wide:
         permissions.authorize(permissions.may_administer(current_user))
     form = EndBlockForm()
     if not form.validate_on_submit():
         abort(400)
-    person = db.session().get(User, row.user_id) if row.user_id is not None else None
+    person = people.person_of(row)
     name = person.username if person is not None else row.person_name or _("Deleted account")
     if row.ended_at is None:
         with db.transaction():

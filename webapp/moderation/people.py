@@ -361,6 +361,28 @@ def blocked_in(project, include_site_wide: bool) -> list[tuple[PersonBlock, User
         .order_by(User.username_key, PersonBlock.person_name, PersonBlock.id)).all())
 
 
+def person_seen_by(viewer, user_id: int, project) -> User:
+    """The account ``user_id`` if its block page opens for ``viewer`` in ``project`` (:func:`may_see_person`);
+    :class:`webapp.db.NotFound` (a 404 page: no account's name is given away by its number) otherwise."""
+    person = db.session().get(User, user_id)
+    if person is None or not may_see_person(viewer, person, project):
+        raise db.NotFound(f"person {user_id} in project {project.id}")
+    return person
+
+
+def block_seen_from(block_id: int, project) -> PersonBlock:
+    """The block ``block_id`` as the project's pages list it (its own, and site-wide ones); NotFound otherwise."""
+    row = db.session().get(PersonBlock, block_id)
+    if row is None or (row.project_id is not None and row.project_id != project.id):
+        raise db.NotFound(f"block {block_id} of project {project.id}")
+    return row
+
+
+def person_of(row: PersonBlock) -> Optional[User]:
+    """The blocked account, while it exists."""
+    return db.session().get(User, row.user_id) if row.user_id is not None else None
+
+
 def may_see_person(actor, person: User, project) -> bool:
     """Whether the block page of ``person`` opens for ``actor`` in ``project``.
 
