@@ -22,7 +22,7 @@ from tests.authorization.support import (
     world,
 )
 from tests.authorization.test_comments import ACTIONS as PARTICIPANT_ACTIONS
-from webapp.models import Project
+from tests.factories import PersonBlockFactory
 
 #: The answer each role gets, in the order of STAFF_ROLES.
 STAFF_EXPECTED = {
@@ -54,13 +54,9 @@ def _block(scope):
 def _with_block(site_wide=False):
     """A staff world whose comment's author is blocked (from smart-city, or from the whole site)."""
     def setup(app, client, session, role):
-        from webapp.models import PersonBlock
 
         w = staff_world(app, client, session, role)
-        project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-        w.block = PersonBlock(user_id=w.comment.author_id, project_id=None if site_wide else project.id, reason="Grund")
-        session.add(w.block)
-        session.commit()
+        w.block = PersonBlockFactory(session=session, user_id=w.comment.author_id, site_wide=site_wide)
         return w
     return setup
 
@@ -132,12 +128,9 @@ BLOCKED_REFUSED = ("comment on chapter", "comment on paragraph", "reply", "rate"
 @pytest.mark.parametrize("scope", ["project", "site"])
 @pytest.mark.parametrize("action", BLOCKED_REFUSED)
 def test_a_blocked_participant_is_refused_and_nothing_changes(app, client, session, action, scope):
-    from webapp.models import PersonBlock
 
     w = world(app, client, session, "other")
-    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
-    session.add(PersonBlock(user_id=w.me.id, project_id=project.id if scope == "project" else None, reason="Grund X"))
-    session.commit()
+    PersonBlockFactory(session=session, user_id=w.me.id, site_wide=scope != "project", reason="Grund X")
     response, changed = PARTICIPANT_ACTIONS[action](w)
     assert response.status_code == 403 and not changed
     assert "Grund X" in response.get_data(as_text=True)
