@@ -48,6 +48,26 @@ def name_is_reserved(username: str) -> bool:
     return names.reserved(username, current_app.config["SITE_NAME"], tuple(staff))
 
 
+def new_account(username: str, email: str, *, password: str = "", password_hash: str = "", language: str = "de",
+                confirmed: bool = False, is_admin: bool = False, session=None) -> User:
+    """The one place an account row is made, whoever makes it (registration, an invitation's link, ``flask
+    users create-admin``, the demo): the name's and the address's comparison keys made the one way, the
+    password hashed (or its hash given, made beforehand), the address confirmed now where the caller holds
+    the proof (the invitation's link, the operator who typed it).
+
+    Added to ``session`` (the request's by default) and flushed, so it has its id; an IntegrityError (the
+    name or the address taken meanwhile) is the caller's to answer, in a savepoint where it must not end the
+    caller's transaction.
+    """
+    session = session if session is not None else db.session()
+    user = User(username=username, username_key=normalise_key(username), email=email, email_key=email_key(email),
+                password_hash=password_hash or hash_password(password), language=language, is_admin=is_admin,
+                email_confirmed_at=utcnow() if confirmed else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def register(username: str, email: str, password: str, language: str) -> Optional[User]:
     """Create an unconfirmed account and mail the confirmation link (in the caller's transaction).
 
@@ -70,7 +90,6 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     """
     from flask_babel import gettext as _
 
-    session = db.session()
     _drop_expired_holders(username, email)
     if name_is_taken(username):
         raise AccountError(_("This username is taken. Please choose another one."), "username")
@@ -84,12 +103,9 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     if (block := hooks().address_refused(email_key(email))) is not None:
         _tell_blocked_address(email, block, language)
         return None
-    user = User(username=username, username_key=normalise_key(username), email=email, email_key=email_key(email),
-                password_hash=password_hash, language=language)
     try:
         with db.savepoint():
-            session.add(user)
-            session.flush()
+            user = new_account(username, email, password_hash=password_hash, language=language)
     except IntegrityError:  # a concurrent registration took the name or address
         if by_email(email):
             _tell_owner_of_attempt(email)

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from ..accounts.models import User, normalise_key
-from ..accounts.passwords import hash_password
-from ..accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD
+from ..accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD, new_account
 from ..comments.models import Comment
 from ..documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from ..i18n import MODES
@@ -103,11 +102,8 @@ def load_accounts(session: Session) -> list[User]:
     for email, name, role in DEMO_ACCOUNTS:
         if session.exec(select(User).where(User.email_key == normalise_key(email))).first():
             continue
-        user = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
-                    password_hash=hash_password(DEMO_PASSWORD), is_admin=role == "admin",
-                    email_confirmed_at=datetime.now(UTC))
-        session.add(user)
-        session.flush()
+        user = new_account(name, email, password=DEMO_PASSWORD, is_admin=role == "admin", confirmed=True,
+                           session=session)
         # Real roles: the moderator moderates every demo project, the initiator runs the city's projects.
         if role == "moderator":
             for project in session.exec(select(Project)).all():
@@ -165,10 +161,7 @@ def load_moderation(session: Session, now: datetime) -> int:
     email, name = REPORTED_AUTHOR
     author = session.exec(select(User).where(User.email_key == normalise_key(email))).first()
     if author is None:
-        author = User(username=name, username_key=normalise_key(name), email=email, email_key=normalise_key(email),
-                      password_hash=hash_password(DEMO_PASSWORD), email_confirmed_at=now)
-        session.add(author)
-        session.flush()
+        author = new_account(name, email, password=DEMO_PASSWORD, confirmed=True, session=session)
     users = {u.email_key: u for u in session.exec(select(User)).all()}
     count = 0
     for entry in _read("comments.toml").get("reported", []):

@@ -408,11 +408,15 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
     from flask_babel import gettext as _
     from sqlalchemy.exc import IntegrityError
 
-    from ..accounts.models import normalise_key
-    from ..accounts.passwords import hash_password
-    from ..accounts.services import _drop_expired_holders, claim_blocks, drop_unconfirmed_holder, name_is_reserved, name_is_taken
+    from ..accounts.services import (
+        _drop_expired_holders,
+        claim_blocks,
+        drop_unconfirmed_holder,
+        name_is_reserved,
+        name_is_taken,
+        new_account,
+    )
 
-    session = db.session()
     _drop_expired_holders(username, invitation.email)
     drop_unconfirmed_holder(invitation.email)  # the link proves the address; an unconfirmed holder may be anyone
     if name_is_taken(username):
@@ -422,12 +426,8 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
                           "Please choose another one."), "username")
     if by_email(invitation.email):
         raise RoleError(_("There is an account with this email address already. Please log in."))
-    user = User(username=username, username_key=normalise_key(username), email=invitation.email,
-                email_key=invitation.email_key, password_hash=hash_password(password), language=language,
-                email_confirmed_at=utcnow())
-    session.add(user)
     try:
-        session.flush()
+        user = new_account(username, invitation.email, password=password, language=language, confirmed=True)
     except IntegrityError:  # a concurrent registration took the name (the caller's transaction rolls back)
         raise RoleError(_("This username is taken. Please choose another one."), "username") from None
     claim_blocks(user)
@@ -485,19 +485,13 @@ def create_admin(username: str, address: str, password: str, language: str = "de
     The operator typed the address, so it counts as confirmed. Raises :class:`RoleError` when the
     username or the address is taken.
     """
-    from ..accounts.models import normalise_key
-    from ..accounts.passwords import hash_password
-    from ..accounts.services import name_is_taken
+    from ..accounts.services import name_is_taken, new_account
 
-    session = db.session()
     if by_email(address):
         raise RoleError(f"An account has the address {address} already.")
     if name_is_taken(username):
         raise RoleError(f"The username {username!r} is taken.", "username")
-    user = User(username=username, username_key=normalise_key(username), email=address, email_key=email_key(address),
-                password_hash=hash_password(password), language=language, is_admin=True, email_confirmed_at=utcnow())
-    session.add(user)
-    session.flush()
+    user = new_account(username, address, password=password, language=language, confirmed=True, is_admin=True)
     audit.record(None, "role.make_admin", "user", user.id, person=user.username, created=True)
     return user
 
