@@ -21,13 +21,20 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import event
 from sqlmodel import select
 
+from tests.factories import CommentFactory, PersonBlockFactory
 from tests.support import make_user
 from webapp import db, permissions
 from webapp.accounts.models import User
 from webapp.clock import utcnow
 from webapp.comments import services as comments
+from webapp.documents import services as documents
 from webapp.i18n import MODES
-from webapp.models import Comment, PersonBlock, Project
+from webapp.models import PersonBlock, Project
+from webapp.moderation import actions, discussion_rules, people
+from webapp.moderation import services as moderation
+from webapp.privacy import erasure
+from webapp.projects import services as projects
+from webapp.roles import services as roles
 from webapp.roles.models import Invitation
 
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
@@ -85,14 +92,13 @@ class World:
         self.project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
         chapter = self.project.document.chapters[0]
         self.target = comments.Target(self.project.id, chapter)
-        self.comment = Comment(project_id=self.project.id, chapter_id=chapter.id, author_id=self.ids["author"],
-                               body=f"Ein Kommentar {secrets.token_hex(4)}", language="de")
+        self.comment = CommentFactory(session=session, chapter=chapter, author_id=self.ids["author"])
+        self.site_block = PersonBlockFactory(session=session, user_id=self.ids["participant"], site_wide=True,
+                                             reason="Beleidigungen", ends_at=utcnow() + timedelta(days=3))
         self.invitation = Invitation(email=f"{secrets.token_hex(5)}@example.org", role="moderator",
                                      project_id=self.project.id, invited_by_id=self.ids["initiator"])
         self.invitation.email_key = self.invitation.email
-        self.site_block = PersonBlock(user_id=self.ids["participant"], project_id=None, reason="Beleidigungen",
-                                      created_by_id=None, ends_at=utcnow() + timedelta(days=3))
-        session.add_all([self.comment, self.invitation, self.site_block])
+        session.add(self.invitation)
         session.commit()
 
     def __getattr__(self, role: str) -> User:
@@ -119,110 +125,70 @@ CASES = {
         ("author", lambda w, actor: comments.rate(actor, w.comment, 1), "own"),
         ("nobody", lambda w, actor: comments.rate(actor, w.comment, 1), "login")],
     "webapp.moderation.services.report": [
-        ("author", lambda w, actor: _moderation().report(actor, w.comment, "spam"), "own"),
-        ("unconfirmed", lambda w, actor: _moderation().report(actor, w.comment, "spam"), "unconfirmed")],
+        ("author", lambda w, actor: moderation.report(actor, w.comment, "spam"), "own"),
+        ("unconfirmed", lambda w, actor: moderation.report(actor, w.comment, "spam"), "unconfirmed")],
     "webapp.moderation.services.choose_report_mail": [
-        ("initiator", lambda w, actor: _moderation().choose_report_mail(actor, "none"), "moderator")],
+        ("initiator", lambda w, actor: moderation.choose_report_mail(actor, "none"), "moderator")],
     "webapp.moderation.actions.block": [
-        ("author", lambda w, actor: _actions().block(actor, w.project, w.comment, "spam", "Werbung"), "moderator")],
+        ("author", lambda w, actor: actions.block(actor, w.project, w.comment, "spam", "Werbung"), "moderator")],
     "webapp.moderation.actions.restore": [
-        ("participant", lambda w, actor: _actions().restore(actor, w.project, w.comment), "moderator")],
+        ("participant", lambda w, actor: actions.restore(actor, w.project, w.comment), "moderator")],
     "webapp.moderation.actions.review": [
-        ("unconfirmed", lambda w, actor: _actions().review(actor, w.project, w.comment), "unconfirmed")],
+        ("unconfirmed", lambda w, actor: actions.review(actor, w.project, w.comment), "unconfirmed")],
     "webapp.moderation.actions.highlight": [
-        ("author", lambda w, actor: _actions().highlight(actor, w.project, w.comment), "moderator")],
+        ("author", lambda w, actor: actions.highlight(actor, w.project, w.comment), "moderator")],
     "webapp.moderation.actions.unhighlight": [
-        ("nobody", lambda w, actor: _actions().unhighlight(actor, w.project, w.comment), "login")],
+        ("nobody", lambda w, actor: actions.unhighlight(actor, w.project, w.comment), "login")],
     "webapp.moderation.actions.answer": [
-        ("author", lambda w, actor: _actions().answer(actor, w.project, w.comment, "Amtlich", "de"), "moderator")],
+        ("author", lambda w, actor: actions.answer(actor, w.project, w.comment, "Amtlich", "de"), "moderator")],
     "webapp.moderation.actions.note": [
-        ("author", lambda w, actor: _actions().note(actor, w.project, w.comment, "Notiz"), "moderator")],
+        ("author", lambda w, actor: actions.note(actor, w.project, w.comment, "Notiz"), "moderator")],
     "webapp.moderation.actions.bulk": [
-        ("author", lambda w, actor: _actions().bulk(actor, w.project, [w.comment], "review"), "moderator")],
+        ("author", lambda w, actor: actions.bulk(actor, w.project, [w.comment], "review"), "moderator")],
     "webapp.moderation.people.block_person": [
-        ("author", lambda w, actor: _people().block_person(actor, w.participant, w.project, site_wide=False,
+        ("author", lambda w, actor: people.block_person(actor, w.participant, w.project, site_wide=False,
                                                            ends_at=None, reason="Beleidigungen"), "moderator"),
-        ("moderator", lambda w, actor: _people().block_person(actor, w.author, w.project, site_wide=True,
+        ("moderator", lambda w, actor: people.block_person(actor, w.author, w.project, site_wide=True,
                                                               ends_at=None, reason="Beleidigungen"), "admin")],
     "webapp.moderation.people.end_block": [
-        ("moderator", lambda w, actor: _people().end_block(actor, db.session().get(PersonBlock, w.site_block.id),
+        ("moderator", lambda w, actor: people.end_block(actor, db.session().get(PersonBlock, w.site_block.id),
                                                            w.project), "admin")],
     "webapp.moderation.discussion_rules.save_rules": [
-        ("moderator", lambda w, actor: _rules().save_rules(actor, w.project, {"de": "Seien Sie freundlich."}),
+        ("moderator", lambda w, actor: discussion_rules.save_rules(actor, w.project, {"de": "Seien Sie freundlich."}),
          "initiator")],
     "webapp.moderation.discussion_rules.save_settings": [
-        ("moderator", lambda w, actor: _rules().save_settings(actor, w.project, 1), "initiator")],
+        ("moderator", lambda w, actor: discussion_rules.save_settings(actor, w.project, 1), "initiator")],
     "webapp.roles.services.add_moderator": [
-        ("moderator", lambda w, actor: _roles().add_moderator(actor, w.project, "neu@example.org", "de"), "initiator")],
+        ("moderator", lambda w, actor: roles.add_moderator(actor, w.project, "neu@example.org", "de"), "initiator")],
     "webapp.roles.services.remove_moderator": [
-        ("participant", lambda w, actor: _roles().remove_moderator(actor, w.project, w.ids["moderator"]),
+        ("participant", lambda w, actor: roles.remove_moderator(actor, w.project, w.ids["moderator"]),
          "initiator")],
     "webapp.roles.services.add_initiator": [
-        ("initiator", lambda w, actor: _roles().add_initiator(actor, w.project.organisation, "neu@example.org",
+        ("initiator", lambda w, actor: roles.add_initiator(actor, w.project.organisation, "neu@example.org",
                                                                "de"), "admin")],
     "webapp.roles.services.remove_initiator": [
-        ("initiator", lambda w, actor: _roles().remove_initiator(actor, w.project.organisation, w.ids["initiator"]),
+        ("initiator", lambda w, actor: roles.remove_initiator(actor, w.project.organisation, w.ids["initiator"]),
          "admin")],
     "webapp.roles.services.invite_again": [
-        ("moderator", lambda w, actor: _roles().invite_again(actor, db.session().get(Invitation, w.invitation.id),
+        ("moderator", lambda w, actor: roles.invite_again(actor, db.session().get(Invitation, w.invitation.id),
                                                              "de"), "initiator")],
     "webapp.roles.services.withdraw_invitation": [
-        ("moderator", lambda w, actor: _roles().withdraw_invitation(
+        ("moderator", lambda w, actor: roles.withdraw_invitation(
             actor, db.session().get(Invitation, w.invitation.id)), "initiator")],
     "webapp.roles.services.accept_invitation": [
-        ("participant", lambda w, actor: _roles().accept_invitation(
+        ("participant", lambda w, actor: roles.accept_invitation(
             actor, db.session().get(Invitation, w.invitation.id)), "invitation")],
     "webapp.privacy.erasure.delete_account": [
-        ("moderator", lambda w, actor: _privacy().delete_account(actor, w.author), "own_account"),
-        ("nobody", lambda w, actor: _privacy().delete_account(actor, w.author), "login")],
+        ("moderator", lambda w, actor: erasure.delete_account(actor, w.author), "own_account"),
+        ("nobody", lambda w, actor: erasure.delete_account(actor, w.author), "login")],
     "webapp.projects.services.delete_project": [
-        ("moderator", lambda w, actor: _projects().delete_project(actor, w.project), "initiator")],
+        ("moderator", lambda w, actor: projects.delete_project(actor, w.project), "initiator")],
     "webapp.documents.services.delete_chapter": [
-        ("moderator", lambda w, actor: _documents().delete_chapter(actor, w.target.chapter), "initiator")],
+        ("moderator", lambda w, actor: documents.delete_chapter(actor, w.target.chapter), "initiator")],
     "webapp.documents.services.delete_paragraph": [
-        ("author", lambda w, actor: _documents().delete_paragraph(actor, w.target.chapter.paragraphs[0]),
+        ("author", lambda w, actor: documents.delete_paragraph(actor, w.target.chapter.paragraphs[0]),
          "initiator")],
 }
-
-
-def _moderation():
-    from webapp.moderation import services
-    return services
-
-
-def _actions():
-    from webapp.moderation import actions
-    return actions
-
-
-def _people():
-    from webapp.moderation import people
-    return people
-
-
-def _rules():
-    from webapp.moderation import discussion_rules
-    return discussion_rules
-
-
-def _roles():
-    from webapp.roles import services
-    return services
-
-
-def _privacy():
-    from webapp.privacy import erasure
-    return erasure
-
-
-def _projects():
-    from webapp.projects import services
-    return services
-
-
-def _documents():
-    from webapp.documents import services
-    return services
 
 
 def test_every_command_has_its_cases(app):

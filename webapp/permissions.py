@@ -4,8 +4,9 @@ Roles are data (:mod:`webapp.roles.models`): site administrators are marked on t
 initiators are members of an organisation and run all of its projects, moderators are named
 per project. Each right is a small named predicate returning a :class:`Decision` with the
 reason a refusal is explained with; commands call :func:`require` with it (and views that check
-before they call), templates ask the same predicates (they are template globals). Participants' rights on comments live in
-:mod:`webapp.comments.rules` and :mod:`webapp.moderation.rules`, built on the same Decision.
+before they call), templates ask the same predicates (they are template globals). Participants'
+rights on comments live in :mod:`webapp.comments.rules` and :mod:`webapp.moderation.rules`, built
+on the same Decision and the same table of reasons.
 
 A person's roles are read once per request (:func:`roles_of`), so asking on every comment of
 a page costs no query.

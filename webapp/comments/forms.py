@@ -16,7 +16,6 @@ from .models import CATEGORIES, CATEGORY_LABELS, MAX_LENGTH
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-
 class CommentForm(BaseForm):
     body = TextAreaField(
         _l("Your comment"),

@@ -22,7 +22,8 @@ def hidden_reason(comment: Comment, editing: bool = False) -> str:
 
 
 def refused(reason: str, block=None) -> permissions.Decision:
-    """A refusal (taking part in the discussion (its "log in" says so)): ``reason`` is a key of :data:`webapp.permissions.REASONS`."""
+    """A refusal to take part in the discussion (its "log in" says so): ``reason`` is a key of
+    :data:`webapp.permissions.REASONS`."""
     return permissions.Decision(False, reason, about="discussion", block=block)
 
 

@@ -35,6 +35,8 @@ from . import rules
 from .models import Comment, Rating
 
 PAGE_SIZE = 20
+
+
 @dataclass(frozen=True)
 class Sort:
     """One order of a discussion: its name in the "Order" menu and the query's ORDER BY."""

@@ -57,7 +57,7 @@ def report(actor: User, comment: Comment, reason: str, explanation: str = "") ->
 def choose_report_mail(actor: User, choice: str) -> None:
     """How reports reach ``actor`` by mail: "each", "digest" or "none" (refused for those who moderate nothing)."""
     permissions.require(permissions.may_get_report_mail(actor))
-    if choice not in ("each", "digest", "none"):
+    if choice not in notify.CHOICES:
         raise ValueError(f"unknown report mail choice {choice!r}")
     if choice == "digest" and actor.report_mail != "digest":
         actor.report_digest_until = utcnow()  # what came before, came by mail or was not wanted

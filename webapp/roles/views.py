@@ -157,9 +157,8 @@ def remove_initiator(mode: LanguageMode, slug: str, user_id: int):
 def _invitation_page_of(invitation_id: int) -> str:
     """The staff page an invitation is listed on (its project's moderators, its organisation's initiators)."""
     invitation = services.invitation(invitation_id)
-    if invitation.role == "moderator":
-        return url_for(".moderators", slug=services.place_of(invitation).slug)
-    return url_for(".initiators", slug=services.place_of(invitation).slug)
+    page = ".moderators" if invitation.role == "moderator" else ".initiators"
+    return url_for(page, slug=services.place_of(invitation).slug)
 
 
 def _managed_invitation(invitation_id: int) -> tuple[Invitation, str]:
@@ -215,7 +214,7 @@ def invitation(mode: LanguageMode, token: str):
     if found is None:
         return _invalid_invitation(state)
     account = services.by_email(found.email)
-    place = _place_of(found)
+    place = services.place_of(found)
     if account is not None and account.is_confirmed:
         return _accept(found, account, place, mode)
     # No account, or one that never confirmed the address (anyone may have registered it): the link
@@ -259,11 +258,6 @@ def _invitation_page(found: Invitation, place, step: str, status: int = 200, for
     inviter = services.inviter_of(found)
     return render("roles/invitation.html", status=status, invitation=found, place=place, step=step, form=form,
                   inviter=inviter.username if inviter else None)
-
-
-def _place_of(found: Invitation):
-    """The project (moderators) or organisation (initiators) the invitation is for."""
-    return services.place_of(found)
 
 
 def _welcome(found: Invitation, place, mode: LanguageMode) -> str:
