@@ -240,7 +240,7 @@ def log_in_as(browser, server_url: str, email: str) -> None:
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys("mitreden-demo")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 10, poll_frequency=0.05).until(
         lambda b: "/account/login" not in b.current_url and b.execute_script("return document.readyState") == "complete")
 
 
@@ -250,13 +250,16 @@ def log_in_as_participant(browser, server_url: str) -> None:
 
 
 def submit_main_form(browser, selector: str = "") -> None:
-    """Send the page's main form (the comment form where there is one), or ``selector``'s, as it is: empty."""
+    """Send the page's main form (the comment form where there is one), or ``selector``'s, as it is: empty.
+
+    The waits here look every 50 ms (WebDriver's default is every 500): the walk sends some hundred forms,
+    and each answer is there in a few milliseconds."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     forms = browser.find_elements(By.CSS_SELECTOR, selector or MAIN_FORM)
     forms[0].find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".error-summary"))
+    WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".error-summary"))
 
 
 @pytest.fixture(scope="session", autouse=True)

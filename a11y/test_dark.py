@@ -1,9 +1,9 @@
 """Dark mode (``prefers-color-scheme: dark``): the same contrast as in light.
 
-axe's contrast rules (AA 4.5:1 and AAA 7:1) over every page and state with the dark
-preference emulated, and the focus indicator checked control by control: an outline
-of 3:1 or more against what surrounds it, and the focused control's text 7:1 on its
-focus background.
+The walk (a11y/test_walk.py) runs axe's contrast rules (AA 4.5:1 and AAA 7:1) over every page
+and state with the dark preference emulated (a11y/checks.py). Here: that the emulation takes
+effect, and the focus indicator checked control by control: an outline of 3:1 or more against
+what surrounds it, and the focused control's text 7:1 on its focus background.
 """
 
 from __future__ import annotations
@@ -12,14 +12,10 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from a11y.axe import describe, violations
+from a11y.checks import DARK
 from a11y.conftest import log_in_as_participant, submit_main_form
-from a11y.engines import in_every_document
 from a11y.pages import pages, participant_pages
-from a11y.walk import every_state, own_browser  # noqa: F401  (a fixture)
-
-DARK = {"media": "", "features": [{"name": "prefers-color-scheme", "value": "dark"}]}
-CONTRAST_RULES = ["color-contrast", "color-contrast-enhanced"]
+from a11y.walk import own_browser  # noqa: F401  (a fixture)
 
 
 @pytest.fixture()
@@ -29,28 +25,12 @@ def dark(own_browser):
     own_browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
 
 
-def contrast_violations(browser) -> list[dict]:
-    return violations(browser, rules=CONTRAST_RULES)
-
-
 def test_dark_mode_is_dark(dark, server_url):
-    """The preference takes effect (else the scan below would only repeat the light one)."""
+    """The preference takes effect (else the walk's dark check would only repeat the light one)."""
     dark.get(server_url + "/de/")
     page = dark.execute_script("return getComputedStyle(document.body).backgroundColor || ''")
     html = dark.execute_script("return getComputedStyle(document.documentElement).backgroundColor")
     assert luminance(parse(html if page in ("", "rgba(0, 0, 0, 0)") else page)) < 0.05
-
-
-@pytest.mark.slow
-def test_every_page_keeps_its_contrast_in_dark_mode(dark, server_url, session):
-    """7:1 for text (axe's enhanced contrast rule) on every page and state, in the German mode."""
-    failures = []
-    with in_every_document(dark, ibm=False):  # axe is there in every page, not sent to each one
-        for where in every_state(dark, server_url, session, modes=("de",)):
-            found = contrast_violations(dark)
-            if found:
-                failures.append(f"{where}:\n{describe(found)}")
-    assert not failures, "\n".join(failures)
 
 
 # ---- the focus indicator in dark mode ----

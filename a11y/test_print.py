@@ -2,38 +2,15 @@
 
 The browser lays the page out for print (DevTools' media emulation, the same styles a
 real print uses); then nothing may show that only works on a screen: no form control,
-no menu or other navigation, no skip link, counter or rating.
+no menu or other navigation, no skip link, counter or rating. The walk (a11y/test_walk.py)
+prints every page and state in the German mode (a11y/checks.py); here the reader's case in full.
 """
 
 from __future__ import annotations
 
-import pytest
-
+from a11y.checks import ON_PAPER, printing, screen
 from a11y.pages import participant_pages
-from a11y.walk import every_state, own_browser  # noqa: F401  (a fixture)
-
-#: What a printed page shows that it should not: controls, navigation and screen-only parts.
-ON_PAPER = """
-const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
-const what = e => e.outerHTML.slice(0, 100);
-const operable = [...document.querySelectorAll(
-    'button, input:not([type=hidden]), select, textarea, nav, form, .skip-link, .counter, .rating, .comment__links')]
-  .filter(shown).map(what);
-// A link's words must read as text: the colour of the text around it, never a pale link colour.
-const faint = [...document.querySelectorAll('main a[href]')].filter(shown)
-  .filter(a => getComputedStyle(a).color !== getComputedStyle(a.parentElement).color).map(what);
-const page = getComputedStyle(document.documentElement).backgroundColor;
-return {operable, faint, page, h1: !!document.querySelector('h1') && shown(document.querySelector('h1'))};
-"""
-
-
-def printing(browser, dark: bool = False) -> None:
-    features = [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print", "features": features})
-
-
-def screen(browser) -> None:
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+from a11y.walk import own_browser  # noqa: F401  (a fixture)
 
 
 def test_a_chapter_prints_its_text_and_comments_only(own_browser, server_url, session):
@@ -67,18 +44,3 @@ def test_a_chapter_prints_its_text_and_comments_only(own_browser, server_url, se
     finally:
         screen(own_browser)
         own_browser.delete_all_cookies()
-
-
-@pytest.mark.slow
-def test_no_page_prints_controls_or_navigation(own_browser, server_url, session):
-    """Every page and state (German mode), printed: its heading, and nothing to operate."""
-    problems = []
-    for where in every_state(own_browser, server_url, session, modes=("de",)):
-        printing(own_browser)
-        try:
-            found = own_browser.execute_script(ON_PAPER)
-        finally:
-            screen(own_browser)
-        if found["operable"] or found["faint"] or not found["h1"]:
-            problems.append(f"{where}: {found}")
-    assert not problems, "\n".join(problems)
