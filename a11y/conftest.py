@@ -202,8 +202,7 @@ def conduct_states(app):
     from webapp.accounts.passwords import hash_password
     from webapp.accounts.services import DEMO_PASSWORD
     from webapp.comments.models import Comment
-    from webapp.moderation.discussion_rules import DiscussionRules, ModerationSettings
-    from webapp.moderation.people import PersonBlock
+    from webapp.conduct.models import DiscussionRules, ModerationSettings, PersonBlock
     from webapp.projects.models import Project
 
     now = datetime.now(UTC)

@@ -27,7 +27,7 @@ LAYERS = {
     "kernel": {"accounts", "permissions", "audit", "mail", "jobs"},
     "content": {"projects", "phases", "documents", "pages"},
     "participation": {"comments"},
-    "staff": {"moderation", "roles", "auditlog"},
+    "staff": {"moderation", "conduct", "roles", "auditlog"},
     "top": {"webapp", "models", "privacy", "cli", "demo", "health", "serving", "gunicorn_conf"},
 }
 FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in rooms}
@@ -38,8 +38,6 @@ ARROWS_BACK_UP = {
     ("permissions", "roles"): "permissions read the role tables (models only, a leaf)",
     ("projects", "comments"): "a project's comment counts on the project list",
     ("documents", "comments"): "the chapter and paragraph pages show the discussion",
-    ("documents", "moderation"): "the chapter page shows the discussion rules link and a blocked person's notice",
-    ("comments", "moderation"): "participation asks whether a person is blocked (conduct)",
     ("jobs", "webapp"): "a worker process without an app makes one (the factory) and finds every package's jobs",
 }
 
@@ -165,10 +163,10 @@ def test_accounts_hooks_are_connected_by_the_factory_and_refuse_when_not(app, mo
     """accounts asks the floors above through hooks (webapp/accounts/hooks.py); unconnected, they refuse rather
     than answer "no name is held"."""
     from webapp.accounts import hooks
-    from webapp.moderation import people
+    from webapp.conduct import blocks
 
-    assert hooks.hooks().name_held is people.name_is_held
-    assert hooks.hooks().address_refused is people.site_block_of_address
+    assert hooks.hooks().name_held is blocks.name_is_held
+    assert hooks.hooks().address_refused is blocks.site_block_of_address
     monkeypatch.setattr(hooks, "_connected", None)
     try:
         hooks.hooks()
@@ -176,3 +174,25 @@ def test_accounts_hooks_are_connected_by_the_factory_and_refuse_when_not(app, mo
         assert "create_app" in str(error)
     else:
         raise AssertionError("unconnected hooks answered")
+
+
+def test_participation_and_conduct_hooks_are_connected_by_the_factory_and_refuse_when_not(app, monkeypatch):
+    """comments asks conduct whether a person is blocked, and conduct asks moderation what a new threshold for
+    automatic hiding does, each through a hook the factory connects (no arrow back up, no circle); unconnected,
+    they refuse rather than answer "not blocked" or "nothing to hide"."""
+    from webapp.comments import rules as comment_rules
+    from webapp.conduct import blocks
+    from webapp.conduct import rules as conduct_rules
+    from webapp.moderation import autohide
+
+    assert comment_rules._restrictions == [blocks.block_for]
+    assert conduct_rules._new_threshold is autohide.hide_what_reached
+    monkeypatch.setattr(comment_rules, "_restrictions", [])
+    monkeypatch.setattr(conduct_rules, "_new_threshold", None)
+    for ask in (lambda: comment_rules.restriction_for(None, 1), lambda: conduct_rules.apply_new_threshold(None)):
+        try:
+            ask()
+        except RuntimeError as error:
+            assert "create_app" in str(error)
+        else:
+            raise AssertionError("an unconnected hook answered")

@@ -27,10 +27,12 @@ from webapp import db, permissions
 from webapp.accounts.models import User
 from webapp.clock import utcnow
 from webapp.comments import services as comments
+from webapp.conduct import blocks
+from webapp.conduct import rules as discussion_rules
 from webapp.documents import services as documents
 from webapp.i18n import MODES
 from webapp.models import PersonBlock, Project
-from webapp.moderation import actions, discussion_rules, people
+from webapp.moderation import actions
 from webapp.moderation import services as moderation
 from webapp.privacy import erasure
 from webapp.projects import services as projects
@@ -42,8 +44,8 @@ WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 #: Public functions that take an actor first or write an audit entry, but are not commands an actor calls.
 NOT_COMMANDS = {
     "webapp.audit.record": "the audit entry itself, written by the commands",
-    "webapp.moderation.discussion_rules.maybe_hide": "the system hides a comment after a report (report's work)",
-    "webapp.moderation.discussion_rules.show_what_no_longer_counts": "the system, after an erasure (delete_account)",
+    "webapp.moderation.autohide.maybe_hide": "the system hides a comment after a report (report's work)",
+    "webapp.moderation.autohide.show_what_no_longer_counts": "the system, after an erasure (delete_account)",
     "webapp.roles.services.end_roles_of": "part of delete_account, which refuses for it",
     "webapp.roles.services.make_admin": "`flask users create-admin`: the operator of the machine, no account",
     "webapp.roles.services.create_admin": "`flask users create-admin`: the operator of the machine, no account",
@@ -145,18 +147,18 @@ CASES = {
         ("author", lambda w, actor: actions.note(actor, w.project, w.comment, "Notiz"), "moderator")],
     "webapp.moderation.actions.bulk": [
         ("author", lambda w, actor: actions.bulk(actor, w.project, [w.comment], "review"), "moderator")],
-    "webapp.moderation.people.block_person": [
-        ("author", lambda w, actor: people.block_person(actor, w.participant, w.project, site_wide=False,
-                                                           ends_at=None, reason="Beleidigungen"), "moderator"),
-        ("moderator", lambda w, actor: people.block_person(actor, w.author, w.project, site_wide=True,
-                                                              ends_at=None, reason="Beleidigungen"), "admin")],
-    "webapp.moderation.people.end_block": [
-        ("moderator", lambda w, actor: people.end_block(actor, db.session().get(PersonBlock, w.site_block.id),
-                                                           w.project), "admin")],
-    "webapp.moderation.discussion_rules.save_rules": [
+    "webapp.conduct.blocks.block_person": [
+        ("author", lambda w, actor: blocks.block_person(actor, w.participant, w.project, site_wide=False,
+                                                         ends_at=None, reason="Beleidigungen"), "moderator"),
+        ("moderator", lambda w, actor: blocks.block_person(actor, w.author, w.project, site_wide=True,
+                                                            ends_at=None, reason="Beleidigungen"), "admin")],
+    "webapp.conduct.blocks.end_block": [
+        ("moderator", lambda w, actor: blocks.end_block(actor, db.session().get(PersonBlock, w.site_block.id),
+                                                         w.project), "admin")],
+    "webapp.conduct.rules.save_rules": [
         ("moderator", lambda w, actor: discussion_rules.save_rules(actor, w.project, {"de": "Seien Sie freundlich."}),
          "initiator")],
-    "webapp.moderation.discussion_rules.save_settings": [
+    "webapp.conduct.rules.save_settings": [
         ("moderator", lambda w, actor: discussion_rules.save_settings(actor, w.project, 1), "initiator")],
     "webapp.roles.services.add_moderator": [
         ("moderator", lambda w, actor: roles.add_moderator(actor, w.project, "neu@example.org", "de"), "initiator")],

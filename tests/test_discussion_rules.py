@@ -12,8 +12,9 @@ from tests.factories import CommentFactory, ReportFactory
 from tests.support import csrf_token, make_user, soup
 from tests.test_simple_language import problems
 from webapp.audit.models import AuditEntry
+from webapp.conduct import rules as discussion_rules
 from webapp.models import Comment, DiscussionRules, ModerationSettings, Project
-from webapp.moderation import discussion_rules
+from webapp.moderation import autohide
 
 SETTINGS = "/de/staff/projects/{slug}/moderation/settings"
 DEFAULT_WORDS = {"de": "Respektvoll bleiben", "en": "Be respectful", "einfach": "Seien Sie freundlich"}
@@ -250,16 +251,16 @@ def test_a_hidden_or_blocked_comment_is_not_hidden_again_and_one_reviewed_needs_
         with db.transaction() as work:
             mine = work.get(Comment, comment.id)
             mine.report_count, mine.open_report_count, mine.reviewed_at = 2, 1, datetime.now(UTC)
-            assert discussion_rules.maybe_hide(mine) is False  # reviewed: one open report is not enough
+            assert autohide.maybe_hide(mine) is False  # reviewed: one open report is not enough
             work.add(Report(comment_id=comment.id, reporter_id=third.id, reason="insult"))
             mine.open_report_count = 2
-            assert discussion_rules.maybe_hide(mine) is True
-            assert discussion_rules.maybe_hide(mine) is False  # hidden already: once
+            assert autohide.maybe_hide(mine) is True
+            assert autohide.maybe_hide(mine) is False  # hidden already: once
             work.flush()
         with db.transaction() as work:
             other = comment_in(work, project, make_user(app))
             other.blocked_at, other.open_report_count = datetime.now(UTC), 3
-            assert discussion_rules.maybe_hide(other) is False
+            assert autohide.maybe_hide(other) is False
     session.expire_all()
     assert len(session.exec(select(AuditEntry).where(AuditEntry.action == "comment.auto_hide",
                                                      AuditEntry.project_id == project.id)).all()) == 1

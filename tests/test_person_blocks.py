@@ -200,7 +200,7 @@ def tell_ended(app, at) -> int:
     from sqlmodel import Session
 
     from webapp import db
-    from webapp.moderation.people import tell_ended as job
+    from webapp.conduct.blocks import tell_ended as job
 
     with app.app_context(), Session(db.engine()), db.transaction():
         return job(at)
@@ -448,10 +448,10 @@ def test_blocks_from_the_past_do_not_count(app, client, session, person):
 
 
 def test_a_persons_blocks_are_part_of_their_data(app, session, person, blocked):
-    from webapp.moderation import people
+    from webapp.conduct import blocks
 
     with app.test_request_context("/de/"):
-        [row] = people.blocks_about(person)
+        [row] = blocks.blocks_about(person)
     assert row["project"] == "smart-city" and row["reason"] == "Beleidigungen" and row["site_wide"] is False
     assert row["ends_at"] == blocked.ends_at.isoformat() and row["ended_at"] is None
 

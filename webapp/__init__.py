@@ -85,12 +85,12 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import accounts, auditlog, comments, documents, moderation, pages, projects, roles
+    from . import accounts, auditlog, comments, conduct, documents, moderation, pages, projects, roles
     from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
 
     accounts.init_app(app)
     _connect_hooks()
-    for package in (projects, documents, comments, moderation, roles, auditlog, accounts, pages):
+    for package in (projects, documents, comments, moderation, conduct, roles, auditlog, accounts, pages):
         app.register_blueprint(package.blueprint())
 
     @app.get("/")
@@ -108,14 +108,28 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 
 
 def _connect_hooks() -> None:
-    """The floors above fill the hooks that accounts, on the kernel floor, offers (``webapp/accounts/hooks.py``):
-    staff names (roles), names and addresses held by blocks and one's blocks (conduct), ratings (participation)."""
+    """Fill the hooks a room offers for what another one knows, so that the room asked imports none of them:
+
+    - accounts (kernel): staff names (roles), names and addresses held by blocks and one's blocks (conduct),
+      ratings (participation) (``webapp/accounts/hooks.py``);
+    - comments (participation): what keeps a person from taking part, conduct's person blocks
+      (``comments.rules.restrict_with``);
+    - conduct (staff): what a new threshold for automatic hiding does to the comments reported already, the
+      reports' work (moderation; ``conduct.rules.on_new_threshold``): moderation uses conduct, never the other way.
+    """
+    # Imported here, as in create_app: every webapp module imports this package first, so the rooms imported at
+    # its top would import in a circle.
     from .accounts import hooks
+    from .comments import rules as comment_rules
     from .comments.services import rated_by_accounts, recount_ratings
-    from .moderation import people
+    from .conduct import blocks
+    from .conduct import rules as conduct_rules
+    from .moderation import autohide
     from .roles.services import staff_usernames
 
     hooks.connect(hooks.Hooks(
-        staff_names=staff_usernames, name_held=people.name_is_held, address_refused=people.site_block_of_address,
-        address_claimed=people.claim_blocks, blocks=people.blocks_with_places, rated_by=rated_by_accounts,
+        staff_names=staff_usernames, name_held=blocks.name_is_held, address_refused=blocks.site_block_of_address,
+        address_claimed=blocks.claim_blocks, blocks=blocks.blocks_with_places, rated_by=rated_by_accounts,
         recount=recount_ratings))
+    comment_rules.restrict_with(blocks.block_for)
+    conduct_rules.on_new_threshold(autohide.hide_what_reached)

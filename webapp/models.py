@@ -5,11 +5,10 @@ from sqlmodel import SQLModel
 from .accounts.models import User
 from .audit.models import AuditEntry
 from .comments.models import Comment, Rating
+from .conduct.models import DiscussionRules, ModerationSettings, PersonBlock
 from .documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from .mail.models import OutboxMessage
-from .moderation.discussion_rules import DiscussionRules, ModerationSettings
 from .moderation.models import ModeratorNote, Report
-from .moderation.people import PersonBlock
 from .phases.models import Phase, PhaseText
 from .projects.models import Organisation, Project, ProjectText
 from .roles.models import Invitation, OrganisationMember, ProjectModerator

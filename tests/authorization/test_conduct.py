@@ -1,5 +1,5 @@
-"""Blocking people, discussion rules and moderation settings (webapp/moderation/people.py, discussion_rules.py,
-conduct.py): their rows of the staff matrix, their pages' GET answers, and the blocked participant.
+"""Blocking people, discussion rules and moderation settings (webapp/conduct/: blocks.py, rules.py, views.py):
+their rows of the staff matrix, their pages' GET answers, and the blocked participant.
 """
 
 import pytest
@@ -91,12 +91,12 @@ STAFF_ACTIONS = {
 }
 #: The state-changing endpoints of this module's rows (tests/authorization/test_routes.py).
 ENDPOINTS = {
-    "moderation.block_person": ["people: block a person", "people: block a person site-wide"],
-    "moderation.unblock": ["people: end a block", "people: end a site-wide block"],
-    "moderation.settings": ["moderation: settings"],
+    "conduct.block_person": ["people: block a person", "people: block a person site-wide"],
+    "conduct.unblock": ["people: end a block", "people: end a site-wide block"],
+    "conduct.settings": ["moderation: settings"],
 }
 #: The pages (GET) and what each role gets; 200 shows the page's heading. (The block form's page,
-#: GET moderation.block_person, is in test_staff_pages: its refusals are checked for their reason there.)
+#: GET conduct.block_person, is in test_staff_pages: its refusals are checked for their reason there.)
 CONDUCT_PAGES = {
     #                                                         anon part  mod  omod  init oinit admin
     (f"{PEOPLE_URL}/blocked", "Gesperrte Personen"):         (302, 403, 200, 403, 200, 403, 200),

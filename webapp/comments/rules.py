@@ -2,16 +2,46 @@
 
 Each answers with a :class:`webapp.permissions.Decision`; a refusal carries the reason the reader is
 shown (:data:`webapp.permissions.REASONS`), a "blocked" one the block itself.
+
+Whether a person is kept from taking part (blocked) is not participation's to know: the rooms above
+connect their restrictions (:func:`restrict_with`; the app factory connects conduct's person blocks), and
+the predicates ask :func:`restriction_for`. Participation imports none of them.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 from .. import permissions
-from ..moderation import people
 from ..phases.services import Timeline
 from .models import Comment
+
+#: What keeps a person from taking part in a project: callables ``(user, project_id) -> block or None``
+#: (conduct's :func:`webapp.conduct.blocks.block_for`), connected by the app factory (``webapp/__init__.py``).
+_restrictions: list[Callable[[Any, Optional[int]], Any]] = []
+
+
+def restrict_with(check: Callable[[Any, Optional[int]], Any]) -> None:
+    """Connect a restriction (the app factory does, for every app it makes; each function is kept once)."""
+    if check not in _restrictions:
+        _restrictions.append(check)
+
+
+def restriction_for(user, project_id: Optional[int]):
+    """What keeps ``user`` from taking part in project ``project_id`` now (a block: the first restriction that
+    answers), or ``None``. With ``project_id`` empty only what holds on the whole site counts.
+
+    Asked before any restriction is connected, it refuses (a ``RuntimeError``) rather than answer "not
+    blocked": a blocked person must never take part because the app was made another way.
+    """
+    if not _restrictions:
+        raise RuntimeError("comments' restrictions are not connected: make the app with webapp.create_app()")
+    for check in _restrictions:
+        found = check(user, project_id)
+        if found is not None:
+            return found
+    return None
 
 
 def hidden_reason(comment: Comment, editing: bool = False) -> str:
@@ -33,10 +63,10 @@ ALLOWED = permissions.ALLOWED
 def not_blocked(user, project_id: Optional[int]) -> permissions.Decision:
     """Refused while ``user`` is blocked from project ``project_id`` or from the whole site.
 
-    The person's blocks are read once per request (:func:`webapp.moderation.people.blocks_of`),
+    The person's blocks are read once per request (:func:`webapp.conduct.blocks.blocks_of`),
     so asking on every comment of a page costs no query.
     """
-    block = people.block_for(user, project_id)
+    block = restriction_for(user, project_id)
     return refused("blocked", block) if block is not None else ALLOWED
 
 
@@ -45,7 +75,7 @@ def block_here(project_id: Optional[int]):
     a blocked person is not invited to comment)."""
     from flask_login import current_user
 
-    return people.block_for(current_user, project_id)
+    return restriction_for(current_user, project_id)
 
 
 def may_comment(user, timeline: Timeline, project_id: Optional[int] = None) -> permissions.Decision:

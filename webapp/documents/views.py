@@ -20,7 +20,6 @@ from ..comments.labels import comment_labels
 from ..comments.models import CATEGORY_LABELS
 from ..htmx import render
 from ..i18n import LanguageMode, current_mode, show_in_switcher
-from ..moderation import rules as report_rules
 from ..phases.services import timeline
 from ..projects.models import Project
 from ..projects.services import get_published
@@ -64,7 +63,6 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         "page_endpoint": endpoint,
         "page_args": args,
         "rules": rules,
-        "report_rules": report_rules,
         "category_labels": CATEGORY_LABELS,
         "labels": comment_labels(),
         "project": project,

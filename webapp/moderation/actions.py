@@ -73,7 +73,7 @@ def _tell_author(comment: Comment, project, template: str, *, link_to: Optional[
         return
     mail.send(author.email, template, author.language, user=author, project=project, comment=comment,
               link=mail.link("comments.permalink", author.language, slug=project.slug, comment_id=link_to or comment.id),
-              rules_link=mail.link("moderation.rules", author.language, slug=project.slug),
+              rules_link=mail.link("conduct.rules", author.language, slug=project.slug),
               reply_to=project.organisation.email or None, **context)
 
 

@@ -161,7 +161,7 @@ def hidden_automatically(comment: Comment, reports: int) -> int:
     if author is not None and author.is_confirmed:
         mail.send(author.email, "comment_hidden", author.language, user=author, project=project, comment=comment,
                   link=mail.link("comments.permalink", author.language, slug=project.slug, comment_id=comment.id),
-                  rules_link=mail.link("moderation.rules", author.language, slug=project.slug),
+                  rules_link=mail.link("conduct.rules", author.language, slug=project.slug),
                   reply_to=project.organisation.email or None, dedupe_key=f"auto-hide:{comment.id}:{moment}:author")
         sent += 1
     return sent

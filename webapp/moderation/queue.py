@@ -20,11 +20,12 @@ from ..comments import services as comments
 from ..comments.labels import comment_labels, excerpt
 from ..comments.messages import flash_outcome
 from ..comments.models import Comment
+from ..conduct.blocks import may_be_blocked
 from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..projects.services import get_for_staff
-from . import actions, bp, people, services
+from . import actions, bp, services
 from .forms import ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
 from .models import BLOCK_REASON_LABELS, REASON_LABELS
 
@@ -141,7 +142,7 @@ def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dic
         paragraph=paragraph, reports=actions.reports_on(comment), notes=actions.notes_on(comment),
         answers=actions.answers_to(comment),
         # "Block the author" only for someone who can be blocked here (not the project's staff, not administrators).
-        blockable=author is not None and people.may_be_blocked(author, project, site_wide=False) is None,
+        blockable=author is not None and may_be_blocked(author, project, site_wide=False) is None,
         block_form=forms.get("block") or BlockForm(formdata=None),
         answer_form=forms.get("answer") or AnswerForm(formdata=None),
         note_form=forms.get("note") or NoteForm(formdata=None), action_form=ActionForm(formdata=None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import permissions
 from ..comments import rules as comment_rules
 from ..comments.models import Comment
-from . import people
+from ..conduct.blocks import block_for
 
 
 def refused(reason: str, block=None) -> permissions.Decision:
@@ -26,7 +26,7 @@ def offers_report(user, comment: Comment) -> bool:
     Logged-out readers see it too (it leads them to the login page). No query: templates call it per comment
     (a blocked reader's blocks are read once per request; the discussion tells them why they cannot take part).
     """
-    if people.block_for(user, comment.project_id) is not None:
+    if block_for(user, comment.project_id) is not None:
         return False
     return not comment.is_deleted and not comment.is_hidden and not (user.is_authenticated and comment.author_id == user.id)
 
@@ -43,7 +43,7 @@ def may_report(user, comment: Comment, already_reported: bool) -> permissions.De
         return refused("own")
     if not user.is_confirmed:
         return refused("unconfirmed")
-    block = people.block_for(user, comment.project_id)
+    block = block_for(user, comment.project_id)
     if block is not None:
         return refused("blocked", block)
     if already_reported:

@@ -14,7 +14,7 @@ from .. import db, permissions
 from ..accounts.models import User
 from ..clock import utcnow
 from ..comments.models import Comment
-from . import discussion_rules, notify, rules
+from . import autohide, notify, rules
 from .models import Report
 
 
@@ -48,7 +48,7 @@ def report(actor: User, comment: Comment, reason: str, explanation: str = "") ->
     session.execute(sa_update(Comment).where(Comment.id == comment.id).values(
         report_count=Comment.report_count + 1, open_report_count=Comment.open_report_count + 1))
     session.refresh(comment, ["report_count", "open_report_count"])
-    discussion_rules.maybe_hide(comment)  # the project's automatic hiding, if it has one
+    autohide.maybe_hide(comment)  # the project's automatic hiding, if it has one
     notify.report_received(comment, stored)  # moderators who want each report get a mail
     return True
 

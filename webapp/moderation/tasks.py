@@ -34,7 +34,7 @@ def report_mail_batches() -> None:
 @jobs.periodic(jobs.crontab(minute="20"))
 def tell_ended_blocks() -> None:
     """Hourly: people whose block ran out by itself are told that they can take part again."""
-    from .people import tell_ended
+    from ..conduct.blocks import tell_ended
 
     with db.transaction():
         count = tell_ended(utcnow())

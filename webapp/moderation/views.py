@@ -27,6 +27,10 @@ from ..ratelimits import form_again
 from . import bp, rules, services
 from .forms import ReportForm
 
+# The discussion's "Report" link (comments/_discussion.html) asks this, registered with the blueprint: the
+# chapter and paragraph pages that show the discussion need not know the reports' room.
+bp.add_app_template_global(rules.offers_report, "offers_report")
+
 
 def report_limit() -> str:
     """The per-account report limit, read per request (REPORT_RATE_LIMIT, see config.py)."""

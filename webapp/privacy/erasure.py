@@ -8,9 +8,9 @@ from .. import db, permissions
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..comments.services import rated_by_accounts, recount_ratings
-from ..moderation.discussion_rules import show_what_no_longer_counts
+from ..conduct.blocks import keep_after_deletion
+from ..moderation.autohide import show_what_no_longer_counts
 from ..moderation.models import ModeratorNote
-from ..moderation.people import keep_after_deletion
 from ..moderation.services import reported_open_by
 from ..roles.services import end_roles_of
 
@@ -26,7 +26,7 @@ def delete_account(actor: User, user: User) -> None:
     What a staff member wrote or did stays with the project (moderator notes, audit entries), without
     their name but under a stable pseudonym, "deleted account 7" (the account's number), so one person's
     actions still read as one person's; their roles end with an audit entry each (security report N5).
-    A block that still holds outlives the account (see :func:`webapp.moderation.people.keep_after_deletion`).
+    A block that still holds outlives the account (see :func:`webapp.conduct.blocks.keep_after_deletion`).
     """
     permissions.require(permissions.may_delete_account(actor, user))
     session = db.session()

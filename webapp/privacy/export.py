@@ -22,11 +22,11 @@ from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..clock import utcnow
 from ..comments.models import CATEGORY_LABELS, Comment
+from ..conduct.blocks import blocks_about
 from ..documents.models import Chapter
 from ..i18n import MODES, current_mode
 from ..moderation.actions import notes_by
 from ..moderation.models import BLOCK_REASON_LABELS, REASON_LABELS
-from ..moderation.people import blocks_about
 from ..moderation.services import reports_by
 from ..projects.models import Project
 from ..roles.services import roles_of_person

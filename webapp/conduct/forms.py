@@ -13,8 +13,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from .. import clock
 from ..forms import BaseForm, DayField, no_control_characters, normalise_prose
-from .discussion_rules import AUTO_HIDE_CHOICES, MAX_RULES
-from .people import MAX_REASON
+from .blocks import MAX_REASON
+from .rules import AUTO_HIDE_CHOICES, MAX_RULES
 
 #: Whose calendar a chosen end date belongs to (the site's readers are in Germany, like its dates).
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -1,10 +1,12 @@
 """Blocking a person from taking part: in one project, or on the whole site; for a time or for good.
 
-A block stops its person from commenting, replying, rating and reporting (the predicates of
-:mod:`webapp.comments.rules` and :mod:`webapp.moderation.rules` ask :func:`block_for`); reading
-stays open. Project staff block within their project, administrators also site-wide. A block
-ends by itself at ``ends_at`` (none: it has no end), or early when someone ends it (``ended_at``).
-The person is told by mail, with the reason, the end and the project's discussion rules.
+A block stops its person from commenting, replying, rating and reporting: the predicates of
+:mod:`webapp.moderation.rules` ask :func:`block_for`, and those of :mod:`webapp.comments.rules` ask it
+through participation's restriction hook (:func:`webapp.comments.rules.restriction_for`, which the app
+factory connects to :func:`block_for`). Reading stays open. Project staff block within their project,
+administrators also site-wide. A block ends by itself at ``ends_at`` (none: it has no end), or early when
+someone ends it (``ended_at``). The person is told by mail, with the reason, the end and the project's
+discussion rules.
 
 A person's blocks are read once per request (one query, kept in ``flask.g``), so asking on
 every comment of a page costs nothing more.
@@ -12,89 +14,30 @@ every comment of a page costs nothing more.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 from typing import Optional
 
-from flask import g
+from flask import current_app, g
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
-from sqlalchemy import CheckConstraint, Column, Index, Text, or_
-from sqlmodel import Field, SQLModel, col, select
+from sqlalchemy import or_
+from sqlmodel import col, select
 
 from .. import audit, clock, db, mail, permissions
 from ..accounts.models import User
+from ..comments.models import Comment
+from ..projects.models import Project
+from .models import PersonBlock
 
 #: Longest reason a moderator may give, in characters.
 MAX_REASON = 1000
-
-
-class PersonBlock(SQLModel, table=True):
-    """One person blocked from taking part in one project (``project_id``) or on the whole site (empty).
-
-    Rows are never deleted when a block ends: ``ended_at`` marks an early end, ``ends_at`` the planned one.
-    Nor when the person deletes their account (security report N3): ``user_id`` is emptied then, and a
-    block that still holds keeps keyed hashes of the address and the username (``person_key``,
-    ``name_key``) and the name itself, so registering again with that address is blocked again, and the
-    name stays reserved, until the block ends.
-    """
-
-    __tablename__ = "person_block"
-    __table_args__ = (
-        # The per-request lookup: a person's blocks that have not been ended.
-        Index("ix_person_block_user", "user_id", "ended_at"),
-        # The project's list of blocked people.
-        Index("ix_person_block_project", "project_id", "ended_at"),
-        # A new account's address, and a new username, looked up among blocks of deleted accounts.
-        Index("ix_person_block_person_key", "person_key"),
-        Index("ix_person_block_name_key", "name_key"),
-        CheckConstraint("ends_at IS NULL OR ends_at > created_at", name="person_block_ends"),
-    )
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    #: Empty once the person deleted their account (the block stays; see ``person_key``).
-    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    #: Empty: blocked on the whole site (only administrators may do that).
-    project_id: Optional[int] = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
-    #: Why, in the moderator's words; the person is told it.
-    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
-    #: The language ``reason`` was written in (an html lang, from the moderator's mode), for ``lang``.
-    reason_language: Optional[str] = Field(default=None, max_length=16)
-    created_at: datetime = Field(default_factory=clock.utcnow)
-    created_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    #: When the block ends by itself; empty: it has no end.
-    ends_at: Optional[datetime] = None
-    #: When someone ended it early (or a new block of the same scope replaced it).
-    ended_at: Optional[datetime] = None
-    ended_by_id: Optional[int] = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    #: After the account was deleted while the block held: a keyed hash of its address key (see :func:`held_key`).
-    person_key: Optional[str] = Field(default=None, max_length=64)
-    #: ... and of its username key: the name stays reserved while the block holds.
-    name_key: Optional[str] = Field(default=None, max_length=64)
-    #: ... and the name, for the staff's list of blocked people.
-    person_name: str = Field(default="", max_length=40)
-
-    @property
-    def site_wide(self) -> bool:
-        return self.project_id is None
-
-    def refusal(self) -> Markup:
-        """What the blocked person reads where a form would be (:func:`refusal`; a refused Decision asks it)."""
-        return refusal(self)
-
-    def active_at(self, moment: datetime) -> bool:
-        """Whether the block holds at ``moment``."""
-        return self.ended_at is None and self.created_at <= moment and (self.ends_at is None or self.ends_at > moment)
 
 
 def held_key(kind: str, key: str) -> str:
     """A keyed hash (HMAC-SHA256 with the app's ``SECRET_KEY``) of an address key or username key (``kind``
     "address" or "name"), kept on a block whose person deleted their account: it recognises the address
     or name again without storing it. Changing ``SECRET_KEY`` forgets these links (README, "Blocks")."""
-    import hashlib
-    import hmac
-
-    from flask import current_app
-
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, f"person-block:{kind}:{key}".encode(), hashlib.sha256).hexdigest()
 
@@ -139,8 +82,6 @@ def site_block_of_address(email_key: str) -> Optional[PersonBlock]:
 
 def blocks_with_places(user) -> list:
     """The blocks that keep ``user`` from taking part now, each with its project (``None``: the whole site)."""
-    from ..projects.models import Project
-
     session = db.session()
     return [(block, session.get(Project, block.project_id) if block.project_id else None) for block in blocks_of(user)]
 
@@ -186,31 +127,6 @@ def block_for(user, project_id: Optional[int]) -> Optional[PersonBlock]:
     """
     holding = [b for b in blocks_of(user) if b.project_id is None or b.project_id == project_id]
     return min(holding, key=_lasts) if holding else None
-
-
-def refusal(block: PersonBlock) -> Markup:
-    """The refusal a blocked person reads where the form would be: where, until when, and why.
-
-    Markup: the reason carries the language the moderator wrote it in, where that is not the page's
-    (staff report M8); everything else in it is escaped.
-    """
-    from ..i18n import lang_if_other
-    from ..templating import datetime_long
-
-    marks = lang_if_other(block.reason_language)
-    reason = Markup("<span{}>{}</span>").format(marks, block.reason) if marks else block.reason
-    if block.site_wide:
-        message = (_("You have been blocked from taking part on this website, with no end date. Reason: %(reason)s")
-                   if block.ends_at is None else
-                   _("You have been blocked from taking part on this website until %(end)s. Reason: %(reason)s"))
-    else:
-        message = (_("You have been blocked from taking part in this project, with no end date. Reason: %(reason)s")
-                   if block.ends_at is None else
-                   _("You have been blocked from taking part in this project until %(end)s. Reason: %(reason)s"))
-    values = {"reason": reason}
-    if block.ends_at is not None:
-        values["end"] = datetime_long(block.ends_at)
-    return Markup(escape(message)) % values
 
 
 class NotBlockable(Exception):
@@ -274,7 +190,7 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
                  reason_lang=language or "",
                  **({"from_project": project.slug} if site_wide else {}))
     mail.send(person.email, "person_blocked", person.language, user=person, project=project, block=row,
-              link=mail.link("moderation.rules", person.language, slug=project.slug),
+              link=mail.link("conduct.rules", person.language, slug=project.slug),
               reply_to=project.organisation.email or None)
     forget_blocks()
     return row
@@ -301,7 +217,7 @@ def end_block(actor: User, row: PersonBlock, project) -> None:
                  block_id=row.id, **({"from_project": project.slug} if row.site_wide else {}))
     if person is not None:
         mail.send(person.email, "person_unblocked", person.language, user=person, project=project, block=row,
-                  link=mail.link("moderation.rules", person.language, slug=project.slug),
+                  link=mail.link("conduct.rules", person.language, slug=project.slug),
                   reply_to=project.organisation.email or None)
     forget_blocks()
 
@@ -318,8 +234,6 @@ def tell_ended(now: datetime) -> int:
     often as it likes; blocks that ended more than :data:`TELL_ENDED_WITHIN` ago are left alone.
     How many people were told this time (in the caller's transaction).
     """
-    from ..projects.models import Project
-
     session = db.session()
     over = session.exec(
         select(PersonBlock, User).join(User, User.id == PersonBlock.user_id)
@@ -390,8 +304,6 @@ def may_see_person(actor, person: User, project) -> bool:
     blocked from it. Administrators may block anyone. (Otherwise any account's name could be
     looked up by its number.)
     """
-    from ..comments.models import Comment
-
     if permissions.roles_of(actor).is_admin:
         return True
     session = db.session()
@@ -405,8 +317,6 @@ def may_see_person(actor, person: User, project) -> bool:
 
 def blocks_about(user) -> list[dict]:
     """Every block of ``user``, past and present, for the download of their own data (who blocked them is staff's)."""
-    from ..projects.models import Project
-
     rows = db.session().exec(select(PersonBlock, Project.slug).join(Project, Project.id == PersonBlock.project_id,
                                                                     isouter=True)
                              .where(PersonBlock.user_id == user.id).order_by(PersonBlock.created_at)).all()
