@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..i18n import current_mode
 
@@ -74,11 +74,14 @@ def names(comment, t: SimpleNamespace, when: str) -> SimpleNamespace:
         return t.quoted % {"what": who, "excerpt": words}
 
     language = getattr(comment, "language", None)
-    marked = Markup('<span lang="{}">{}</span>').format(language, words) \
-        if language and language != current_mode().html_lang else words
+    # The person's name and words isolated (<bdi>: a name or text written right to left keeps the sentence
+    # around it in order), the words marked with their language where it is not the page's.
+    marked = Markup('<bdi lang="{}">{}</bdi>').format(language, words) \
+        if language and language != current_mode().html_lang else Markup("<bdi>{}</bdi>").format(words)
+    title_markup = Markup(escape(title_what)) % {"name": Markup("<bdi>{}</bdi>").format(name), "date": when}
     return SimpleNamespace(
         about=quoted(what % values),
         yours=quoted(what % values),
         title=quoted(title_what % values),
-        markup=Markup(t.quoted) % {"what": title_what % values, "excerpt": marked},
+        markup=Markup(escape(t.quoted)) % {"what": title_markup, "excerpt": marked},
     )
