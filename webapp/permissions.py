@@ -40,6 +40,11 @@ REASONS = {
     "invitation": _l("This invitation was sent to another email address. Please log in with the account of that "
                      "address."),
     "own_account": _l("Only the owner of an account can delete it."),
+    # Who can be blocked (said to the acting moderator, with the person's name: Decision.values).
+    "blocks_admin": _l("%(name)s is an administrator and cannot be blocked."),
+    "blocks_site_staff": _l("%(name)s has a staff role and cannot be blocked on the whole website. "
+                            "Remove the role first."),
+    "blocks_project_staff": _l("%(name)s belongs to this project's staff and cannot be blocked from it."),
     # Taking part: comments, replies, ratings, reports.
     "phase": _l("The current phase does not allow comments."),
     "author": _l("You can only change your own comments."),
@@ -72,6 +77,8 @@ class Decision:
     about: str = field(default="", compare=False)
     #: The person block behind a "blocked" refusal: its ``refusal()`` says where, until when and why.
     block: Any = field(default=None, compare=False)
+    #: What the reason's words name (``{"name": ...}``), where they name someone.
+    values: Any = field(default=None, compare=False)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -83,7 +90,8 @@ class Decision:
             return ""
         if self.block is not None:
             return self.block.refusal()
-        return str(REASONS.get((self.reason, self.about)) or REASONS.get(self.reason, ""))
+        text = str(REASONS.get((self.reason, self.about)) or REASONS.get(self.reason, ""))
+        return text % self.values if self.values else text
 
 
 ALLOWED = Decision(True)
@@ -216,6 +224,30 @@ def may_delete_account(actor, user) -> Decision:
     if actor.id != user.id:
         return Decision(False, "own_account")
     return ALLOWED
+
+
+def may_be_blocked(person, project, site_wide: bool) -> Decision:
+    """Whether ``person`` can be blocked from ``project`` (``site_wide``: from the whole site); who may block is
+    :func:`may_moderate` (and :func:`may_administer` site-wide). The project's own staff are not blocked from it,
+    nor administrators, nor anyone with a staff role from the whole site."""
+    roles, name = roles_of(person), {"name": person.username}
+    if roles.is_admin:
+        return Decision(False, "blocks_admin", values=name)
+    if site_wide and roles.is_staff:
+        return Decision(False, "blocks_site_staff", values=name)
+    if project.id in roles.moderator_of or project.organisation_id in roles.initiator_of:
+        return Decision(False, "blocks_project_staff", values=name)
+    return ALLOWED
+
+
+def may_see_person(actor, took_part_here: bool) -> Decision:
+    """Open the block page of a person of a project: administrators anyone's; the project's staff (who may
+    moderate it, asked first) the people of its discussion, ``took_part_here`` (wrote a comment in it or are
+    blocked from it). Otherwise any account's name could be looked up by its number."""
+    decision = _signed_in(actor)
+    if decision and not (roles_of(actor).is_admin or took_part_here):
+        return Decision(False, "moderator")
+    return decision
 
 
 def may_see_staff_area(user) -> Decision:

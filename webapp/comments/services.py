@@ -192,6 +192,11 @@ def get(comment_id: int, project_id: int) -> Comment:
     return comment
 
 
+def parent_of(comment: Comment) -> Optional[Comment]:
+    """The comment a reply answers (``None`` for a comment)."""
+    return db.session().get(Comment, comment.parent_id) if comment.parent_id else None
+
+
 def _timeline(project_id: int) -> Timeline:
     """The project's phases as they are now (no query when the caller has read the project already)."""
     return timeline(db.session().get(Project, project_id).phases)

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from flask import current_app, g
-from flask_babel import gettext as _
 from sqlalchemy import or_
 from sqlmodel import col, select
 
@@ -137,22 +136,6 @@ class NotBlockable(Exception):
         self.message = message
 
 
-def may_be_blocked(person: User, project, site_wide: bool) -> Optional[str]:
-    """Why ``person`` cannot be blocked here (a message for the acting moderator), or ``None``.
-
-    The project's own staff are not blocked from it, nor administrators from the site.
-    """
-    roles = permissions.roles_of(person)
-    if roles.is_admin:
-        return _("%(name)s is an administrator and cannot be blocked.", name=person.username)
-    if site_wide and roles.is_staff:
-        return _("%(name)s has a staff role and cannot be blocked on the whole website. "
-                 "Remove the role first.", name=person.username)
-    if project.id in roles.moderator_of or project.organisation_id in roles.initiator_of:
-        return _("%(name)s belongs to this project's staff and cannot be blocked from it.", name=person.username)
-    return None
-
-
 @permissions.command
 def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at: Optional[datetime], reason: str,
                  language: Optional[str] = None) -> PersonBlock:
@@ -163,14 +146,14 @@ def block_person(actor: User, person: User, project, *, site_wide: bool, ends_at
     A block of the same scope that still holds is ended and replaced by this one. Writes the
     audit entry and queues the mail to the person in their language mode; the caller commits.
     Refused (:class:`~webapp.permissions.Refused`) unless ``actor`` may moderate the project (and, ``site_wide``,
-    administer the site); :class:`NotBlockable` when :func:`may_be_blocked` says the person cannot be blocked.
+    administer the site); :class:`NotBlockable` when :func:`webapp.permissions.may_be_blocked` says the person cannot be blocked.
     """
     permissions.require(audit.may("person.block", actor, project))
     if site_wide:
         permissions.require(permissions.may_administer(actor))
-    refusal = may_be_blocked(person, project, site_wide)
-    if refusal is not None:
-        raise NotBlockable(refusal)
+    refusal = permissions.may_be_blocked(person, project, site_wide)
+    if not refusal:
+        raise NotBlockable(refusal.message)
     session = db.session()
     now = clock.utcnow()
     scope = PersonBlock.project_id.is_(None) if site_wide else PersonBlock.project_id == project.id
@@ -276,10 +259,11 @@ def blocked_in(project, include_site_wide: bool) -> list[tuple[PersonBlock, User
 
 
 def person_seen_by(viewer, user_id: int, project) -> User:
-    """The account ``user_id`` if its block page opens for ``viewer`` in ``project`` (:func:`may_see_person`);
+    """The account ``user_id`` if its block page opens for ``viewer`` in ``project``
+    (:func:`webapp.permissions.may_see_person`, told whether the person :func:`took_part_in` it);
     :class:`webapp.db.NotFound` (a 404 page: no account's name is given away by its number) otherwise."""
     person = db.session().get(User, user_id)
-    if person is None or not may_see_person(viewer, person, project):
+    if person is None or not permissions.may_see_person(viewer, took_part_in(person, project)):
         raise db.NotFound(f"person {user_id} in project {project.id}")
     return person
 
@@ -297,15 +281,8 @@ def person_of(row: PersonBlock) -> Optional[User]:
     return db.session().get(User, row.user_id) if row.user_id is not None else None
 
 
-def may_see_person(actor, person: User, project) -> bool:
-    """Whether the block page of ``person`` opens for ``actor`` in ``project``.
-
-    Project staff act on the people of their discussion: those who wrote a comment in it or are
-    blocked from it. Administrators may block anyone. (Otherwise any account's name could be
-    looked up by its number.)
-    """
-    if permissions.roles_of(actor).is_admin:
-        return True
+def took_part_in(person: User, project) -> bool:
+    """Whether ``person`` wrote a comment in ``project`` or is blocked from it: one of its discussion's people."""
     session = db.session()
     wrote = session.exec(select(Comment.id).where(Comment.project_id == project.id,
                                                   Comment.author_id == person.id).limit(1)).first()

@@ -58,12 +58,13 @@ def block_person(mode: LanguageMode, slug: str, user_id: int):
         # anyone else gets a 403 saying who may, never a quiet project block.
         permissions.authorize(site_allowed)
     form = BlockPersonForm(site_allowed=bool(site_allowed))
-    refusal = person_blocks.may_be_blocked(person, project, site_wide=False)
+    # The refusal's words for the page (empty: the person can be blocked here).
+    refusal = permissions.may_be_blocked(person, project, site_wide=False).message
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            refusal = person_blocks.may_be_blocked(person, project, form.site_wide)
-            if refusal is None:
+            refusal = permissions.may_be_blocked(person, project, form.site_wide).message
+            if not refusal:
                 with db.transaction():
                     person_blocks.block_person(current_user, person, project, site_wide=form.site_wide,
                                                ends_at=form.ends_at(), reason=form.reason.data, language=mode.html_lang)

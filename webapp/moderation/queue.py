@@ -20,7 +20,6 @@ from ..comments import services as comments
 from ..comments.labels import comment_labels, excerpt
 from ..comments.messages import flash_outcome
 from ..comments.models import Comment
-from ..conduct.blocks import may_be_blocked
 from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
@@ -132,8 +131,7 @@ def item(mode: LanguageMode, slug: str, comment_id: int):
 
 def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dict] = None, notice: Optional[str] = None):
     forms = forms or {}
-    session = db.session()
-    parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+    parent = comments.parent_of(comment)
     current, paragraph = comments.context_of(project, comment)
     back = request.args.get("back", "")
     author = comment.author if comment.author_id else None
@@ -142,7 +140,7 @@ def _item_page(project, comment: Comment, status: int = 200, forms: Optional[dic
         paragraph=paragraph, reports=actions.reports_on(comment), notes=actions.notes_on(comment),
         answers=actions.answers_to(comment),
         # "Block the author" only for someone who can be blocked here (not the project's staff, not administrators).
-        blockable=author is not None and may_be_blocked(author, project, site_wide=False) is None,
+        blockable=author is not None and bool(permissions.may_be_blocked(author, project, site_wide=False)),
         block_form=forms.get("block") or BlockForm(formdata=None),
         answer_form=forms.get("answer") or AnswerForm(formdata=None),
         note_form=forms.get("note") or NoteForm(formdata=None), action_form=ActionForm(formdata=None),
