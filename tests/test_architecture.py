@@ -28,7 +28,7 @@ LAYERS = {
     "content": {"projects", "phases", "documents", "pages"},
     "participation": {"comments"},
     "staff": {"moderation", "conduct", "roles", "auditlog"},
-    "top": {"webapp", "models", "privacy", "cli", "demo", "health", "serving", "gunicorn_conf"},
+    "top": {"webapp", "models", "privacy", "staffhome", "cli", "demo", "health", "serving", "gunicorn_conf"},
 }
 FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in rooms}
 
@@ -36,18 +36,12 @@ FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in 
 ARROWS_BACK_UP = {
     ("permissions", "projects"): "the organisation of a project: to be asked of the project instead",
     ("permissions", "roles"): "permissions read the role tables (models only, a leaf)",
-    ("projects", "comments"): "a project's comment counts on the project list",
     ("documents", "comments"): "the chapter and paragraph pages show the discussion",
     ("jobs", "webapp"): "a worker process without an app makes one (the factory) and finds every package's jobs",
 }
 
 #: Arrows within a floor that close a circle (``(from, to)``: why). Only shrinks.
-ARROWS_IN_A_CIRCLE = {
-    ("projects", "documents"): "a project's page counts and deletes its document's chapters, and the document's "
-                               "pages find their project: the content floor is to run projects -> documents only",
-    ("roles", "moderation"): "the staff home (roles/views.py) shows the open reports per project, and moderation "
-                             "reads who moderates: the staff home is to move to a room of its own above both",
-}
+ARROWS_IN_A_CIRCLE: dict[tuple[str, str], str] = {}
 
 
 def room_of(module: str) -> str:
@@ -174,6 +168,25 @@ def test_accounts_hooks_are_connected_by_the_factory_and_refuse_when_not(app, mo
         assert "create_app" in str(error)
     else:
         raise AssertionError("unconnected hooks answered")
+
+
+def test_the_projects_loader_hook_is_connected_by_the_factory_and_refuses_when_not(app, monkeypatch):
+    """projects' loaders bring a project's table of contents along with the loader options documents gives,
+    through a hook the factory connects (documents uses projects, never the other way); unconnected, they refuse
+    rather than load every chapter's title one query at a time."""
+    # Imported here, as in the other hook tests: the rest of this module only reads the source.
+    from webapp.documents import services as document_services
+    from webapp.projects import services as project_services
+
+    assert project_services._along is document_services.table_of_contents
+    monkeypatch.setattr(project_services, "_along", None)
+    with app.app_context():
+        try:
+            project_services.get_published("smart-city")
+        except RuntimeError as error:
+            assert "create_app" in str(error)
+        else:
+            raise AssertionError("the unconnected loader hook answered")
 
 
 def test_participation_and_conduct_hooks_are_connected_by_the_factory_and_refuse_when_not(app, monkeypatch):

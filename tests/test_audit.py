@@ -311,8 +311,7 @@ def test_a_deleted_staff_members_entries_keep_one_pseudonym_and_their_roles_end_
 
 def test_every_delete_is_logged_before_the_row_goes_and_stays_readable(app, session, draft):
     from webapp.accounts.models import User
-    from webapp.documents.services import delete_chapter, delete_paragraph
-    from webapp.projects.services import delete_project
+    from webapp.documents.services import delete_chapter, delete_paragraph, delete_project
 
     admin = make_user(app, role="admin")
     chapter_title = draft.document.chapters[1].localized("de").text.title

@@ -35,7 +35,6 @@ from webapp.models import PersonBlock, Project
 from webapp.moderation import actions
 from webapp.moderation import services as moderation
 from webapp.privacy import erasure
-from webapp.projects import services as projects
 from webapp.roles import services as roles
 from webapp.roles.models import Invitation
 
@@ -183,8 +182,8 @@ CASES = {
     "webapp.privacy.erasure.delete_account": [
         ("moderator", lambda w, actor: erasure.delete_account(actor, w.author), "own_account"),
         ("nobody", lambda w, actor: erasure.delete_account(actor, w.author), "login")],
-    "webapp.projects.services.delete_project": [
-        ("moderator", lambda w, actor: projects.delete_project(actor, w.project), "initiator")],
+    "webapp.documents.services.delete_project": [
+        ("moderator", lambda w, actor: documents.delete_project(actor, w.project), "initiator")],
     "webapp.documents.services.delete_chapter": [
         ("moderator", lambda w, actor: documents.delete_chapter(actor, w.target.chapter), "initiator")],
     "webapp.documents.services.delete_paragraph": [

@@ -22,11 +22,10 @@ from webapp.accounts.models import User
 from webapp.comments.models import Comment, Rating
 from webapp.demo import _read, build_project
 from webapp.documents.models import Chapter, ChapterText, Document, Paragraph, ParagraphText
-from webapp.documents.services import HasComments, delete_chapter, delete_paragraph
+from webapp.documents.services import HasComments, delete_chapter, delete_paragraph, delete_project
 from webapp.moderation.models import Report
 from webapp.phases.models import Phase
 from webapp.projects.models import Organisation, Project, ProjectText
-from webapp.projects.services import delete_project
 
 
 @pytest.fixture()

@@ -11,11 +11,15 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from tests.factories import CommentFactory, ReportFactory
 from tests.support import PASSWORD, csrf_token, link_in, login, mails_to, make_user, soup
 from webapp.accounts.models import User
 from webapp.audit.models import AuditEntry
+from webapp.comments.models import Comment
+from webapp.moderation.models import Report
 from webapp.projects.models import Organisation, Project
 from webapp.roles.models import Invitation, OrganisationMember, ProjectModerator
 
@@ -136,8 +140,6 @@ def test_the_overview_shows_each_role_what_it_may_do(app, draft):
 
 
 def test_the_overview_counts_what_needs_review_per_project(app, session):
-    from webapp.comments.models import Comment
-
     moderator = logged_in(app, make_user(app, role="moderator"))
     card = soup(moderator.get("/en/staff/")).select_one("main .card")
     waiting = session.exec(select(Comment).where(Comment.project_id == project(session).id, Comment.deleted_at.is_(None),
@@ -145,6 +147,33 @@ def test_the_overview_counts_what_needs_review_per_project(app, session):
     count = sum(1 for c in waiting if c.open_report_count or c.hidden_at)
     expected = f"{count} comments need review" if count != 1 else "1 comment needs review"
     assert expected in card.get_text(" ", strip=True) if count else "Nothing needs review" in card.get_text()
+
+
+def test_the_overview_shows_a_moderator_the_number_of_comments_with_open_reports(app):
+    """A comment reported and not yet decided counts on /de/staff/, in the card of its project, until it is gone
+    (the count is moderation's; the page is the staff home's, webapp/staffhome/, above roles and moderation)."""
+    moderator = logged_in(app, make_user(app, role="moderator"))
+
+    def waiting() -> str:
+        (card,) = soup(moderator.get("/de/staff/")).select("main .card")  # the one project they moderate
+        assert card.find("h3").get_text(strip=True) == "Smart-City-Strategie Eichbrunn"
+        return card.select(".state")[-1].get_text(" ", strip=True)  # after the organisation's name
+
+    before = waiting()
+    found = re.fullmatch(r"(\d+) Kommentare? (?:muss|müssen) geprüft werden", before)
+    count = int(found.group(1)) if found else 0
+    assert found or before == "Nichts muss geprüft werden"
+    comment = CommentFactory(app=app, report_count=1, open_report_count=1)
+    ReportFactory(app=app, comment=comment)
+    try:
+        assert waiting() == (f"{count + 1} Kommentare müssen geprüft werden" if count else
+                             "1 Kommentar muss geprüft werden")
+    finally:
+        with Session(app.extensions["db_engine"]) as session:  # taken away again: other tests count the reports
+            session.execute(delete(Report).where(Report.comment_id == comment.id))
+            session.execute(delete(Comment).where(Comment.id == comment.id))
+            session.commit()
+    assert waiting() == before
 
 
 def test_the_overview_hides_drafts_from_those_who_only_moderate_them(app, session, draft):

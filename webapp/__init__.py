@@ -85,8 +85,11 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    # Imported here, not at the top: every webapp module imports this package first, so the rooms would import in
+    # a circle; and the pages that join another room's blueprint must be added before it is registered.
     from . import accounts, auditlog, comments, conduct, documents, moderation, pages, projects, roles
     from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
+    from .staffhome import views as staffhome_views  # noqa: F401  (the staff overview joins the roles blueprint)
 
     accounts.init_app(app)
     _connect_hooks()
@@ -115,7 +118,9 @@ def _connect_hooks() -> None:
     - comments (participation): what keeps a person from taking part, conduct's person blocks
       (``comments.rules.restrict_with``);
     - conduct (staff): what a new threshold for automatic hiding does to the comments reported already, the
-      reports' work (moderation; ``conduct.rules.on_new_threshold``): moderation uses conduct, never the other way.
+      reports' work (moderation; ``conduct.rules.on_new_threshold``): moderation uses conduct, never the other way;
+    - projects (content): the table of contents its loaders bring along, the documents' loader options
+      (``projects.services.load_along``): documents uses projects, never the other way.
     """
     # Imported here, as in create_app: every webapp module imports this package first, so the rooms imported at
     # its top would import in a circle.
@@ -124,7 +129,9 @@ def _connect_hooks() -> None:
     from .comments.services import rated_by_accounts, recount_ratings
     from .conduct import blocks
     from .conduct import rules as conduct_rules
+    from .documents.services import table_of_contents
     from .moderation import autohide
+    from .projects import services as project_services
     from .roles.services import staff_usernames
 
     hooks.connect(hooks.Hooks(
@@ -133,3 +140,4 @@ def _connect_hooks() -> None:
         recount=recount_ratings))
     comment_rules.restrict_with(blocks.block_for)
     conduct_rules.on_new_threshold(autohide.hide_what_reached)
+    project_services.load_along(table_of_contents)

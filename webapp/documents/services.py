@@ -1,4 +1,10 @@
-"""Finding a chapter (with its neighbours) and a paragraph within a project; deleting them while no one commented."""
+"""Finding a chapter (with its neighbours) and a paragraph within a project; deleting a project, a chapter or a
+paragraph while no one commented on it.
+
+A project's deletion lives here, not in projects: what holds it back is the comments on its document, and
+documents uses projects (its pages find their project), never the other way. For the same reason the table of
+contents the project loaders bring along is given from here (:func:`table_of_contents`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Optional
 from flask_babel import gettext, ngettext
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 
@@ -17,7 +23,18 @@ from .. import audit, db, permissions
 from ..comments.models import Comment
 from ..i18n import FALLBACK_KEY
 from ..projects.models import Project
-from .models import Chapter, Paragraph
+from .models import Chapter, Document, Paragraph
+
+
+def table_of_contents() -> tuple:
+    """Loader options on :class:`Project` for its document's table of contents: the document with its titles and
+    its chapters with theirs, in one query per list whatever their number. The project loaders
+    (``projects.services.get_published``, ``get_for_staff``) bring it along; the app factory connects it
+    (``projects.services.load_along``)."""
+    return (
+        joinedload(Project.document).selectinload(Document.texts),
+        joinedload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),
+    )
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,21 @@ def _paragraph_title(chapter: Chapter, paragraph: Paragraph) -> str:
     text = paragraph.localized(FALLBACK_KEY).text
     words = text.heading or " ".join(text.body.split())
     return f"{chapter.localized(FALLBACK_KEY).text.title}: {words[:80]}{'…' if len(words) > 80 else ''}"
+
+
+@permissions.command
+def delete_project(actor, project: Project) -> None:
+    """Delete ``project`` with its texts, phases and document, when no one has commented on it.
+
+    Raises :class:`HasComments` before anything is changed otherwise: citizens' words are never deleted as a side
+    effect (archiving comes with a later issue). ``actor`` is the person deleting: refused
+    (:class:`~webapp.permissions.Refused`) unless they may author the project. The caller commits, e.g.
+    ``with db.transaction(): delete_project(current_user, project)``.
+    """
+    permissions.require(audit.may("project.delete", actor, project))
+    delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id), lambda: audit.record(
+        actor, "project.delete", "project", project.id, project_id=project.id, organisation_id=project.organisation_id,
+        title=project.localized(FALLBACK_KEY).text.title, slug=project.slug))
 
 
 @permissions.command

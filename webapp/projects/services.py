@@ -1,21 +1,45 @@
-"""Loading projects with everything their pages show, in a fixed number of queries; deleting an uncommented one."""
+"""Loading projects with everything their pages show, in a fixed number of queries.
+
+documents uses projects (its pages find their project), never the other way: so the table of contents every
+project page shows is loaded with the options documents gives (:func:`load_along`), and a project is deleted in
+documents (``documents.services.delete_project``: what holds it back is the comments on its document).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Optional
 
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import select
 
-from .. import audit, db, permissions
-from ..comments.models import Comment
-from ..documents.models import Chapter, Document
-from ..documents.services import comment_count, delete_unless_commented
-from ..i18n import FALLBACK_KEY
+from .. import db
 from ..phases.models import Phase
 from ..phases.services import Timeline, timeline
 from .models import Project
+
+#: The loader options for what hangs from a project and its pages show: its document's table of contents (the
+#: document's and chapters' titles). documents gives them (``documents.services.table_of_contents``), connected
+#: by the app factory (``webapp/__init__.py``).
+_along: Optional[Callable[[], Sequence[ORMOption]]] = None
+
+
+def load_along(options: Callable[[], Sequence[ORMOption]]) -> None:
+    """Connect what :func:`get_published` and :func:`get_for_staff` load along with the project: ``options()``
+    gives loader options on :class:`Project` (the app factory connects the documents' table of contents; the
+    same function for every app it makes)."""
+    global _along
+    _along = options
+
+
+def _options_along() -> Sequence[ORMOption]:
+    """The connected loader options. Asked before the hook is connected, it refuses (a ``RuntimeError``) rather
+    than load the project without its table of contents (one query per chapter on every page)."""
+    if _along is None:
+        raise RuntimeError("projects' loader hook is not connected: make the app with webapp.create_app()")
+    return _along()
 
 
 def published_by_state() -> dict[str, list[tuple[Project, Timeline]]]:
@@ -64,8 +88,7 @@ def _get(slug: str, published_only: bool) -> Project:
         .options(
             # One-to-one and many-to-one ride along in the main query; lists get one query each.
             joinedload(Project.organisation),
-            joinedload(Project.document).selectinload(Document.texts),
-            joinedload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),
+            *_options_along(),  # the document's table of contents
             selectinload(Project.texts),
             selectinload(Project.phases).selectinload(Phase.texts),
         )
@@ -73,19 +96,3 @@ def _get(slug: str, published_only: bool) -> Project:
     if project is None:
         raise db.NotFound(f"project {slug!r}")
     return project
-
-
-@permissions.command
-def delete_project(actor, project: Project) -> None:
-    """Delete ``project`` with its texts, phases and document, when no one has commented on it.
-
-    Raises :class:`~webapp.documents.services.HasComments` before anything is changed otherwise:
-    citizens' words are never deleted as a side effect (archiving comes with a later issue).
-    ``actor`` is the person deleting: refused (:class:`~webapp.permissions.Refused`) unless they may author
-    the project. The caller commits, e.g. ``with db.transaction(): delete_project(current_user, project)``.
-    """
-    permissions.require(audit.may("project.delete", actor, project))
-    delete_unless_commented(project, "project", comment_count(Comment.project_id, project.id), lambda: audit.record(
-        actor, "project.delete", "project", project.id, project_id=project.id, organisation_id=project.organisation_id,
-        title=project.localized(FALLBACK_KEY).text.title, slug=project.slug))
-

@@ -1,6 +1,7 @@
-"""Staff roles: initiators of organisations, moderators of projects, invitations, the staff overview.
+"""Staff roles: initiators of organisations, moderators of projects, invitations.
 
-The rows live in :mod:`.models`; who may do what is decided in :mod:`webapp.permissions` only.
+The rows live in :mod:`.models`; who may do what is decided in :mod:`webapp.permissions` only. The staff
+overview (``roles.staff``) is on this blueprint, added by :mod:`webapp.staffhome` (it shows the reports too).
 """
 
 from flask import Blueprint

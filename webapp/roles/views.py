@@ -1,4 +1,7 @@
-"""The staff overview, who moderates a project and who runs an organisation, and the invitation link.
+"""Who moderates a project and who runs an organisation, and the invitation link.
+
+The staff overview these pages are reached from (``roles.staff``) is on this blueprint too, but lives in
+:mod:`webapp.staffhome`, above roles and moderation: it shows what needs review in each project.
 
 Plain server-rendered pages and forms. Every change is a POST that redirects (303) back with a
 message saying what happened; a form with a mistake comes back with 422, its input kept. Who
@@ -44,22 +47,6 @@ def _organisation(slug: str):
 
 def _days() -> int:
     return current_app.config.get("INVITATION_DAYS", services.INVITATION_DAYS)
-
-
-@bp.get("/staff/")
-def staff(mode: LanguageMode):
-    """The staff overview: the projects one may moderate or run, and (administrators) the organisations."""
-    permissions.authorize(permissions.may_see_staff_area(current_user))
-    from ..moderation.services import needs_review_counts
-
-    user = _actor()
-    roles = permissions.roles_of(user)
-    organisations = services.organisations() if roles.is_admin or roles.initiator_of else []
-    projects = services.staff_projects(user)
-    return render("roles/staff.html", projects=projects, roles=roles,
-                  organisations=[o for o in organisations if roles.is_admin or o.id in roles.initiator_of],
-                  my_organisations=[o for o in organisations if o.id in roles.initiator_of],
-                  waiting=needs_review_counts(p.id for p in projects if permissions.may_moderate(user, p)))
 
 
 def _added_message(outcome: str, address: str, role: str) -> str:
