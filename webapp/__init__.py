@@ -85,8 +85,8 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    # Imported here, not at the top: every webapp module imports this package first, so the rooms would import in
-    # a circle; and the pages that join another room's blueprint must be added before it is registered.
+    # Here, not at the top: a bare ``import webapp`` (gunicorn's master, alembic's env.py) stays light, and the
+    # pages that join another room's blueprint are added before that blueprint is registered below.
     from . import accounts, auditlog, comments, conduct, documents, moderation, pages, projects, roles
     from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
     from .staffhome import views as staffhome_views  # noqa: F401  (the staff overview joins the roles blueprint)
@@ -103,6 +103,9 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         response.vary.add("Accept-Language")
         return response
 
+    # Here, not at the top: the CLI brings the demo, the job queue, argon2 and alembic along (about 230 ms), which
+    # a bare ``import webapp`` (gunicorn's master, alembic's migrations/env.py, ``python -m webapp.serving``)
+    # does not need; an app made for serving or the CLI loads it here.
     from . import cli
 
     cli.init_app(app)
@@ -122,8 +125,7 @@ def _connect_hooks() -> None:
     - projects (content): the table of contents its loaders bring along, the documents' loader options
       (``projects.services.load_along``): documents uses projects, never the other way.
     """
-    # Imported here, as in create_app: every webapp module imports this package first, so the rooms imported at
-    # its top would import in a circle.
+    # Here, as in create_app: the rooms are loaded when an app is made, not by a bare ``import webapp``.
     from .accounts import hooks
     from .comments import rules as comment_rules
     from .comments.services import rated_by_accounts, recount_ratings

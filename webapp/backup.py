@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Optional
 
 import click
+import psycopg
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import create_engine, inspect, pool
@@ -128,6 +129,8 @@ def _file_start(path: Path) -> bytes:
 
 def _known_revisions() -> tuple[set[str], set[str]]:
     """Every Alembic revision this code ships, and its heads (the newest)."""
+    # Here, not at the top: every process imports this module (webapp/__init__.py -> cli), and only the backup
+    # commands need alembic's script machinery, whose import costs each process about 90 ms.
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -348,8 +351,6 @@ def _restore_watched(command: list[str], env: dict[str, str], url: URL,
     The restore's session is found by a unique ``application_name``; PostgreSQL's ``pg_locks.waitstart``
     says since when it waits. Returns the finished process and whether a wait was cancelled.
     """
-    import psycopg
-
     name = f"mitreden-restore-{secrets.token_hex(6)}"
     env = {**env, "PGAPPNAME": name}
     try:

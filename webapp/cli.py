@@ -9,12 +9,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
 
-from . import db, jobs
+from . import db, demo, jobs, mail
+from .accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD, drop_unconfirmed_holder, expire_unconfirmed
+from .backup import backup_cli
 from .clock import utcnow
+from .roles import services
+from .roles.forms import CreateAdminForm
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -34,10 +40,6 @@ def users_expire_unconfirmed() -> None:
     The worker that runs periodic jobs does this daily (``flask jobs worker``); their addresses
     and usernames become free again (registering with them also replaces such an account).
     """
-    from flask import current_app
-
-    from .accounts.services import expire_unconfirmed
-
     with db.transaction():
         count = expire_unconfirmed()
     days = current_app.config["UNCONFIRMED_ACCOUNT_DAYS"]
@@ -57,15 +59,6 @@ def users_create_admin(email: str, username: str | None, password: str | None) -
     The first administrator of a new site is made here; then they add initiators in the staff area.
     The change is recorded in the audit log, done by the system.
     """
-    from flask import current_app
-    from flask_babel import force_locale
-    from werkzeug.datastructures import MultiDict
-
-    from . import mail
-    from .accounts.services import drop_unconfirmed_holder
-    from .roles import services
-    from .roles.forms import CreateAdminForm
-
     email = email.strip()
     with db.transaction():
         existing = services.by_email(email)
@@ -112,11 +105,6 @@ def users_create_admin(email: str, username: str | None, password: str | None) -
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Place phases around this day.")
 def demo_load(if_empty: bool, today) -> None:
     """Load the demo projects of the fictional city of Eichbrunn into an empty database."""
-    from flask import current_app
-
-    from . import demo
-    from .accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD
-
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("The demo (with its public passwords) is not loaded in production mode.")
     with Session(db.engine()) as session:
@@ -170,5 +158,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translate_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs.jobs_cli)
-    from .backup import backup_cli
     app.cli.add_command(backup_cli)

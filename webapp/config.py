@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -102,8 +103,6 @@ def trusted_proxies(environ=os.environ) -> list[str]:
         ConfigError: for something that is not an address or network; and in production when
             ``PROXY_COUNT`` is set but ``TRUSTED_PROXIES`` is not (say which proxies to trust).
     """
-    import ipaddress
-
     raw = environ.get("TRUSTED_PROXIES", "").strip()
     if not raw:
         if environ.get("MITREDEN_ENV") == "production" and int(environ.get("PROXY_COUNT", "0") or 0) > 0:

@@ -19,9 +19,11 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from . import db
+from .extensions import limiter
 from .forms import safe_next
 from .htmx import menu_out_of_band, render, wants_fragment
 from .i18n import page_address
+from .ratelimits import retry_after, wait_message
 
 #: Title and explanation per status; other codes fall back to the generic pair.
 MESSAGES = {
@@ -58,9 +60,6 @@ def _discard_session() -> None:
 
 def _rate_limited():
     """429 with how long to wait, for limits without a page of their own."""
-    from .extensions import limiter
-    from .ratelimits import retry_after, wait_message
-
     limit = limiter.current_limit
     response = error_response(429)
     if limit is not None:

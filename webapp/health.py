@@ -20,8 +20,11 @@ from datetime import timedelta
 
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from . import db
+from .clock import utcnow
+from .mail.models import OutboxMessage
 
 bp = Blueprint("health", __name__)
 #: Seconds /health waits for the database before it answers 503.
@@ -51,11 +54,6 @@ class _Check(threading.Thread):
 
 def _oldest_unsent_is_older(connection, age: timedelta) -> bool:
     """Whether a mail waits in the outbox (unsent, not refused for good) since longer than ``age``."""
-    from sqlmodel import col, select
-
-    from .clock import utcnow
-    from .mail.models import OutboxMessage
-
     waiting = select(OutboxMessage.id).where(
         col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.failed_at).is_(None),
         col(OutboxMessage.created_at) < utcnow() - age).limit(1)

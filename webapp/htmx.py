@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from flask import Flask, Response, make_response, render_template
 from flask_htmx import HTMX
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
@@ -36,8 +37,6 @@ def menu_out_of_band() -> str:
     The page around the swap was made while they were logged in (the session ended meanwhile): its
     header must not go on saying "Your account: ..." next to a notice that asks them to log in.
     """
-    from flask_login import current_user
-
     if current_user.is_authenticated:
         return ""
     return render_template("_main_menu_oob.html")

@@ -53,6 +53,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup
 from huey import Huey, crontab  # noqa: F401  (crontab: for other modules' periodic jobs)
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
 
 #: The queue's name: keys in Redis, rows in the SQLite file.
 NAME = "mitreden"
@@ -68,8 +69,6 @@ def storage_for(app: Flask) -> tuple[Any, bool]:
     if immediate:
         return MemoryStorage(name), True
     if config.get("REDIS_URL"):
-        from redis import ConnectionPool
-
         # Bounded waits: a Redis that is down costs a request a logged warning, never a hang
         # (the outbox sweeper queues the job again later). The read timeout is above the
         # consumer's 1-second blocking pop.
@@ -111,6 +110,8 @@ class AppQueue(Huey):
         if self._bound is None:
             with self._lock:
                 if self._bound is None:
+                    # Here, not at the top: the package imports this module while it is half made (webapp/__init__.py
+                    # -> cli, and -> health -> mail -> mail.tasks), before create_app is defined.
                     from . import create_app
 
                     self._bound = create_app()
@@ -193,6 +194,8 @@ def periodic(validate_datetime: Callable, **options) -> Callable:
 def discover() -> list[str]:
     """Import every ``webapp.<package>.tasks`` module, so that all jobs (and periodic jobs) are
     registered before a worker starts. Returns the modules' names."""
+    # Here, as create_app in AppQueue.app: at the top it would close the circle webapp -> cli -> jobs -> webapp at
+    # import time, which only a bare import of the half-made package survives.
     import webapp
 
     found = []

@@ -42,21 +42,29 @@ unaffected.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import NamedTuple, Optional
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
 from sqlmodel import Session
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import is_resource_modified, parse_cookie, remove_entity_headers
+
+from . import ratelimits
+from .errors import error_response, notice_in_place
+from .htmx import wants_fragment
 
 #: Seconds a page is kept (``PAGE_CACHE_SECONDS``; 0 switches the cache off).
 TTL = 5.0
@@ -297,16 +305,11 @@ def _limit_renders() -> Optional[Response]:
     limit = current_app.config.get("PAGE_RENDER_RATE_LIMIT")
     if request.endpoint not in CACHEABLE or not limit:
         return None
-    from . import ratelimits
-
     refused_until = ratelimits.take(limit, f"render:{reader_key()}")
     if refused_until is None:
         return None
     request.environ[LIMITED] = True  # the cache serves an expired version instead, where it has one
     current_app.logger.info("Page renders limited for %s", reader_key())
-    from .errors import error_response, notice_in_place
-    from .htmx import wants_fragment
-
     message = _too_many_pages(refused_until)
     response = notice_in_place(message, 429, "#comment-pages") if wants_fragment() else error_response(429, message)
     response.headers["Retry-After"] = ratelimits.retry_after(refused_until)
@@ -314,12 +317,6 @@ def _limit_renders() -> Optional[Response]:
 
 
 def _too_many_pages(reset_at: float) -> str:
-    import math
-    from datetime import timedelta
-
-    from flask_babel import format_timedelta
-    from flask_babel import gettext as _
-
     seconds = max(1, math.ceil(reset_at - time.time()))
     return _("Very many pages were requested from your connection in a short time. "
              "Please wait %(time)s, then reload this page.",

@@ -23,6 +23,11 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from . import db
+from .accounts.models import User
+from .errors import error_response
+from .extensions import login_manager
+from .projects.models import Project
+from .roles.models import OrganisationMember, ProjectModerator
 
 #: Why something is refused, in the reader's words: the one table for staff rights, participants' rights on
 #: comments (webapp.comments.rules) and reports (webapp.moderation.rules). A reason worded for what was asked
@@ -121,8 +126,6 @@ def roles_of(user) -> Roles:
         return NOBODY
     cache = g.setdefault("permission_roles", {})
     if user.id not in cache:
-        from .roles.models import OrganisationMember, ProjectModerator
-
         session = db.session()
         organisations = session.exec(select(OrganisationMember.organisation_id)
                                      .where(OrganisationMember.user_id == user.id)).all()
@@ -306,10 +309,6 @@ def staff_badges(project_id: int) -> dict[int, str]:
     """
     cache = g.setdefault("permission_badges", {})
     if project_id not in cache:
-        from .accounts.models import User
-        from .projects.models import Project
-        from .roles.models import OrganisationMember, ProjectModerator
-
         session = db.session()
         badges: dict[int, str] = {}
         for user_id in session.exec(select(ProjectModerator.user_id).where(ProjectModerator.project_id == project_id)):
@@ -328,11 +327,7 @@ def refused_response(refusal: Refused):
     """The answer to a refusal no view answered itself: the login page (and back here afterwards) when one must
     log in first, else the 403 page that says why."""
     if refusal.decision.reason == "login":
-        from .extensions import login_manager
-
         return login_manager.unauthorized()
-    from .errors import error_response
-
     return error_response(403, refusal.decision.message)
 
 

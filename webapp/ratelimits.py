@@ -23,6 +23,8 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from limits import parse, parse_many
 
+from .extensions import limiter
+
 
 def wait_message(reset_at: float) -> str:
     """"Please wait 4 minutes" in the reader's language."""
@@ -64,8 +66,6 @@ def _storage_failed(error: Exception) -> None:
 
 def within(limit: str, key: str) -> bool:
     """True while ``key`` has room left under ``limit`` (Flask-Limiter notation); counts nothing."""
-    from .extensions import limiter
-
     try:
         return limiter.limiter.test(parse(limit), *_arguments(key))
     except Exception as error:  # noqa: BLE001 - storage down: fail open, as the limiter does
@@ -75,8 +75,6 @@ def within(limit: str, key: str) -> bool:
 
 def count(limit: str, key: str) -> None:
     """Count one hit of ``key`` against ``limit``."""
-    from .extensions import limiter
-
     try:
         limiter.limiter.hit(parse(limit), *_arguments(key))
     except Exception as error:  # noqa: BLE001
@@ -85,8 +83,6 @@ def count(limit: str, key: str) -> None:
 
 def reset_at(limit: str, key: str) -> float:
     """When ``key``'s window under ``limit`` ends (a Unix time)."""
-    from .extensions import limiter
-
     try:
         return limiter.limiter.get_window_stats(parse(limit), *_arguments(key)).reset_time
     except Exception as error:  # noqa: BLE001
@@ -100,8 +96,6 @@ def take(limit: str, key: str) -> Optional[float]:
     Returns ``None`` while every rate has room, else when the exhausted one's window ends (a
     Unix time) for the reader's "please wait". Storage down: counts nothing, refuses nothing.
     """
-    from .extensions import limiter
-
     refused_until = None
     try:
         for item in parse_many(limit):

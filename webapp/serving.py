@@ -21,6 +21,10 @@ from urllib.parse import urlsplit
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
 from gunicorn.util import write_nonblock
 from gunicorn.workers import gthread
+from werkzeug.test import EnvironBuilder
+
+from . import errors
+from .config import trusted_proxies
 
 #: gunicorn's own maxima (a request line of at most 8,190 bytes; 100 header fields of 8,190 bytes each).
 LIMIT_REQUEST_LINE = 8190
@@ -30,8 +34,6 @@ LIMIT_REQUEST_FIELDS = 100
 
 def forwarded_allow_ips(environ=os.environ) -> str:
     """The peers gunicorn may believe X-Forwarded-Proto from: none unless ``PROXY_COUNT`` > 0."""
-    from .config import trusted_proxies
-
     if int(environ.get("PROXY_COUNT", "0") or 0) <= 0:
         return ""
     return ",".join(trusted_proxies(environ))
@@ -50,10 +52,6 @@ def options(environ=os.environ) -> list[str]:
 
 def error_answer(app, status: int) -> bytes:
     """The app's localized error page for ``status`` as a whole HTTP/1.1 answer that closes the connection."""
-    from werkzeug.test import EnvironBuilder
-
-    from . import errors
-
     base = urlsplit(app.config.get("PUBLIC_BASE_URL") or "http://localhost")
     environ = EnvironBuilder(path="/de/", base_url=f"{base.scheme}://{base.netloc}").get_environ()
     with app.request_context(environ):

@@ -1,6 +1,11 @@
 """Accounts: registration, confirmation, login, password and email changes, deletion, export."""
 
 from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from .. import db
+from ..extensions import login_manager
+from .models import User
 
 bp = Blueprint("accounts", __name__, url_prefix="/<mode:mode>/account")
 
@@ -14,12 +19,6 @@ def blueprint() -> Blueprint:
 
 def init_app(app: Flask) -> None:
     """Tell Flask-Login how to find the user of a session and where to send the logged out."""
-    from flask_babel import lazy_gettext as _l
-
-    from .. import db
-    from ..extensions import login_manager
-    from .models import User
-
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"

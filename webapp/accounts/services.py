@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlmodel import col, select
 
 from .. import db, mail
 from ..clock import utcnow
+from ..i18n import MODES
 from . import names
 from .hooks import hooks
 from .models import User, email_key, new_session_token, normalise_key
@@ -88,8 +90,6 @@ def register(username: str, email: str, password: str, language: str) -> Optiona
     Raises:
         AccountError: when the username is taken.
     """
-    from flask_babel import gettext as _
-
     _drop_expired_holders(username, email)
     if name_is_taken(username):
         raise AccountError(_("This username is taken. Please choose another one."), "username")
@@ -327,8 +327,6 @@ def request_email_change(user: User, new_email: str) -> None:
     Raises:
         AccountError: when ``new_email`` is the account's own address already.
     """
-    from flask_babel import gettext as _
-
     if email_key(new_email) == user.email_key:
         raise AccountError(_("This is your email address already."), "email")
     user.pending_email = new_email
@@ -338,8 +336,6 @@ def request_email_change(user: User, new_email: str) -> None:
 
 def set_mail_language(user: User, language: str) -> None:
     """The language mode ``user``'s mails are written in from now on (a mode's key), in the caller's transaction."""
-    from ..i18n import MODES
-
     if language not in MODES:
         raise ValueError(f"unknown language mode {language!r}")
     user.language = language

@@ -31,7 +31,7 @@ from .. import permissions
 from ..audit import ACTIONS, SYSTEM
 from ..audit.models import AuditEntry
 from ..htmx import render
-from ..i18n import LanguageMode
+from ..i18n import LanguageMode, current_mode
 from ..moderation.models import BLOCK_REASON_LABELS
 from ..projects.models import Project
 from ..projects.services import get_for_staff
@@ -222,8 +222,6 @@ def _object(entry: AuditEntry, details: dict, comments: dict, projects: dict, us
     A comment is named by author and time, as everywhere (so two links never share a name), and
     linked to its moderation page, which shows it whole with its reports and history.
     """
-    from ..i18n import current_mode
-
     kind = entry.object_type
     label = str(OBJECT_TYPES.get(kind, kind))
     if kind == "comment" and entry.object_id:

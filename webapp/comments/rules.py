@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Optional
 
+from flask_login import current_user
+
 from .. import permissions
 from ..phases.services import Timeline
 from .models import Comment
@@ -73,8 +75,6 @@ def not_blocked(user, project_id: Optional[int]) -> permissions.Decision:
 def block_here(project_id: Optional[int]):
     """The block that keeps the current reader from taking part in project ``project_id``, or ``None`` (for templates:
     a blocked person is not invited to comment)."""
-    from flask_login import current_user
-
     return restriction_for(current_user, project_id)
 
 

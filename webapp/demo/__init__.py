@@ -18,6 +18,7 @@ from ..accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD, new_account
 from ..comments.models import Comment
 from ..documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from ..i18n import MODES
+from ..moderation.models import Report
 from ..phases.models import Phase, PhaseText
 from ..projects.models import Organisation, Project, ProjectText
 from ..roles.models import OrganisationMember, ProjectModerator
@@ -156,8 +157,6 @@ def load_moderation(session: Session, now: datetime) -> int:
 
     Their author is one more confirmed demo account (the demo password); how many were loaded.
     """
-    from ..moderation.models import Report
-
     email, name = REPORTED_AUTHOR
     author = session.exec(select(User).where(User.email_key == normalise_key(email))).first()
     if author is None:

@@ -32,6 +32,7 @@ from sqlmodel import col, select
 from .. import db
 from ..i18n import mode_for
 from .models import OutboxMessage, new_key
+from .tasks import deliver
 
 __all__ = ["OutboxMessage", "link", "quote", "render", "send"]
 
@@ -184,8 +185,6 @@ def stored(keys: set[str]) -> set[str]:
 def _queue_delivery(key: str) -> None:
     """Tell the job queue to deliver the stored mail ``key``; if the queue cannot be reached,
     one line in the log: the outbox sweeper queues it later."""
-    from .tasks import deliver
-
     try:
         deliver(key)
     except Exception as error:  # noqa: BLE001 - the mail is stored; the sweeper delivers it later

@@ -9,6 +9,7 @@ its state raises :class:`ActionRefused` with a message for the moderator.
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
@@ -275,10 +276,6 @@ def answers_to(comment: Comment) -> list[Comment]:
     The audit log names each answer (a reply is answered in its thread, so the thread alone cannot say
     which comment an answer was for).
     """
-    import json
-
-    from ..audit.models import AuditEntry
-
     session = db.session()
     ids = []
     for details in session.exec(select(AuditEntry.details).where(

@@ -6,16 +6,19 @@ import math
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
 from .. import db, permissions
 from ..accounts.models import User
 from ..clock import utcnow
 from ..comments.models import Comment
+from ..documents.models import Paragraph
 from . import autohide, notify, rules
-from .models import Report
+from .models import ModeratorNote, Report
 
 
 def has_reported(comment_id: int, user_id: int) -> bool:
@@ -117,8 +120,6 @@ class QueuePage:
 
 
 def _queue_condition(project_id: int, show: str):
-    from sqlalchemy import and_, or_
-
     live = Comment.deleted_at.is_(None)
     conditions = {
         "all": Comment.project_id == project_id,
@@ -135,8 +136,6 @@ def _queue_condition(project_id: int, show: str):
 
 def needs_review_counts(project_ids) -> dict[int, int]:
     """Per project, how many comments need review (open reports, or hidden after reports): one query, for the staff home."""
-    from sqlalchemy import and_, func
-
     ids = list(project_ids)
     if not ids:
         return {}
@@ -148,11 +147,6 @@ def needs_review_counts(project_ids) -> dict[int, int]:
 
 def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> QueuePage:
     """A page of the project's comments for its moderators: open reports (and hidden ones) first."""
-    from sqlalchemy import case, func
-    from sqlalchemy.orm import selectinload
-
-    from ..documents.models import Paragraph
-
     session = db.session()
     show = show if show in FILTERS else "all"
     sort = sort if sort in SORTS else "reports"
@@ -183,8 +177,6 @@ def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> Q
     if paragraph_ids:
         result.paragraphs = {p.id: p for p in session.exec(select(Paragraph).where(col(Paragraph.id).in_(paragraph_ids))
                                                            .options(selectinload(Paragraph.texts))).all()}
-    from .models import ModeratorNote
-
     result.notes = dict(session.exec(select(ModeratorNote.comment_id, func.count()).where(
         col(ModeratorNote.comment_id).in_(ids)).group_by(ModeratorNote.comment_id)).all())
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
@@ -202,6 +203,4 @@ def export(user: User, mode_key: Optional[str] = None) -> dict:
 
 
 def _site_name() -> str:
-    from flask import current_app
-
     return current_app.config["SITE_NAME"]

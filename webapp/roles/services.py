@@ -6,15 +6,30 @@ and queue the mail, and never commit: the caller's ``db.transaction()`` does.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
 from .. import audit, db, mail, permissions
 from ..accounts.models import User, email_key
+from ..accounts.services import (
+    _drop_expired_holders,
+    claim_blocks,
+    drop_unconfirmed_holder,
+    name_is_reserved,
+    name_is_taken,
+    new_account,
+)
+from ..accounts.tokens import make_token, read_token
 from ..clock import utcnow
-from ..permissions import forget_roles
+from ..permissions import forget_roles, may_author, roles_of
 from ..projects.models import Organisation, Project
 from .models import Invitation, OrganisationMember, ProjectModerator
 
@@ -57,10 +72,6 @@ def organisation_by_slug(slug: str) -> Optional[Organisation]:
 def staff_projects(user: User) -> list[Project]:
     """The projects ``user`` has a staff role in, by title: all for administrators, their organisations'
     for initiators, the ones they moderate. Unpublished ones only for those who may author them."""
-    from sqlalchemy.orm import selectinload
-
-    from ..permissions import may_author, roles_of
-
     roles = roles_of(user)
     query = select(Project).options(selectinload(Project.texts), selectinload(Project.organisation))
     if not roles.is_admin:
@@ -107,8 +118,6 @@ def expired_invitations(*, project: Optional[Project] = None,
                         organisation: Optional[Organisation] = None) -> list[Invitation]:
     """Invitations that ran out unaccepted in the last :data:`EXPIRED_LISTED_DAYS` days, newest first, leaving out
     addresses invited again since (staff report m7: they used to vanish without a word)."""
-    from datetime import timedelta
-
     now = utcnow()
     query = select(Invitation).where(col(Invitation.accepted_at).is_(None), col(Invitation.withdrawn_at).is_(None),
                                      Invitation.created_at <= now - _invitation_age(),
@@ -148,8 +157,6 @@ def invite_again(actor: User, invitation: Invitation, language: str) -> str:
 
 
 def _invitation_age():
-    from datetime import timedelta
-
     return timedelta(days=current_app.config.get("INVITATION_DAYS", INVITATION_DAYS))
 
 
@@ -165,8 +172,6 @@ def add_moderator(actor: User, project: Project, address: str, language: str) ->
     :class:`RoleError` when the person moderates it already or an invitation to the address is open; refused
     (:class:`~webapp.permissions.Refused`) unless ``actor`` may manage the project's moderators.
     """
-    from flask_babel import gettext as _
-
     permissions.require(audit.may("role.add_moderator", actor, project))
     user = by_email(address)
     if user is None or not user.is_confirmed:  # an unconfirmed account may be someone else's: the link proves the address
@@ -236,8 +241,6 @@ def add_initiator(actor: User, organisation: Organisation, address: str, languag
     As for :func:`add_moderator`, an account whose address was never confirmed counts as none. Refused
     unless ``actor`` may manage initiators.
     """
-    from flask_babel import gettext as _
-
     permissions.require(audit.may("role.add_initiator", actor, organisation))
     user = by_email(address)
     if user is None or not user.is_confirmed:
@@ -266,10 +269,6 @@ def remove_initiator(actor: User, organisation: Organisation, user_id: int) -> O
 
 def _invite(actor: User, address: str, role: str, language: str, *, project: Optional[Project] = None,
             organisation: Optional[Organisation] = None, unconfirmed: bool = False) -> str:
-    from flask_babel import gettext as _
-
-    from ..accounts.tokens import make_token
-
     session = db.session()
     key = email_key(address)
     for invitation in open_invitations(project=project, organisation=organisation):
@@ -294,12 +293,6 @@ def _within_invitation_limits(actor: User, key: str) -> None:
     """Raise :class:`RoleError` when ``actor`` has sent, or the address ``key`` has got, as many invitation
     mails in the last 24 hours as allowed. Withdrawn invitations count: their mail went out all the same
     (inviting and withdrawing in turn would otherwise mail an address without end)."""
-    from datetime import timedelta
-
-    from flask_babel import format_timedelta
-    from flask_babel import gettext as _
-    from sqlalchemy import func
-
     day = timedelta(days=1)
 
     def sent(condition) -> tuple[int, str]:
@@ -374,8 +367,6 @@ def invitation_status(token: str) -> tuple[Optional[Invitation], str]:
     States: "open"; "unknown" (forged, garbled, or its row is gone); "accepted", "withdrawn",
     "expired" (older than ``INVITATION_DAYS``). The invitation is returned only when open.
     """
-    from ..accounts.tokens import read_token
-
     payload = read_token("invitation", token)
     invitation = db.session().get(Invitation, payload.get("id")) if payload and isinstance(payload.get("id"), int) else None
     if invitation is None or invitation.email_key != payload.get("email"):
@@ -405,18 +396,6 @@ def register_invited(invitation: Invitation, username: str, password: str, langu
     name, an office or a staff member's name. Raises :class:`RoleError` (field "username")
     otherwise, and when the address got an account meanwhile (field "").
     """
-    from flask_babel import gettext as _
-    from sqlalchemy.exc import IntegrityError
-
-    from ..accounts.services import (
-        _drop_expired_holders,
-        claim_blocks,
-        drop_unconfirmed_holder,
-        name_is_reserved,
-        name_is_taken,
-        new_account,
-    )
-
     _drop_expired_holders(username, invitation.email)
     drop_unconfirmed_holder(invitation.email)  # the link proves the address; an unconfirmed holder may be anyone
     if name_is_taken(username):
@@ -485,8 +464,6 @@ def create_admin(username: str, address: str, password: str, language: str = "de
     The operator typed the address, so it counts as confirmed. Raises :class:`RoleError` when the
     username or the address is taken.
     """
-    from ..accounts.services import name_is_taken, new_account
-
     if by_email(address):
         raise RoleError(f"An account has the address {address} already.")
     if name_is_taken(username):
