@@ -93,6 +93,42 @@ def test_reported_comments_come_first_with_their_reasons_and_context(app, client
     assert not soup(client.get(QUEUE + "?show=blocked")).find(id=f"item-{loud.id}")
 
 
+def test_needs_review_means_one_thing_for_the_badge_the_order_the_filter_and_the_count(app, client, session, place,
+                                                                                      moderator):
+    """Open reports, or hidden after reports; not once the moderators blocked it, nor once its author deleted it.
+    (The order once put a blocked comment with open reports among those needing review, without the badge.)"""
+    from webapp.clock import utcnow
+
+    author = make_user(app)
+    open_reports = comment_by(session, place, author, reports=2)
+    blocked = CommentFactory(session=session, chapter=place[1], author=author, body=unique("Gesperrt"), report_count=3,
+                             open_report_count=3, blocked_at=utcnow(), block_reason="spam")
+    deleted = CommentFactory(session=session, chapter=place[1], author=author, body=unique("Gelöscht"), report_count=1,
+                             open_report_count=1, deleted_at=utcnow())
+    hidden = CommentFactory(session=session, chapter=place[1], author=author, body=unique("Versteckt"), report_count=3,
+                            open_report_count=0, hidden_at=utcnow())
+    assert [c.needs_review for c in (open_reports, blocked, deleted, hidden)] == [True, False, False, True]
+
+    def badged(page):
+        return {int(a["id"].removeprefix("item-")): bool(a.find(class_="badge", string="muss geprüft werden"))
+                for a in page.select("article.mod-item")}
+
+    page = badged(soup(client.get(QUEUE + "?show=reported")))
+    assert page[open_reports.id] and page[hidden.id]
+    assert blocked.id not in page or not page[blocked.id]
+    ordered = list(badged(soup(client.get(QUEUE))).values())
+    assert ordered == sorted(ordered, reverse=True), "what needs review comes first, and carries the badge"
+    needs = badged(soup(client.get(QUEUE + "?show=needs_review")))
+    assert {open_reports.id, hidden.id} <= set(needs) and not {blocked.id, deleted.id} & set(needs)
+    assert all(needs.values())
+    from webapp.moderation.services import needs_review_counts
+
+    with app.app_context():
+        count = needs_review_counts([place[0].id])[place[0].id]
+    session.expire_all()
+    assert count == sum(c.needs_review for c in session.exec(select(Comment).where(Comment.project_id == place[0].id)))
+
+
 def test_blocking_replaces_the_comment_by_a_notice_tells_the_author_and_is_logged(app, client, session, place, moderator):
     author = make_user(app, language="en")
     comment = comment_by(session, place, author, body=unique("Beleidigung"), reports=0)

@@ -92,6 +92,13 @@ class Comment(SQLModel, table=True):
         """Not shown to readers: blocked by a moderator, or hidden after reports until one decides."""
         return self.blocked_at is not None or self.hidden_at is not None
 
+    @property
+    def needs_review(self) -> bool:
+        """Waiting for the moderators: open reports, or hidden after reports; not once they blocked it, nor once its
+        author deleted it (the same as ``moderation.services.NEEDS_REVIEW`` in SQL)."""
+        return (self.deleted_at is None and self.blocked_at is None
+                and (bool(self.open_report_count) or self.hidden_at is not None))
+
 
 class Rating(SQLModel, table=True):
     """One reader's agree (+1) or disagree (-1) on one comment."""

@@ -119,12 +119,18 @@ class QueuePage:
         return max(1, math.ceil(self.total / QUEUE_PAGE_SIZE))
 
 
+#: What waits for the moderators (``Comment.needs_review`` in Python): open reports, or hidden after reports; not a
+#: comment they blocked, nor one its author deleted (its reports and state stay, as the record). The queue's filter,
+#: its order and the staff overview's counts all ask this one condition.
+NEEDS_REVIEW = and_(Comment.deleted_at.is_(None), Comment.blocked_at.is_(None),
+                    or_(Comment.open_report_count > 0, Comment.hidden_at.is_not(None)))
+
+
 def _queue_condition(project_id: int, show: str):
     live = Comment.deleted_at.is_(None)
     conditions = {
         "all": Comment.project_id == project_id,
-        "needs_review": and_(live, Comment.blocked_at.is_(None),
-                             or_(Comment.open_report_count > 0, Comment.hidden_at.is_not(None))),
+        "needs_review": NEEDS_REVIEW,
         "reported": and_(live, Comment.report_count > 0),
         "reviewed": and_(live, Comment.reviewed_at.is_not(None), Comment.open_report_count == 0,
                          Comment.blocked_at.is_(None), Comment.hidden_at.is_(None)),
@@ -139,10 +145,8 @@ def needs_review_counts(project_ids) -> dict[int, int]:
     ids = list(project_ids)
     if not ids:
         return {}
-    live = and_(Comment.deleted_at.is_(None), Comment.blocked_at.is_(None))
-    waiting = (Comment.open_report_count > 0) | Comment.hidden_at.is_not(None)
     return dict(db.session().exec(select(Comment.project_id, func.count()).where(
-        col(Comment.project_id).in_(ids), live, waiting).group_by(Comment.project_id)).all())
+        col(Comment.project_id).in_(ids), NEEDS_REVIEW).group_by(Comment.project_id)).all())
 
 
 def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> QueuePage:
@@ -153,9 +157,7 @@ def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> Q
     condition = _queue_condition(project.id, show)
     total = session.exec(select(func.count()).select_from(Comment).where(condition)).one()
     page = min(max(1, page), max(1, math.ceil(total / QUEUE_PAGE_SIZE)))
-    # A comment its author deleted needs no review any more (its reports and state stay, as the record).
-    needs_review = case((Comment.deleted_at.is_(None) & ((Comment.open_report_count > 0) | Comment.hidden_at.is_not(None)),
-                         0), else_=1)
+    needs_review = case((NEEDS_REVIEW, 0), else_=1)
     order = [needs_review] + ([Comment.report_count.desc(), Comment.created_at.desc()] if sort == "reports"
                               else [Comment.created_at.desc()]) + [Comment.id.desc()]
     comments = list(session.exec(select(Comment).where(condition).order_by(*order)
