@@ -126,16 +126,12 @@ def test_ibm_itself_catches_a_violation(browser, server_url):
     """Guard against a silent harness: checkboxes of one name outside any group, two forms of one name."""
     open_page(browser, server_url + "/de/")
     assert not ibm.violations(browser)
-    scripts_off = not browser.javascript
-    if scripts_off:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
-    browser.execute_script(
-        "document.querySelector('main').insertAdjacentHTML('beforeend',"
-        " '<form><input type=\"checkbox\" name=\"x\" id=\"x1\"><label for=\"x1\">A</label></form>"
-        "<form><input type=\"checkbox\" name=\"x\" id=\"x2\"><label for=\"x2\">B</label></form>"
-        "<p>Outside</p>'); document.body.appendChild(document.querySelector('main p:last-child'));")
-    if scripts_off:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    with scripts_for_the_checks(browser):  # the faults are put in by a script, also where page scripts are off
+        browser.execute_script(
+            "document.querySelector('main').insertAdjacentHTML('beforeend',"
+            " '<form><input type=\"checkbox\" name=\"x\" id=\"x1\"><label for=\"x1\">A</label></form>"
+            "<form><input type=\"checkbox\" name=\"x\" id=\"x2\"><label for=\"x2\">B</label></form>"
+            "<p>Outside</p>'); document.body.appendChild(document.querySelector('main p:last-child'));")
     found = {r["rule"] for r in ibm.violations(browser)}
     assert {"input_checkboxes_grouped", "aria_form_label_unique", "aria_content_in_landmark"} <= found, found
 
@@ -166,18 +162,14 @@ def test_the_tree_checks_catch_what_axe_lets_through(browser, server_url):
     """Guard: a repeated id, a nameless field, same-named links to different places, a busy region."""
     open_page(browser, server_url + "/de/")
     assert not problems(browser)
-    scripts_off = not browser.javascript
-    if scripts_off:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
-    browser.execute_script(
-        "document.querySelector('main').insertAdjacentHTML('beforeend',"
-        " '<p id=\"main\"><input type=\"text\"><a href=\"/de/a\">Mehr</a> <a href=\"/de/b\">Mehr</a></p>"
-        "<article aria-label=\"Paula\">1</article><article aria-label=\"Paula\">2</article>"
-        "<p>&lt;a href=\"/de/terms\"&gt;Nutzungsbedingungen&lt;/a&gt;</p>"
-        "<nav aria-label=\"Seiten\"></nav>');"
-        "document.querySelector('main').setAttribute('aria-busy', 'true');")
-    if scripts_off:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    with scripts_for_the_checks(browser):  # the faults are put in by a script, also where page scripts are off
+        browser.execute_script(
+            "document.querySelector('main').insertAdjacentHTML('beforeend',"
+            " '<p id=\"main\"><input type=\"text\"><a href=\"/de/a\">Mehr</a> <a href=\"/de/b\">Mehr</a></p>"
+            "<article aria-label=\"Paula\">1</article><article aria-label=\"Paula\">2</article>"
+            "<p>&lt;a href=\"/de/terms\"&gt;Nutzungsbedingungen&lt;/a&gt;</p>"
+            "<nav aria-label=\"Seiten\"></nav>');"
+            "document.querySelector('main').setAttribute('aria-busy', 'true');")
     found = "\n".join(problems(browser))
     for expected in ("id used 2 times: 'main'", "textbox without an accessible name", "named 'Mehr'",
                      "2 articles named 'Paula'", "left aria-busy", "markup shown as text: '<a href",

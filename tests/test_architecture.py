@@ -28,7 +28,7 @@ WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 #: The floors, bottom first, and their rooms. ``webapp`` is the app factory (``webapp/__init__.py``).
 LAYERS = {
     "infrastructure": {"db", "config", "i18n", "clock", "security", "assets", "pagecache", "markdown", "forms",
-                       "htmx", "extensions", "ratelimits", "localized", "errors", "templating", "backup"},
+                       "htmx", "extensions", "ratelimits", "localized", "errors", "templating", "backup", "hook"},
     "kernel": {"accounts", "permissions", "audit", "mail", "jobs"},
     "content": {"projects", "phases", "documents", "pages"},
     "participation": {"comments"},
@@ -230,8 +230,8 @@ def test_the_projects_loader_hook_is_connected_by_the_factory_and_refuses_when_n
     from webapp.documents import services as document_services
     from webapp.projects import services as project_services
 
-    assert project_services._along is document_services.table_of_contents
-    monkeypatch.setattr(project_services, "_along", None)
+    assert project_services._options_along.function is document_services.table_of_contents
+    monkeypatch.setattr(project_services._options_along, "function", None)
     with app.app_context():
         try:
             project_services.get_published("smart-city")
@@ -250,10 +250,10 @@ def test_participation_and_conduct_hooks_are_connected_by_the_factory_and_refuse
     from webapp.conduct import rules as conduct_rules
     from webapp.moderation import autohide
 
-    assert comment_rules._restrictions == [blocks.block_for]
-    assert conduct_rules._new_threshold is autohide.hide_what_reached
-    monkeypatch.setattr(comment_rules, "_restrictions", [])
-    monkeypatch.setattr(conduct_rules, "_new_threshold", None)
+    assert comment_rules.restriction_for.function is blocks.block_for
+    assert conduct_rules.apply_new_threshold.function is autohide.hide_what_reached
+    monkeypatch.setattr(comment_rules.restriction_for, "function", None)
+    monkeypatch.setattr(conduct_rules.apply_new_threshold, "function", None)
     for ask in (lambda: comment_rules.restriction_for(None, 1), lambda: conduct_rules.apply_new_threshold(None)):
         try:
             ask()

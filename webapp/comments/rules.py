@@ -10,40 +10,21 @@ the predicates ask :func:`restriction_for`. Participation imports none of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Optional
+from typing import Optional
 
 from flask_login import current_user
 
 from .. import permissions
+from ..hook import Hook
 from ..phases.services import Timeline
 from .models import Comment
 
-#: What keeps a person from taking part in a project: callables ``(user, project_id) -> block or None``
-#: (conduct's :func:`webapp.conduct.blocks.block_for`), connected by the app factory (``webapp/__init__.py``).
-_restrictions: list[Callable[[Any, Optional[int]], Any]] = []
-
-
-def restrict_with(check: Callable[[Any, Optional[int]], Any]) -> None:
-    """Connect a restriction (the app factory does, for every app it makes; each function is kept once)."""
-    if check not in _restrictions:
-        _restrictions.append(check)
-
-
-def restriction_for(user, project_id: Optional[int]):
-    """What keeps ``user`` from taking part in project ``project_id`` now (a block: the first restriction that
-    answers), or ``None``. With ``project_id`` empty only what holds on the whole site counts.
-
-    Asked before any restriction is connected, it refuses (a ``RuntimeError``) rather than answer "not
-    blocked": a blocked person must never take part because the app was made another way.
-    """
-    if not _restrictions:
-        raise RuntimeError("comments' restrictions are not connected: make the app with webapp.create_app()")
-    for check in _restrictions:
-        found = check(user, project_id)
-        if found is not None:
-            return found
-    return None
+#: What keeps ``user`` from taking part in project ``project_id`` now, ``restriction_for(user, project_id)``: a block,
+#: or ``None`` (with ``project_id`` empty only what holds on the whole site counts). Conduct's
+#: :func:`webapp.conduct.blocks.block_for`, connected by the app factory (``restrict_with``); unconnected it refuses
+#: rather than answer "not blocked".
+restriction_for = Hook("comments' restriction hook")
+restrict_with = restriction_for.connect
 
 
 def hidden_reason(comment: Comment, editing: bool = False) -> str:

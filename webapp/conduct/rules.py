@@ -15,14 +15,14 @@ reached it already.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from sqlmodel import select
 
 from .. import audit, clock, db, permissions
+from ..hook import Hook
 from ..i18n import MODES
 from ..localized import Localized, pick
 from .models import DiscussionRules, ModerationSettings
@@ -125,22 +125,9 @@ def save_settings(actor, project, auto_hide_after: Optional[int]) -> bool:
     return True
 
 
-#: What a new threshold does to the comments reported already: moderation's ``autohide.hide_what_reached``
-#: (hides those whose counting reports have reached it; how many), connected by the app factory.
-_new_threshold: Optional[Callable[[Any], int]] = None
-
-
-def on_new_threshold(apply: Callable[[Any], int]) -> None:
-    """Connect what a project's new threshold does to its comments reported already (the app factory connects
-    the reports' room, ``webapp/__init__.py``; the same function for every app it makes)."""
-    global _new_threshold
-    _new_threshold = apply
-
-
-def apply_new_threshold(project) -> int:
-    """After :func:`save_settings` changed the project's threshold, in the caller's transaction: hide the comments
-    whose reports have reached it already (a threshold set after the reports came must not leave them visible).
-    How many. Asked before the hook is connected, it refuses (a ``RuntimeError``) rather than hide nothing."""
-    if _new_threshold is None:
-        raise RuntimeError("conduct's threshold hook is not connected: make the app with webapp.create_app()")
-    return _new_threshold(project)
+#: After :func:`save_settings` changed a project's threshold, in the caller's transaction,
+#: ``apply_new_threshold(project)`` hides the comments whose reports have reached it already (a threshold set after
+#: the reports came must not leave them visible) and says how many: moderation's ``autohide.hide_what_reached``,
+#: connected by the app factory (``on_new_threshold``); unconnected it refuses rather than hide nothing.
+apply_new_threshold = Hook("conduct's threshold hook")
+on_new_threshold = apply_new_threshold.connect

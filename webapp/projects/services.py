@@ -8,38 +8,23 @@ documents (``documents.services.delete_project``: what holds it back is the comm
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
 from typing import Optional
 
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import select
 
 from .. import db
+from ..hook import Hook
 from ..phases.models import Phase
 from ..phases.services import Timeline, timeline
 from .models import Project
 
-#: The loader options for what hangs from a project and its pages show: its document's table of contents (the
-#: document's and chapters' titles). documents gives them (``documents.services.table_of_contents``), connected
-#: by the app factory (``webapp/__init__.py``).
-_along: Optional[Callable[[], Sequence[ORMOption]]] = None
-
-
-def load_along(options: Callable[[], Sequence[ORMOption]]) -> None:
-    """Connect what :func:`get_published` and :func:`get_for_staff` load along with the project: ``options()``
-    gives loader options on :class:`Project` (the app factory connects the documents' table of contents; the
-    same function for every app it makes)."""
-    global _along
-    _along = options
-
-
-def _options_along() -> Sequence[ORMOption]:
-    """The connected loader options. Asked before the hook is connected, it refuses (a ``RuntimeError``) rather
-    than load the project without its table of contents (one query per chapter on every page)."""
-    if _along is None:
-        raise RuntimeError("projects' loader hook is not connected: make the app with webapp.create_app()")
-    return _along()
+#: The loader options for what hangs from a project and its pages show, ``_options_along()``: its document's table of
+#: contents (the document's and chapters' titles). documents gives them (``documents.services.table_of_contents``),
+#: connected by the app factory (``load_along``); unconnected the loaders refuse rather than load every chapter's
+#: title one query at a time.
+_options_along = Hook("projects' loader hook")
+load_along = _options_along.connect
 
 
 def published_by_state() -> dict[str, list[tuple[Project, Timeline]]]:
