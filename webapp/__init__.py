@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, redirect, url_for
 from werkzeug.exceptions import SecurityError
 
-from . import assets, db, errors, health, htmx, i18n, pagecache, permissions, security, templating
+from . import assets, db, errors, fragmentcache, health, htmx, i18n, pagecache, permissions, security, templating
 from . import config as config_module
 from .extensions import csrf, limiter, login_manager
 
@@ -79,6 +79,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     permissions.init_app(app)
     assets.init_app(app)
     pagecache.init_app(app)
+    fragmentcache.init_app(app)
     errors.init_app(app)
     health.init_app(app)
     csrf.init_app(app)

@@ -16,6 +16,7 @@ from .. import pagecache, permissions
 from ..comments import messages, rules
 from ..comments import services as comments
 from ..comments.forms import CommentForm
+from ..comments.fragments import Shown
 from ..comments.labels import comment_labels
 from ..comments.models import CATEGORY_LABELS
 from ..htmx import render
@@ -82,7 +83,11 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     shown = {c.id for c in context["discussion"].comments}
     shown.update(r.id for replies in context["discussion"].replies.values() for r in replies)
     context["messages_at"] = messages.place(shown)
-    return {**context, "ctx": SimpleNamespace(**context)}
+    ctx = SimpleNamespace(**context)
+    # Each comment's HTML as kept for readers who see what this one sees (comments.fragments).
+    ctx.shown = context["shown"] = Shown(ctx, [*context["discussion"].comments, *(
+        r for replies in context["discussion"].replies.values() for r in replies)])
+    return {**context, "ctx": ctx}
 
 
 def _render_page(template: str, context: dict, status: int, render_options: dict):
@@ -92,8 +97,11 @@ def _render_page(template: str, context: dict, status: int, render_options: dict
         comments_shown = context["discussion"].comments
         if comments_shown:
             render_options.setdefault("focus", f"#comment-{comments_shown[0].id}")
-        return render(template, "more_comments", status, **context, **render_options)
-    return render(template, "discussion", status, **context, **render_options)
+        response = render(template, "more_comments", status, **context, **render_options)
+    else:
+        response = render(template, "discussion", status, **context, **render_options)
+    context["shown"].keep()
+    return response
 
 
 def chapter_page(project: Project, current: ChapterInContext, *, form: Optional[CommentForm] = None,

@@ -1,0 +1,96 @@
+"""Each comment's HTML rendered once and kept until the comment or its reader's view of it changes.
+
+The ``comment`` macro of ``comments/_discussion.html`` stays the one definition of a comment's
+HTML; :class:`Shown` calls it only for a comment it has not kept yet. The key of a kept comment
+is everything the macro shows, so no command has to remember to invalidate anything:
+
+- the comment's state as the page shows it (:data:`STATE`: text, category, language, dates,
+  counts, moderation state) and its author's name and staff badge (a role or a name that
+  changes makes a new key);
+- the page's language mode, locale and time zone, the project, the heading level;
+- what this reader is offered at it (:func:`Shown.reader_bits`): their own rating, whether
+  they may rate, reply, edit, delete, report or moderate. The permission predicates decide
+  these as everywhere else; on one page they depend on the comment only through whether it
+  is a reply, deleted, hidden, blocked or the reader's own, so they are asked once per such
+  kind of comment, not once per comment.
+
+The form token differs per reader: it is kept as a placeholder and put in on the way out. A
+comment with a message placed at it (after an action) is rendered, not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from operator import attrgetter
+from typing import Any
+
+from flask import current_app
+from flask_babel import get_locale, get_timezone
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from .. import fragmentcache, permissions
+from .models import Comment
+
+#: What of a comment its HTML shows (with its author's name and badge): a change of any makes a new key.
+STATE = ("id", "parent_id", "project_id", "author_id", "body", "category", "language", "created_at", "edited_at",
+         "deleted_at", "agree_count", "disagree_count", "blocked_at", "block_reason", "block_text", "block_language",
+         "hidden_at", "highlighted_at", "official")
+_state = attrgetter(*STATE)
+#: Where the reader's form token stands in a kept comment (never in escaped text: it starts with "<").
+TOKEN = "<!--csrf-token-->"
+
+
+class Shown:
+    """The comments of one discussion page, for one reader: their kept HTML, fetched in one go."""
+
+    def __init__(self, ctx: Any, comments: list[Comment]) -> None:
+        self.ctx = ctx
+        self.cache = fragmentcache.cache()
+        self.user = ctx.user
+        self.own_id = self.user.id if self.user.is_authenticated else None
+        self.badges = permissions.staff_badges(ctx.project.id)
+        self.page = (ctx.mode.key, str(get_locale()), str(get_timezone()), ctx.project.slug, ctx.may_moderate)
+        self._kinds: dict[tuple, tuple] = {}
+        self._new: dict[Hashable, str] = {}
+        self.keys = {c.id: self.key(c) for c in comments} if self.cache.enabled else {}
+        self.kept = self.cache.get_many(self.keys.values()) if self.keys else {}
+
+    def reader_bits(self, c: Comment) -> tuple:
+        """What this reader is offered at ``c``: (rate, reply, delete, edit, report), then their rating."""
+        own = self.own_id is not None and c.author_id == self.own_id
+        kind = (c.parent_id is None, c.deleted_at is not None, c.blocked_at is not None, c.hidden_at is not None, own)
+        bits = self._kinds.get(kind)
+        if bits is None:
+            rules, user, line = self.ctx.rules, self.user, self.ctx.timeline
+            offers_report = current_app.jinja_env.globals["offers_report"]
+            bits = self._kinds[kind] = (bool(rules.may_rate(user, c, line)), bool(rules.may_reply(user, c, line)),
+                                        bool(rules.may_delete(user, c, line)), bool(rules.may_edit(user, c, line)),
+                                        bool(offers_report(user, c)))
+        return bits + (self.ctx.discussion.my_ratings.get(c.id),)
+
+    def key(self, c: Comment) -> tuple:
+        author = c.author.username if c.author is not None else None
+        badge = self.badges.get(c.author_id) if c.author_id else None
+        level = self.ctx.level + (c.parent_id is not None)
+        return (self.page, level, _state(c), author, badge, self.reader_bits(c))
+
+    def render(self, c: Comment, level: int, macro: Callable[..., Markup]) -> Markup:
+        """``c``'s HTML at heading ``level``: kept, or made by ``macro`` (the template's ``comment``) and kept."""
+        key = self.keys.get(c.id)
+        if key is None or key[1] != level or c.id in self.ctx.messages_at:
+            return macro(c, level, self.ctx)
+        html = self.kept.get(key)
+        if html is None:
+            html = str(macro(c, level, self.ctx))
+            if key[-1][0]:  # a rating form: its token is this reader's
+                html = html.replace(generate_csrf(), TOKEN)
+            self._new[key] = html
+        if key[-1][0]:
+            return Markup(html.replace(TOKEN, generate_csrf()))
+        return Markup(html)
+
+    def keep(self) -> None:
+        """Keep what this page rendered (after the page is made: one write to Redis)."""
+        self.cache.put_many(self._new)
+        self._new = {}

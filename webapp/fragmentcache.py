@@ -1,0 +1,132 @@
+"""Rendered pieces of HTML, kept under a key that names everything they show.
+
+A discussion page shows up to 120 comments, and rendering one costs about 0.4 ms: the
+discussion keeps each comment's HTML (:mod:`webapp.comments.fragments`). What this module
+knows is only how to keep strings:
+
+- a key names the fragment's whole content (the row's state as the page shows it, the
+  reader's bits, the language, the build), so nothing is ever invalidated: a change makes
+  a new key at once, for every reader and process, and the old entry ages out;
+- in each process a bounded least-recently-used store (``FRAGMENT_CACHE_ENTRIES``, 0
+  switches the cache off);
+- with ``REDIS_URL`` also in Redis, shared by every worker and instance, each entry for
+  ``FRAGMENT_CACHE_SECONDS``: what a process lacks is read in one ``MGET`` per page and
+  written in one pipeline, never one round trip per fragment. Redis being away costs a
+  logged warning and a render, never an error page.
+
+The build (a digest of the templates, the translations and this code) is part of every
+Redis key: a new release never shows the last release's HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from flask import Flask, current_app
+from redis import Redis
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+#: Fragments each process keeps (about 2 KB each).
+ENTRIES = 20_000
+#: How long Redis keeps a fragment nobody asked for again.
+SECONDS = 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def build() -> str:
+    """A digest of what HTML is made of here: templates, compiled translations and the Python code."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder, pattern in ((ROOT / "templates", "**/*.html"), (ROOT / "translations", "**/*.mo"),
+                            (ROOT / "webapp", "**/*.py")):
+        for path in sorted(folder.glob(pattern)):
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class FragmentCache:
+    """One app's fragments: in this process, and in Redis when the app has ``REDIS_URL``."""
+
+    def __init__(self, entries: int, redis_url: Optional[str], seconds: int) -> None:
+        self.entries = entries
+        self.seconds = seconds
+        self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self._redis = None
+        if redis_url and entries:
+            self._redis = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+
+    @property
+    def enabled(self) -> bool:
+        return self.entries > 0
+
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, str]:
+        """The fragments kept under ``keys`` (those it has): this process's first, the rest from Redis in one go."""
+        found: dict[Hashable, str] = {}
+        missing = []
+        with self._lock:
+            for key in keys:
+                html = self._kept.get(key)
+                if html is None:
+                    missing.append(key)
+                else:
+                    self._kept.move_to_end(key)
+                    found[key] = html
+        if missing and self._redis is not None:
+            try:
+                values = self._redis.mget([self._redis_key(key) for key in missing])
+            except Exception as error:  # noqa: BLE001 - any Redis trouble: render instead
+                log.warning("Fragment cache: Redis not reachable (%s); rendering", error)
+                return found
+            shared = {key: value.decode() for key, value in zip(missing, values, strict=True) if value is not None}
+            self._keep(shared)
+            found.update(shared)
+        return found
+
+    def put_many(self, fragments: dict[Hashable, str]) -> None:
+        """Keep ``fragments`` here, and in Redis for the other processes (one pipeline)."""
+        if not fragments or not self.enabled:
+            return
+        self._keep(fragments)
+        if self._redis is not None:
+            try:
+                with self._redis.pipeline(transaction=False) as pipe:
+                    for key, html in fragments.items():
+                        pipe.set(self._redis_key(key), html.encode(), ex=self.seconds)
+                    pipe.execute()
+            except Exception as error:  # noqa: BLE001 - any Redis trouble: the next page renders again
+                log.warning("Fragment cache: Redis not reachable (%s); not shared", error)
+
+    def clear(self) -> None:
+        """Forget what this process keeps (Redis entries age out)."""
+        with self._lock:
+            self._kept.clear()
+
+    def _keep(self, fragments: dict[Hashable, str]) -> None:
+        with self._lock:
+            self._kept.update(fragments)
+            while len(self._kept) > self.entries:
+                self._kept.popitem(last=False)
+
+    @staticmethod
+    def _redis_key(key: Hashable) -> str:
+        return "mitreden:fragment:" + build() + ":" + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+
+def cache() -> FragmentCache:
+    """The current app's fragment cache."""
+    return current_app.extensions["fragment_cache"]
+
+
+def init_app(app: Flask) -> None:
+    entries = int(app.config.get("FRAGMENT_CACHE_ENTRIES", ENTRIES))
+    app.extensions["fragment_cache"] = FragmentCache(entries, app.config.get("REDIS_URL"),
+                                                     int(app.config.get("FRAGMENT_CACHE_SECONDS", SECONDS)))
