@@ -161,7 +161,7 @@ def test_every_attribute_of_a_comment_the_template_reads_is_in_the_key():
 
 if os.environ.get("REDIS_URL"):  # CI's PostgreSQL pass sets it: collected then, not skipped otherwise
     def test_with_redis_one_process_finds_what_another_rendered():
-        first, second = (fragmentcache.FragmentCache(100, os.environ["REDIS_URL"], 60) for _ in range(2))
+        first, second = (fragmentcache.FragmentCache(1, os.environ["REDIS_URL"], 60) for _ in range(2))
         key = ("a key", secrets.token_hex(4))
         first.put_many({key: "<p>kept</p>"})
         assert second.get_many([key, ("another", 2)]) == {key: "<p>kept</p>"}
@@ -170,10 +170,18 @@ if os.environ.get("REDIS_URL"):  # CI's PostgreSQL pass sets it: collected then,
 def test_without_redis_pages_still_render(app, discussion, caplog):
     from tests.served import free_port
 
-    gone = fragmentcache.FragmentCache(100, f"redis://127.0.0.1:{free_port()}/0", 60)
+    gone = fragmentcache.FragmentCache(1, f"redis://127.0.0.1:{free_port()}/0", 60)
     kept, app.extensions["fragment_cache"] = app.extensions["fragment_cache"], gone
     try:
         response = discussion["readers"]["rater"].get(discussion["path"])
     finally:
         app.extensions["fragment_cache"] = kept
     assert response.status_code == 200 and "Redis not reachable" in caplog.text
+
+
+def test_a_process_keeps_at_most_its_megabytes_the_least_recently_used_going_first():
+    kept = fragmentcache.FragmentCache(1000 / (1024 * 1024), None, 0)  # 1,000 characters
+    kept.put_many({"a": "x" * 400, "b": "y" * 400})
+    assert kept.get_many(["a"]) == {"a": "x" * 400}  # "a" used last: "b" goes first
+    kept.put_many({"c": "z" * 400})
+    assert set(kept.get_many(["a", "b", "c"])) == {"a", "c"}

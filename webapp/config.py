@@ -135,6 +135,10 @@ def load() -> dict:
         "UNCONFIRMED_ACCOUNT_DAYS": float(os.environ.get("UNCONFIRMED_ACCOUNT_DAYS", "7")),
         # Anonymous readers' pages are kept this many seconds per process (0: off).
         "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "5")),
+        # Each comment's HTML, kept per process up to this many megabytes (0: off; webapp.fragmentcache),
+        # and in Redis with REDIS_URL for this many seconds after it was last made.
+        "FRAGMENT_CACHE_MB": float(os.environ.get("FRAGMENT_CACHE_MB", "64")),
+        "FRAGMENT_CACHE_SECONDS": int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(24 * 3600))),
         # Reading pages rendered for one reader (cache misses): per account, else per client address.
         # Far above what people read; one client cannot make the server render page after page.
         "PAGE_RENDER_RATE_LIMIT": os.environ.get("PAGE_RENDER_RATE_LIMIT", "120 per minute;2000 per hour"),

@@ -7,8 +7,8 @@ knows is only how to keep strings:
 - a key names the fragment's whole content (the row's state as the page shows it, the
   reader's bits, the language, the build), so nothing is ever invalidated: a change makes
   a new key at once, for every reader and process, and the old entry ages out;
-- in each process a bounded least-recently-used store (``FRAGMENT_CACHE_ENTRIES``, 0
-  switches the cache off);
+- in each process a least-recently-used store of at most ``FRAGMENT_CACHE_MB`` megabytes
+  (64; 0 switches the cache off);
 - with ``REDIS_URL`` also in Redis, shared by every worker and instance, each entry for
   ``FRAGMENT_CACHE_SECONDS``: what a process lacks is read in one ``MGET`` per page and
   written in one pipeline, never one round trip per fragment. Redis being away costs a
@@ -34,8 +34,8 @@ from redis import Redis
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
-#: Fragments each process keeps (about 2 KB each).
-ENTRIES = 20_000
+#: Megabytes of fragments each process keeps (a comment is about 2 KB, a page's list of them 200 KB).
+MEGABYTES = 64
 #: How long Redis keeps a fragment nobody asked for again.
 SECONDS = 24 * 3600
 
@@ -55,18 +55,19 @@ def build() -> str:
 class FragmentCache:
     """One app's fragments: in this process, and in Redis when the app has ``REDIS_URL``."""
 
-    def __init__(self, entries: int, redis_url: Optional[str], seconds: int) -> None:
-        self.entries = entries
+    def __init__(self, megabytes: float, redis_url: Optional[str], seconds: int) -> None:
+        self.limit = int(megabytes * 1024 * 1024)  # characters, near enough bytes for HTML
         self.seconds = seconds
         self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
         self._redis = None
-        if redis_url and entries:
+        if redis_url and self.limit:
             self._redis = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
 
     @property
     def enabled(self) -> bool:
-        return self.entries > 0
+        return self.limit > 0
 
     def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, str]:
         """The fragments kept under ``keys`` (those it has): this process's first, the rest from Redis in one go."""
@@ -109,12 +110,16 @@ class FragmentCache:
         """Forget what this process keeps (Redis entries age out)."""
         with self._lock:
             self._kept.clear()
+            self._size = 0
 
     def _keep(self, fragments: dict[Hashable, str]) -> None:
         with self._lock:
-            self._kept.update(fragments)
-            while len(self._kept) > self.entries:
-                self._kept.popitem(last=False)
+            for key, html in fragments.items():
+                old = self._kept.pop(key, None)
+                self._size += len(html) - (len(old) if old is not None else 0)
+                self._kept[key] = html
+            while self._size > self.limit and self._kept:
+                self._size -= len(self._kept.popitem(last=False)[1])
 
     @staticmethod
     def _redis_key(key: Hashable) -> str:
@@ -127,6 +132,6 @@ def cache() -> FragmentCache:
 
 
 def init_app(app: Flask) -> None:
-    entries = int(app.config.get("FRAGMENT_CACHE_ENTRIES", ENTRIES))
-    app.extensions["fragment_cache"] = FragmentCache(entries, app.config.get("REDIS_URL"),
+    megabytes = float(app.config.get("FRAGMENT_CACHE_MB", MEGABYTES))
+    app.extensions["fragment_cache"] = FragmentCache(megabytes, app.config.get("REDIS_URL"),
                                                      int(app.config.get("FRAGMENT_CACHE_SECONDS", SECONDS)))

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import g
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import literal_column, union_all
 from sqlmodel import select
 
 from . import db
@@ -121,16 +122,17 @@ NOBODY = Roles()
 
 
 def roles_of(user) -> Roles:
-    """``user``'s roles, read once per request (two small queries), none for anonymous readers."""
+    """``user``'s roles, read once per request (one small query), none for anonymous readers."""
     if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
         return NOBODY
     cache = g.setdefault("permission_roles", {})
     if user.id not in cache:
-        session = db.session()
-        organisations = session.exec(select(OrganisationMember.organisation_id)
-                                     .where(OrganisationMember.user_id == user.id)).all()
-        projects = session.exec(select(ProjectModerator.project_id).where(ProjectModerator.user_id == user.id)).all()
-        cache[user.id] = Roles(user.id, bool(user.is_admin), frozenset(organisations), frozenset(projects))
+        both = union_all(
+            select(literal_column("1"), OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id),
+            select(literal_column("2"), ProjectModerator.project_id).where(ProjectModerator.user_id == user.id))
+        rows = db.session().execute(both).all()
+        cache[user.id] = Roles(user.id, bool(user.is_admin), frozenset(i for kind, i in rows if kind == 1),
+                               frozenset(i for kind, i in rows if kind == 2))
     return cache[user.id]
 
 
@@ -305,21 +307,20 @@ class Refused(Exception):
 def staff_badges(project_id: int) -> dict[int, str]:
     """Who speaks for the project in its discussion: user id → "admin", "initiator" or "moderator".
 
-    One query per project and request; the discussion marks these authors' comments.
+    One query per project and request; the discussion marks these authors' comments. Someone with
+    several roles gets the highest (administration, then project team, then moderation).
     """
     cache = g.setdefault("permission_badges", {})
     if project_id not in cache:
-        session = db.session()
-        badges: dict[int, str] = {}
-        for user_id in session.exec(select(ProjectModerator.user_id).where(ProjectModerator.project_id == project_id)):
-            badges[user_id] = "moderator"
-        initiators = select(OrganisationMember.user_id).join(
+        initiators = select(literal_column("2"), OrganisationMember.user_id).join(
             Project, Project.organisation_id == OrganisationMember.organisation_id).where(Project.id == project_id)
-        for user_id in session.exec(initiators):
-            badges[user_id] = "initiator"
-        for user_id in session.exec(select(User.id).where(User.is_admin == True)):  # noqa: E712  (SQL comparison)
-            badges[user_id] = "admin"
-        cache[project_id] = badges
+        rows = db.session().execute(union_all(
+            select(literal_column("1"), ProjectModerator.user_id).where(ProjectModerator.project_id == project_id),
+            initiators,
+            select(literal_column("3"), User.id).where(User.is_admin == True),  # noqa: E712  (SQL comparison)
+        )).all()
+        names = {1: "moderator", 2: "initiator", 3: "admin"}
+        cache[project_id] = {user_id: names[rank] for rank, user_id in sorted(rows)}
     return cache[project_id]
 
 

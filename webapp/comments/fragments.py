@@ -54,7 +54,18 @@ class Shown:
         self._kinds: dict[tuple, tuple] = {}
         self._new: dict[Hashable, str] = {}
         self.keys = {c.id: self.key(c) for c in comments} if self.cache.enabled else {}
-        self.kept = self.cache.get_many(self.keys.values()) if self.keys else {}
+        self.list_key = self._list_key() if self.keys else None
+        self.kept = self.cache.get_many([self.list_key, *self.keys.values()] if self.list_key else self.keys.values())
+        self.token_needed = any(key[-1][0] for key in self.keys.values())
+
+    def _list_key(self):
+        """The key of the page's whole list of threads: its comments' keys, thread by thread (``None`` when one
+        of them is not kept: a message stands at it)."""
+        discussion = self.ctx.discussion
+        if any(c_id in self.ctx.messages_at for c_id in self.keys):
+            return None
+        return ("list", tuple((self.keys[c.id], tuple(self.keys[r.id] for r in discussion.replies.get(c.id, ())))
+                              for c in discussion.comments))
 
     def reader_bits(self, c: Comment) -> tuple:
         """What this reader is offered at ``c``: (rate, reply, delete, edit, report), then their rating."""
@@ -89,6 +100,18 @@ class Shown:
         if key[-1][0]:
             return Markup(html.replace(TOKEN, generate_csrf()))
         return Markup(html)
+
+    def listing(self, thread: Callable[..., Markup]) -> Markup:
+        """Every thread of the page: kept as one piece, or made by ``thread`` (the template's macro) and kept."""
+        if self.list_key is None:
+            return Markup("").join(thread(c, self.ctx) for c in self.ctx.discussion.comments)
+        html = self.kept.get(self.list_key)
+        if html is None:
+            html = str(Markup("").join(thread(c, self.ctx) for c in self.ctx.discussion.comments))
+            if self.token_needed:
+                html = html.replace(generate_csrf(), TOKEN)
+            self._new[self.list_key] = html
+        return Markup(html.replace(TOKEN, generate_csrf()) if self.token_needed else html)
 
     def keep(self) -> None:
         """Keep what this page rendered (after the page is made: one write to Redis)."""
