@@ -50,7 +50,9 @@ test: install static translations check-browser
 bench: install static translations
 	$(BIN)/python tests/benchmarks/chapter.py
 	$(BIN)/python tests/benchmarks/scale.py
+	$(BIN)/python tests/benchmarks/participant.py
 	@command -v wrk >/dev/null || { echo "The load figures need wrk: apt-get install wrk"; exit 1; }
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "The figures through nginx need it: apt-get install nginx-light"; exit 1; }
 	$(BIN)/python tests/benchmarks/load.py
 
 screenshots: install static translations check-browser
@@ -81,6 +83,8 @@ check-browser:
 	  || { echo "Missing prerequisite for the browser tests: apt-get install chromium chromium-driver"; exit 1; }
 	@command -v java >/dev/null \
 	  || { echo "Missing prerequisite for HTML validation: apt-get install default-jre-headless"; exit 1; }
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] \
+	  || { echo "Missing prerequisite for the test of the README's nginx configuration: apt-get install nginx-light"; exit 1; }
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -6,9 +6,11 @@ import http.cookiejar
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -111,3 +113,64 @@ class Browser:
     def log_in(self, email: str, password: str) -> int:
         return self.request("/de/account/login", {"email": email, "password": password,
                                                   "csrf_token": self.token("/de/account/login")})[0]
+
+
+def nginx_config_from_readme(upstream_port: int, port: int, folder: Path, *, cache_status_header: bool = False) -> str:
+    """The README's nginx configuration, made to run here: our gunicorn as the upstream, plain HTTP on ``port``,
+    every file in ``folder`` (the server block that refuses other names needs a certificate: left out)."""
+    readme = (ROOT / "README.md").read_text()
+    config = re.search(r"```nginx\n(.*?)```", readme, re.S).group(1)
+    config = config[:config.index("server {  # any other name")]
+    config = re.sub(r"upstream mitreden \{[^}]*\}", f"upstream mitreden {{ server 127.0.0.1:{upstream_port}; }}", config)
+    config = config.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
+    config = config.replace("/var/cache/nginx/mitreden", str(folder / "cache"))
+    if cache_status_header:  # for the test: whether nginx's cache answered
+        config = config.replace("proxy_cache mitreden;", "proxy_cache mitreden;\n        "
+                                "add_header X-Cache-Status $upstream_cache_status always;")
+    temp = "\n".join(f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (f"pid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\nworker_processes 2;\n"
+            f"events {{ worker_connections 1024; }}\nhttp {{\n    access_log off;\n{temp}\n{config}}}\n")
+
+
+@contextmanager
+def nginx(upstream: str, **options):
+    """Debian's nginx with the README's configuration in front of ``upstream`` (a gunicorn's base URL); its base URL.
+
+    Its files are in a folder of its own under /tmp that anyone may enter: run as root, nginx's workers become
+    "nobody" and write the cache there.
+    """
+    with tempfile.TemporaryDirectory(prefix="mitreden-nginx-") as name:
+        folder = Path(name)
+        folder.chmod(0o777)
+        with _nginx(upstream, folder, **options) as base:
+            yield base
+
+
+@contextmanager
+def _nginx(upstream: str, folder: Path, **options):
+    port = free_port()
+    conf = folder / "nginx.conf"
+    conf.write_text(nginx_config_from_readme(int(upstream.rsplit(":", 1)[1]), port, folder, **options))
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"  # Debian's, outside a user's PATH
+    process = subprocess.Popen([binary, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(base + "/health", timeout=5)
+                break
+            except urllib.error.HTTPError:
+                break  # nginx answers
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"nginx did not start: {process.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -41,7 +41,23 @@ def test_responses_with_a_csrf_token_are_never_compressed(app, client):
 def test_a_revisit_of_a_reading_page_costs_a_304(client):
     for encoding in ("", "gzip"):
         first = client.get("/de/projects/smart-city", headers={"Accept-Encoding": encoding})
-        assert first.headers["ETag"] and first.cache_control.no_cache
+        assert first.headers["ETag"] and first.cache_control.max_age == 0
         again = client.get("/de/projects/smart-city",
                            headers={"Accept-Encoding": encoding, "If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304 and again.data == b""
+
+
+def test_shared_caches_may_keep_a_reading_page_only_as_anonymous_readers_get_it(app, client):
+    """Anonymous reading pages: browsers revalidate (max-age=0), shared caches such as nginx's micro-cache may
+    keep them ``PAGE_CACHE_SECONDS``. A page with a form, an htmx answer and anything for a logged-in reader:
+    no shared cache may keep them."""
+    page = client.get("/de/projects/smart-city/chapters/offen")
+    assert page.headers["Cache-Control"] == "public, max-age=0, s-maxage=5"
+    form = client.get("/de/account/login")
+    assert "s-maxage" not in form.headers["Cache-Control"] and "no-cache" in form.headers["Cache-Control"]
+    fragment = client.get("/de/projects/smart-city/chapters/offen", headers={"HX-Request": "true"})
+    assert "s-maxage" not in fragment.headers["Cache-Control"]
+    login(client, make_user(app))
+    mine = client.get("/de/projects/smart-city/chapters/offen")
+    assert "s-maxage" not in mine.headers["Cache-Control"] and "no-store" in mine.headers["Cache-Control"]
+    assert "private" in mine.headers["Cache-Control"]

@@ -17,6 +17,7 @@ for them: it would measure the limit, not the page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.chapter import add_comments  # noqa: E402
-from tests.served import Browser, free_port  # noqa: E402
+from tests.served import Browser, free_port, nginx  # noqa: E402
 from tests.support import demo_app, fresh_database  # noqa: E402
 
 CONNECTIONS, SECONDS, WORKERS = 20, 10, 2
@@ -78,9 +79,23 @@ def wrk(url: str, headers: tuple[str, ...]) -> dict:
             "errors": sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors: .*?timeout)\s*:?\s*(\d+)", output))}
 
 
+def measure(base: str, path: str, headers: tuple) -> dict:
+    """wrk's figures for ``path`` on the server at ``base``, after a warm-up."""
+    headers = tuple(session_cookie(base, "participant@example.org") if h is LOGIN else h for h in headers)
+    # Warm every worker (templates compiled, connections open): measure the steady state.
+    warm = [argument for header in headers for argument in ("-H", header)]
+    subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", *warm, base + path], capture_output=True, check=True)
+    # Let the warm-up's connections expire (gunicorn keeps them 2 s): measured at once, the
+    # next run shares the threads with them and the hello endpoint drops to a third.
+    time.sleep(3)
+    return wrk(base + path, headers)
+
+
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("make bench needs wrk for the load figures: apt-get install wrk")
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        sys.exit("make bench needs nginx for the figures through its micro-cache: apt-get install nginx-light")
     folder = Path(tempfile.mkdtemp(prefix="mitreden-load-"))
     os.environ["MITREDEN_INSTANCE"] = str(folder)
     url = fresh_database(folder)
@@ -95,10 +110,15 @@ def main() -> None:
     runs = (  # name, app, extra environment, path, request headers
         ("hello", "tests.benchmarks.hello:app", {}, "/", (BROWSER_ENCODINGS,)),
         ("chapter", "webapp:create_app()", {}, chapter, (BROWSER_ENCODINGS,)),
+        # Through the README's nginx configuration, its micro-cache in front (issue 16).
+        ("chapter, through nginx", "webapp:create_app()", {"PUBLIC_BASE_URL": "http://beteiligung.example.org",
+         "TRUSTED_PROXIES": "127.0.0.1", "PROXY_COUNT": "1", "NGINX": "1"}, chapter, (BROWSER_ENCODINGS,)),
         # For comparison, not the target: a client that takes no compression (94 KB a page) ...
         ("chapter, uncompressed", "webapp:create_app()", {}, chapter, ()),
         # ... and the page rendered for every request, as for logged-in readers (page cache off).
-        ("chapter, page cache off", "webapp:create_app()", {"PAGE_CACHE_SECONDS": "0"}, chapter, (BROWSER_ENCODINGS,)),
+        # (One client address: the limit on renders per address is off, or it would measure the limit.)
+        ("chapter, page cache off", "webapp:create_app()", {"PAGE_CACHE_SECONDS": "0", "PAGE_RENDER_RATE_LIMIT": ""},
+         chapter, (BROWSER_ENCODINGS,)),
         # Logged in (issue 16): every request renders, for this reader.
         ("chapter, logged in", "webapp:create_app()", {"PAGE_RENDER_RATE_LIMIT": ""}, chapter, (BROWSER_ENCODINGS, LOGIN)),
         ("imprint, logged in", "webapp:create_app()", {"PAGE_RENDER_RATE_LIMIT": ""}, "/de/imprint",
@@ -108,14 +128,8 @@ def main() -> None:
     for name, target, extra, path, headers in runs:
         process, base = serve(target, {**env, **extra})
         try:
-            headers = tuple(session_cookie(base, "participant@example.org") if h is LOGIN else h for h in headers)
-            # Warm every worker (templates compiled, connections open): measure the steady state.
-            warm = [argument for header in headers for argument in ("-H", header)]
-            subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", "-d2s", *warm, base + path], capture_output=True, check=True)
-            # Let the warm-up's connections expire (gunicorn keeps them 2 s): measured at once, the
-            # next run shares the threads with them and the hello endpoint drops to a third.
-            time.sleep(3)
-            results[name] = wrk(base + path, headers)
+            with nginx(base) if extra.get("NGINX") else contextlib.nullcontext(base) as front:
+                results[name] = measure(front, path, headers)
         finally:
             process.terminate()
             process.wait(timeout=15)
@@ -127,6 +141,8 @@ def main() -> None:
     print(f"  chapter/hello throughput: {ratio:.2f} (target at least 0.50: {'met' if ratio >= 0.5 else 'MISSED'}); "
           f"chapter p99 {results['chapter']['p99']:.1f} ms (target under 50: "
           f"{'met' if results['chapter']['p99'] < 50 else 'MISSED'})")
+    ratio = results["chapter, through nginx"]["rps"] / results["hello"]["rps"]
+    print(f"  chapter through nginx/hello: {ratio:.2f} (target at least 3: {'met' if ratio >= 3 else 'MISSED'})")
     logged_in, imprint = results["chapter, logged in"], results["imprint, logged in"]
     ratio = logged_in["rps"] / results["hello"]["rps"]
     print(f"  logged-in chapter/hello: {ratio:.2f} (target at least 0.10: {'met' if ratio >= 0.1 else 'MISSED'}); "
