@@ -74,6 +74,10 @@ def _own_redis_database() -> None:
 
 
 _own_redis_database()
+# argon2's cheapest parameters for every app and server of the run (webapp/accounts/passwords.py): the suite
+# logs in and registers about a thousand times, at 0.1 s each with the standard ones. Refused in production
+# mode: tests of production apps set "standard".
+os.environ.setdefault("PASSWORD_HASHING", "test")
 
 
 def fresh_database(folder: Path) -> str:

@@ -8,6 +8,7 @@ from webapp import config
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
     monkeypatch.setenv("MITREDEN_ENV", "production")
+    monkeypatch.setenv("PASSWORD_HASHING", "standard")  # the suite's cheap hashing is refused in production
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://beteiligung.example.org")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(config.ConfigError):
@@ -41,6 +42,7 @@ def test_production_refuses_to_start_without_a_public_base_url(monkeypatch, tmp_
     """Mailed links came from the request's Host: production must say where the site is."""
     monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
     monkeypatch.setenv("MITREDEN_ENV", "production")
+    monkeypatch.setenv("PASSWORD_HASHING", "standard")  # the suite's cheap hashing is refused in production
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
@@ -70,3 +72,28 @@ def test_development_base_url_is_where_make_run_serves(monkeypatch, tmp_path):
     monkeypatch.setenv("HOST", "0.0.0.0")
     monkeypatch.setenv("PORT", "8080")
     assert config.load()["PUBLIC_BASE_URL"] == "http://127.0.0.1:8080"
+
+
+def test_passwords_are_hashed_with_argon2s_standard_parameters_and_the_suites_cheap_ones_are_refused_in_production(
+        monkeypatch, tmp_path):
+    """The suite hashes with argon2's cheapest parameters (tests/support.py sets ``PASSWORD_HASHING=test``: it
+    logs in a thousand times); an app without the setting uses the standard ones, and production refuses the
+    cheap ones."""
+    from argon2 import extract_parameters, profiles
+
+    from webapp.accounts import passwords
+
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("PASSWORD_HASHING")
+    assert config.load()["PASSWORD_HASHING"] == "standard"
+    assert extract_parameters(passwords.hash_password("ein langes Passwort")) == profiles.RFC_9106_LOW_MEMORY
+    monkeypatch.setenv("PASSWORD_HASHING", "test")
+    assert extract_parameters(passwords.hash_password("ein langes Passwort")) == profiles.CHEAPEST
+    monkeypatch.setenv("MITREDEN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://beteiligung.example.org")
+    with pytest.raises(config.ConfigError, match="PASSWORD_HASHING"):
+        config.load()
+    monkeypatch.setenv("PASSWORD_HASHING", "fast")
+    with pytest.raises(config.ConfigError, match="PASSWORD_HASHING"):
+        config.load()

@@ -61,7 +61,7 @@ def discussion(app, session):
     chapter = "teilhabe"
     now = datetime.now(UTC)
     rows = {
-        "plain": CommentFactory(app=app, chapter=chapter, author=author, category="question", language="en"),
+        "plain": CommentFactory(app=app, chapter=chapter, author=author, category="praise", language="en"),
         "rated": CommentFactory(app=app, chapter=chapter, agree_count=1),
         "edited": CommentFactory(app=app, chapter=chapter, author=rater, edited_at=now),
         "blocked": CommentFactory(app=app, chapter=chapter, author=author, blocked_at=now, block_reason="spam",

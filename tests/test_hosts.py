@@ -34,6 +34,7 @@ def make(app, database_url, monkeypatch, tmp_path):
     def make(kind: str, proxies: int = 0, **overrides):
         if kind == "production":
             monkeypatch.setenv("MITREDEN_ENV", "production")
+            monkeypatch.setenv("PASSWORD_HASHING", "standard")
         else:
             monkeypatch.delenv("MITREDEN_ENV", raising=False)
         monkeypatch.setenv("SECRET_KEY", "hosts-" + "h" * 40)

@@ -95,7 +95,7 @@ def serve(tmp_path, port, **env):
                    if key not in ("REDIS_URL", "WEB_CONCURRENCY", "DATABASE_URL", "MAKEFLAGS", "MAKELEVEL")}
     environment.update({"SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
                         "MITREDEN_INSTANCE": str(tmp_path), "HOST": "127.0.0.1", "PORT": str(port),
-                        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env})
+                        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PASSWORD_HASHING": "standard", **env})
     return subprocess.Popen(["make", "--no-print-directory", "serve"], cwd=ROOT, env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 

@@ -116,6 +116,21 @@ def trusted_proxies(environ=os.environ) -> list[str]:
         raise ConfigError(f"TRUSTED_PROXIES must list addresses or networks, comma-separated: {exc}") from None
 
 
+def password_hashing() -> str:
+    """``PASSWORD_HASHING``: "standard" (argon2's RFC 9106 parameters), or "test" (argon2's cheapest, for the test
+    suite, which logs in a thousand times).
+
+    Raises:
+        ConfigError: for anything else, and for "test" in production mode.
+    """
+    value = os.environ.get("PASSWORD_HASHING", "standard").strip() or "standard"
+    if value not in ("standard", "test"):
+        raise ConfigError(f"PASSWORD_HASHING must be standard or test, not {value!r}.")
+    if value == "test" and is_production():
+        raise ConfigError("PASSWORD_HASHING=test is for the test suite only: passwords would be cheap to guess.")
+    return value
+
+
 def load() -> dict:
     """The app's configuration read from the environment."""
     production = is_production()
@@ -128,6 +143,7 @@ def load() -> dict:
         "PUBLIC_BASE_URL_GIVEN": bool(os.environ.get("PUBLIC_BASE_URL", "").strip()),
         "TRUSTED_HOSTS": trusted_hosts(base_url),
         "DATABASE_URL": database_url(),
+        "PASSWORD_HASHING": password_hashing(),
         "PRODUCTION": production,
         "SITE_NAME": os.environ.get("SITE_NAME", "Mitreden Eichbrunn"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),

@@ -112,13 +112,13 @@ def discussion(target: Target, user_id: Optional[int], sort: str = "newest", cat
     page = min(max(1, page), max(1, math.ceil(total / PAGE_SIZE)))
     comments = list(session.exec(
         select(Comment).where(condition).order_by(*SORTS[sort].order)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(joinedload(Comment.author))
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(joinedload(Comment.author).load_only(User.id, User.username))
     ).all())
     replies: dict[int, list[Comment]] = {c.id: [] for c in comments}
     if comments:
         for reply in session.exec(
             select(Comment).where(col(Comment.parent_id).in_(list(replies)))
-            .order_by(Comment.created_at, Comment.id).options(joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id).options(joinedload(Comment.author).load_only(User.id, User.username))
         ).all():
             replies[reply.parent_id].append(reply)
     shown = [c.id for c in comments] + [r.id for rs in replies.values() for r in rs]

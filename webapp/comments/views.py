@@ -24,7 +24,7 @@ from ..extensions import limiter
 from ..htmx import fragment, render, wants_fragment
 from ..i18n import LanguageMode
 from ..phases.services import timeline
-from ..projects.services import get_published
+from ..projects.services import get_published, get_published_for_action
 from ..ratelimits import form_again
 from . import bp, rules, services
 from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
@@ -213,7 +213,7 @@ def delete(mode: LanguageMode, slug: str, comment_id: int):
 @limiter.limit("60 per minute", key_func=_account_key)
 def rate(mode: LanguageMode, slug: str, comment_id: int):
     """Agree or disagree; the same button again takes the rating back."""
-    project = get_published(slug)
+    project = get_published_for_action(slug)
     comment = services.get(comment_id, project.id)
     line = timeline(project.phases)
     decision = rules.may_rate(current_user, comment, line)

@@ -56,6 +56,21 @@ def get_published(slug: str) -> Project:
     return _get(slug, published_only=True)
 
 
+def get_published_for_action(slug: str) -> Project:
+    """The published project ``slug`` with its phases only (one query): for the answer to an action on one comment,
+    which needs the project's rules and the phase, not its texts or table of contents.
+
+    Raises :class:`webapp.db.NotFound` when there is none.
+    """
+    project: Optional[Project] = db.session().exec(
+        select(Project).where(Project.slug == slug, Project.published == True)  # noqa: E712  (SQL comparison)
+        .options(selectinload(Project.phases))
+    ).first()
+    if project is None:
+        raise db.NotFound(f"project {slug!r}")
+    return project
+
+
 def get_for_staff(slug: str) -> Project:
     """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages.
 
