@@ -67,17 +67,24 @@ def gunicorn(database_url: str, instance: Path, workers: int = 2, **env):
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    with _running(process, "gunicorn", base + "/health", seconds=60):  # a busy machine may start slowly
+        yield base
+
+
+@contextmanager
+def _running(process: subprocess.Popen, name: str, url: str, seconds: float):
+    """Wait until ``url`` answers 200 (``name`` started), then hold; ``process`` always stopped afterwards."""
     try:
-        deadline = time.monotonic() + 60  # a busy machine may start slowly
+        deadline = time.monotonic() + seconds
         while True:
             try:
-                if urllib.request.urlopen(base + "/health", timeout=5).status == 200:
+                if urllib.request.urlopen(url, timeout=5).status == 200:
                     break
             except OSError:  # refused, reset or timed out: not up yet (URLError is an OSError too)
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}") from None
-                time.sleep(0.2)
-        yield base
+                    raise RuntimeError(f"{name} did not start: {process.stderr.read().decode()[-2000:]}") from None
+                time.sleep(0.1)
+        yield
     finally:
         process.terminate()
         try:
@@ -155,22 +162,5 @@ def _nginx(upstream: str, folder: Path, **options):
     process = subprocess.Popen([binary, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(base + "/health", timeout=5)
-                break
-            except urllib.error.HTTPError:
-                break  # nginx answers
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"nginx did not start: {process.stderr.read().decode()[-2000:]}") from None
-                time.sleep(0.1)
+    with _running(process, "nginx", base + "/health", seconds=20):  # the app's /health, through nginx
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.chapter import add_comments  # noqa: E402
+from tests.benchmarks.chapter import add_comments, timings  # noqa: E402
 from tests.support import demo_app, fresh_database  # noqa: E402
 
 CHAPTER = "/de/projects/smart-city/chapters/mobil"
@@ -37,25 +35,9 @@ HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost" + CHAPTER}
 
 
 def timed(engine, send, requests: int = REQUESTS) -> dict:
-    """Median and p95 of ``send()``'s time, and the most queries one made."""
-    queries: list[int] = []
-
-    def count(*_args):
-        queries[-1] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    timings = []
-    try:
-        for _ in range(requests):
-            queries.append(0)
-            started = time.perf_counter()
-            response = send()
-            timings.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.status_code
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return {"median": statistics.median(timings) * 1000, "p95": sorted(timings)[int(len(timings) * 0.95) - 1] * 1000,
-            "queries": max(queries)}
+    """Median and p95 of ``send()``'s time in milliseconds, and the most queries one made."""
+    figures = timings(engine, send, requests)
+    return {**figures, "median": figures["median"] * 1000, "p95": figures["p95"] * 1000}
 
 
 def line(label: str, figures: dict, target: float | None = None) -> None:
