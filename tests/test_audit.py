@@ -268,6 +268,26 @@ def test_what_belongs_to_no_project_is_in_the_organisation_and_site_logs(app, se
     assert their_initiator.get("/de/staff/audit").status_code == 403
 
 
+def test_a_projects_log_pages_its_own_entries_and_the_site_wide_blocks_as_one_list_newest_first(app, session, draft):
+    """The log reads its two parts on their own (webapp.auditlog.queries); the pages are still one list."""
+    start = session.get(Project, draft.id).created_at
+    with Session(app.extensions["db_engine"]) as writing:
+        for number in range(150):  # more of each part than one page: each part must give its newest page * 50
+            site_wide = number % 3 == 0  # blocks on the whole website since the project exists
+            writing.add(AuditEntry(actor_name="system", action="person.block" if site_wide else "comment.review",
+                                   object_type="user" if site_wide else "comment", object_id=number,
+                                   project_id=None if site_wide else draft.id, reason=f"Eintrag {number:02}",
+                                   created_at=start + timedelta(milliseconds=number)))
+        writing.commit()
+    shown = []
+    for page in ("", "2", "3"):
+        response = log_page(app, draft.slug, **({"page": page} if page else {}))
+        shown += [reason for reason in column(response, 4) if reason.startswith("Eintrag")]
+    assert shown == [f"Eintrag {number:02}" for number in reversed(range(150))]
+    blocks = [reason for reason in column(log_page(app, draft.slug, action="person.block"), 4) if reason.startswith("Eintrag")]
+    assert blocks == [f"Eintrag {number:02}" for number in reversed(range(0, 150, 3))][:50]
+
+
 def test_a_site_wide_block_is_in_every_projects_log_and_filters_offer_only_what_can_match(app, session):
     admin_client = staff_client(app, make_user(app, role="admin"))
     person = make_user(app, name=f"Überall {secrets.token_hex(3)}")

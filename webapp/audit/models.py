@@ -20,6 +20,9 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         # The project's log page: newest first, filtered by action or person.
         Index("ix_audit_project_created", "project_id", "created_at"),
+        # Its filters (the actions that occur, who acted), read from the index alone (webapp.auditlog.queries).
+        Index("ix_audit_project_action", "project_id", "action"),
+        Index("ix_audit_project_actor", "project_id", "actor_id", "former_actor_id", "actor_name"),
         Index("ix_audit_actor", "actor_id"),
         Index("ix_audit_object", "object_type", "object_id"),
     )

@@ -2,11 +2,16 @@
 
 Each function is one query, whatever the number of entries; the views (:mod:`.views`) only put the
 answers into words and pages.
+
+A log is made of ``parts``: disjoint conditions, each served by an index (a project's log is its own
+entries and the site-wide blocks since it exists). Each part is read on its own inside the one query,
+so a log of 10,000 entries reads what its page shows and the index, not every row and a sort: an OR of
+the parts would keep the database from using either index.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, union, union_all
 from sqlmodel import col, select
 
 from .. import db
@@ -26,9 +31,13 @@ def organisation(slug: str) -> Organisation:
     return found
 
 
-def actions_in(condition) -> set[str]:
-    """The actions that occur among the entries matching ``condition``."""
-    return set(db.session().exec(select(AuditEntry.action).where(condition).distinct()).all())
+Parts = tuple  # of SQL conditions on AuditEntry, disjoint
+
+
+def actions_in(parts: Parts) -> set[str]:
+    """The actions that occur among the entries of ``parts``."""
+    branches = [select(AuditEntry.action).where(part).distinct() for part in parts]
+    return set(db.session().execute(branches[0] if len(branches) == 1 else union(*branches)).scalars().all())
 
 
 def person_key(entry: AuditEntry) -> str:
@@ -40,12 +49,17 @@ def person_key(entry: AuditEntry) -> str:
     return SYSTEM if entry.actor_name == SYSTEM else ""
 
 
-def actors_in(condition) -> list[AuditEntry]:
-    """One stand-in entry per person who acted in the entries matching ``condition`` (with the last name they had)."""
+def actors_in(parts: Parts) -> list[AuditEntry]:
+    """One stand-in entry per person who acted in the entries of ``parts`` (with the last name they had)."""
+    branches = [select(AuditEntry.actor_id, AuditEntry.former_actor_id, func.max(AuditEntry.actor_name).label("name"))
+                .where(part).group_by(AuditEntry.actor_id, AuditEntry.former_actor_id) for part in parts]
+    statement = branches[0]
+    if len(branches) > 1:
+        both = union_all(*branches).subquery()
+        statement = select(both.c.actor_id, both.c.former_actor_id, func.max(both.c.name)).group_by(
+            both.c.actor_id, both.c.former_actor_id)
     return [AuditEntry(actor_id=actor_id, former_actor_id=former_id, actor_name=name or "", action="", object_type="")
-            for actor_id, former_id, name in db.session().exec(
-                select(AuditEntry.actor_id, AuditEntry.former_actor_id, func.max(AuditEntry.actor_name))
-                .where(condition).group_by(AuditEntry.actor_id, AuditEntry.former_actor_id)).all()]
+            for actor_id, former_id, name in db.session().execute(statement).all()]
 
 
 def person_condition(key: str):
@@ -57,15 +71,25 @@ def person_condition(key: str):
     return column == int(key[1:])
 
 
-def count(condition) -> int:
-    return db.session().exec(select(func.count()).select_from(AuditEntry).where(condition)).one()
+def count(parts: Parts) -> int:
+    """How many entries ``parts`` have: a count per part, in one query."""
+    counts = [select(func.count()).select_from(AuditEntry).where(part).scalar_subquery() for part in parts]
+    return sum(db.session().execute(select(*counts)).one())
 
 
-def entries(condition, offset: int, limit: int) -> list[AuditEntry]:
-    """The entries matching ``condition``, newest first, ``limit`` of them from ``offset``."""
-    return list(db.session().exec(select(AuditEntry).where(condition)
-                                  .order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
-                                  .offset(offset).limit(limit)).all())
+def entries(parts: Parts, offset: int, limit: int) -> list[AuditEntry]:
+    """The entries of ``parts``, newest first, ``limit`` of them from ``offset``: each part gives its newest
+    ``offset + limit`` (along its index), and of those the page's are loaded."""
+    newest = (col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
+    if len(parts) == 1:
+        statement = select(AuditEntry).where(parts[0]).order_by(*newest).offset(offset).limit(limit)
+    else:
+        branches = [select(AuditEntry.id, AuditEntry.created_at).where(part).order_by(*newest).limit(offset + limit)
+                    .subquery() for part in parts]
+        merged = union_all(*(select(branch) for branch in branches)).subquery()
+        page = select(merged.c.id).order_by(merged.c.created_at.desc(), merged.c.id.desc()).offset(offset).limit(limit)
+        statement = select(AuditEntry).where(col(AuditEntry.id).in_(page)).order_by(*newest)
+    return list(db.session().exec(statement).all())
 
 
 def acted_on(entries: list[AuditEntry]) -> tuple[dict[int, tuple], dict[int, Project], set[int], dict[int, str]]:

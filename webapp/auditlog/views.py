@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, or_
+from sqlalchemy import and_
 from sqlmodel import col
 
 from .. import permissions
@@ -74,7 +74,8 @@ class Row:
 class Log:
     """Which entries a log page shows, and how it names and links itself."""
 
-    condition: Any
+    #: Which entries: disjoint conditions, each served by an index (see :mod:`.queries`).
+    parts: tuple
     title: str
     subtitle: str
     intro: str
@@ -105,7 +106,7 @@ def log(mode: LanguageMode, slug: str):
     if project.published:
         crumbs.append((title, url_for("projects.detail", slug=project.slug)))
     return _page(Log(
-        condition=or_(AuditEntry.project_id == project.id, site_wide), title=_("Audit log"), subtitle=title,
+        parts=(AuditEntry.project_id == project.id, site_wide), title=_("Audit log"), subtitle=title,
         intro=_("Every action of the staff in this project: who did what, when, and the reason given. Blocks on the "
                 "whole website are listed too, as they keep people out of this project. Newest first."),
         empty=_("No staff action has been recorded in this project yet."),
@@ -118,7 +119,7 @@ def organisation_log(mode: LanguageMode, slug: str):
     organisation = queries.organisation(slug)
     permissions.authorize(permissions.may_see_organisation_log(current_user, organisation))
     return _page(Log(
-        condition=and_(AuditEntry.organisation_id == organisation.id, col(AuditEntry.project_id).is_(None)),
+        parts=(and_(AuditEntry.organisation_id == organisation.id, col(AuditEntry.project_id).is_(None)),),
         title=_("Audit log"), subtitle=organisation.name,
         intro=_("Every action of the staff that concerns this organisation as a whole: who became or stopped being "
                 "one of its initiators, the invitations, and its projects that were deleted. What happens in each "
@@ -133,7 +134,7 @@ def site_log(mode: LanguageMode):
     """The site log for administrators: every entry that belongs to no project."""
     permissions.authorize(permissions.may_administer(current_user))
     return _page(Log(
-        condition=col(AuditEntry.project_id).is_(None), title=_("Site audit log"), subtitle="",
+        parts=(col(AuditEntry.project_id).is_(None),), title=_("Site audit log"), subtitle="",
         intro=_("Every action that belongs to no single project: administrators appointed, initiators of the "
                 "organisations, blocks on the whole website, deleted projects. Newest first."),
         empty=_("No such action has been recorded yet."),
@@ -142,25 +143,26 @@ def site_log(mode: LanguageMode):
 
 def _page(scope: Log):
     """The log page for ``scope``: filters from the query (unknown values redirect to the plain page), one page of rows."""
-    occurring = queries.actions_in(scope.condition)
+    occurring = queries.actions_in(scope.parts)
     actions = [key for key in ACTIONS if key in occurring]
-    people = _people(scope.condition)
+    people = _people(scope.parts)
     action, person = request.args.get("action", ""), request.args.get("person", "")
     wanted = {"action": action if action in actions else "", "person": person if person in people else ""}
     if (action and not wanted["action"]) or (person and not wanted["person"]):
         return _to_page(scope, 1, wanted)  # a choice that cannot match: the log without it, at one address
-    condition = scope.condition
+    chosen = []
     if wanted["action"]:
-        condition = and_(condition, AuditEntry.action == wanted["action"])
+        chosen.append(AuditEntry.action == wanted["action"])
     if wanted["person"]:
-        condition = and_(condition, queries.person_condition(wanted["person"]))
-    total = queries.count(condition)
+        chosen.append(queries.person_condition(wanted["person"]))
+    parts = tuple(and_(part, *chosen) for part in scope.parts)
+    total = queries.count(parts)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     asked = request.args.get("page", "")
     page = int(asked) if asked.isdigit() and 0 < len(asked) < 7 else 1
     if asked and (str(page) != asked or page > pages or page == 1):
         return _to_page(scope, min(page, pages), wanted)  # one address per page
-    entries = queries.entries(condition, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    entries = queries.entries(parts, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     args = {key: value for key, value in wanted.items() if value}
     return render("audit/log.html", scope=scope, rows=_rows(entries), total=total, page=page, pages=pages, args=args,
                   link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key].label) for key in actions], people=people, filtered=bool(args))
@@ -180,9 +182,9 @@ def who(entry: AuditEntry) -> str:
     return entry.actor_name or _("Deleted account")
 
 
-def _people(condition) -> dict[str, str]:
+def _people(parts) -> dict[str, str]:
     """The people who acted in these entries, as filter value → name, by name."""
-    found = {queries.person_key(entry): who(entry) for entry in queries.actors_in(condition)}
+    found = {queries.person_key(entry): who(entry) for entry in queries.actors_in(parts)}
     found.pop("", None)
     return dict(sorted(found.items(), key=lambda item: (item[0] == SYSTEM, item[0][0] == "d", item[1].casefold())))
 
