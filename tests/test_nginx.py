@@ -33,6 +33,8 @@ def test_nginx_keeps_anonymous_reading_pages_and_never_a_personal_one(tmp_path):
             assert cache_status(base, CHAPTER)[0] == "MISS"
             status, page = cache_status(base, CHAPTER)
             assert status == "HIT" and "Kapitel" in page
+            # What the app tells nginx about the age of its stored pages stays between them.
+            assert "X-Accel-Expires" not in urllib.request.urlopen(base + CHAPTER, timeout=30).headers
             # A form (the login page: a token, a cookie) is fetched for each reader.
             assert cache_status(base, "/de/account/login")[0] == "MISS"
             assert cache_status(base, "/de/account/login")[0] == "MISS"

@@ -1,6 +1,8 @@
 """The short-lived page cache for anonymous readers: fast, and never wrong for anyone who writes."""
 
 import secrets
+import time
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import select
@@ -20,6 +22,22 @@ def test_anonymous_readers_get_the_cached_page_without_queries(app, client):
     assert response.headers["Content-Security-Policy"] and response.headers["ETag"]
     again = client.get(PAGE, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_stored_page_says_how_old_it_is(app, client, monkeypatch):
+    """``Age`` on every answer from the cache (none on a fresh render), and for nginx, which does not read it,
+    ``X-Accel-Expires`` with the seconds left: a shared cache behind keeps the page only for what is left of
+    its ``s-maxage``."""
+    from webapp import pagecache
+
+    app.wsgi_app.pages.clear()
+    fresh = client.get(PAGE)
+    assert "Age" not in fresh.headers and "s-maxage=5" in fresh.headers["Cache-Control"]
+    later = SimpleNamespace(monotonic=lambda: time.monotonic() + 3.2, time=time.time)  # the cache's clock only
+    monkeypatch.setattr(pagecache, "time", later)
+    for headers in ({}, {"If-None-Match": fresh.headers["ETag"]}):
+        answer = client.get(PAGE, headers=headers)
+        assert answer.headers["Age"] == "3" and answer.headers["X-Accel-Expires"] == "1"  # nginx: 1 s left
 
 
 def test_a_commit_clears_the_cache_at_once(app, client, session):
