@@ -68,3 +68,21 @@ def test_english_dates_are_british_and_name_the_time_zone(client):
     assert with_time and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d \(Berlin time\)", t) for t in with_time), with_time
     german = [t.get_text() for t in soup(client.get("/de/projects/smart-city/chapters/teilhabe")).select("#discussion time")]
     assert all(re.fullmatch(r"\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}, \d\d:\d\d Uhr", t) for t in german if ":" in t), german
+
+
+def test_template_words_are_kept_per_locale_and_follow_a_forced_one(app):
+    """``_()`` in templates keeps each word per locale (webapp.i18n): German, English and simple German pages, and a
+    mail made in another language inside a German request, each get their own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    words = {}
+    for prefix in ("de", "en", "einfach", "de"):
+        with app.test_request_context(f"/{prefix}/imprint"):
+            app.preprocess_request()
+            words.setdefault(prefix, set()).add(render_template_string("{{ _('Audit log') }}"))
+            if prefix == "de":
+                with force_locale("en_GB"):
+                    assert render_template_string("{{ _('Audit log') }}") == "Audit log"
+    assert words["de"] == {"Protokoll"} and words["en"] == {"Audit log"}
+    assert words["einfach"] != words["de"] and len(words["einfach"]) == 1

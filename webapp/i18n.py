@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request, url_for
-from flask_babel import Babel
+from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -154,6 +154,24 @@ def lang_if_other(language: str | None) -> Markup:
     return Markup(' lang="%s"') % language
 
 
+#: Words templates translate, by (locale, message): Flask-Babel finds the catalogue anew for every word (7 µs),
+#: and a staff page asks for some 340 of them. Only the literal messages of templates come here (their number
+#: is that of the catalogue), and at most this many.
+_WORDS: dict[tuple[str, str], str] = {}
+MAX_WORDS = 20_000
+
+
+def _template_gettext(message: str) -> str:
+    """``_()`` in templates: the translation in the current locale (that of a mail under ``force_locale`` too)."""
+    key = (str(get_locale()), message)
+    word = _WORDS.get(key)
+    if word is None:
+        word = get_translations().ugettext(message)
+        if len(_WORDS) < MAX_WORDS:
+            _WORDS[key] = word
+    return word
+
+
 def init_app(app: Flask) -> None:
     """Register converters, take the mode out of URLs and put it back into ``url_for``."""
     app.url_map.converters["mode"] = ModeConverter
@@ -176,3 +194,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["lang_if_other"] = lang_if_other
 
     Babel(app, locale_selector=lambda: current_mode().locale)
+    # As Flask-Babel installs them (newstyle: autoescaping, ``%(name)s`` from keywords), ``_()`` through the
+    # memo above; plurals depend on the number and are looked up each time.
+    app.jinja_env.install_gettext_callables(
+        gettext=_template_gettext,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
