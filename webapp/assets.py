@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request, send_from_directory, session, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, g, request, send_from_directory, url_for
 from flask_compress import Compress
-
-from .pagecache import MARK as SHAREABLE
 
 YEAR = 365 * 24 * 3600
 bp = Blueprint("assets", __name__)
@@ -80,16 +78,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _conditional_pages(response: Response) -> Response:
         if request.method in ("GET", "HEAD") and response.status_code == 200 and response.mimetype == "text/html":
-            shared = request.environ.get(SHAREABLE) if (
-                "session" not in request.cookies and not session.modified and "HX-Request" not in request.headers) else None
-            if shared:
-                # A reading page as every anonymous reader gets it (the page cache keeps it too): browsers
-                # revalidate it each time, cheaply, by ETag; shared caches (nginx's micro-cache, see the
-                # README) may keep it as long as the page cache does.
-                response.cache_control.public = True
-                response.cache_control.max_age = 0
-                response.cache_control.s_maxage = int(shared)
-            else:
+            if not response.cache_control.public:  # public: shared caches may keep it (webapp.pagecache._mark)
                 # Pages change when comments do: always revalidate, cheaply, by ETag.
                 response.cache_control.no_cache = True
                 response.cache_control.private = "session" in request.cookies or None

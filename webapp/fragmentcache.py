@@ -64,6 +64,8 @@ class FragmentCache:
         self._redis = None
         if redis_url and self.limit:
             self._redis = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
+            # Read once at start-up, not on a reader's request: every file the HTML is made of.
+            self._prefix = "mitreden:fragment:" + build() + ":"
 
     @property
     def enabled(self) -> bool:
@@ -121,9 +123,8 @@ class FragmentCache:
             while self._size > self.limit and self._kept:
                 self._size -= len(self._kept.popitem(last=False)[1])
 
-    @staticmethod
-    def _redis_key(key: Hashable) -> str:
-        return "mitreden:fragment:" + build() + ":" + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    def _redis_key(self, key: Hashable) -> str:
+        return self._prefix + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
 
 def cache() -> FragmentCache:

@@ -52,7 +52,7 @@ from datetime import timedelta
 from typing import NamedTuple, Optional
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -279,10 +279,19 @@ class PageCache:
 
 
 def _mark(response: Response) -> Response:
-    """Tell the middleware this response may be stored: a reading page, no form token."""
+    """Tell the middleware this response may be stored: a reading page, no form token.
+
+    And where it is the page every anonymous reader gets (no session, no cookie set, not htmx's fragment), tell
+    shared caches (nginx's micro-cache, see the README) they may keep it as long as we do; browsers revalidate
+    it each time, cheaply, by ETag. Everything else is ``no-cache`` (webapp.assets)."""
     if (request.endpoint in CACHEABLE and response.status_code == 200 and response.mimetype == "text/html"
             and "csrf_token" not in g and not response.is_streamed):
-        request.environ[MARK] = current_app.config.get("PAGE_CACHE_SECONDS", TTL)
+        seconds = request.environ[MARK] = current_app.config.get("PAGE_CACHE_SECONDS", TTL)
+        if (seconds > 0 and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+                and not session.modified and "HX-Request" not in request.headers):
+            response.cache_control.public = True
+            response.cache_control.max_age = 0
+            response.cache_control.s_maxage = int(seconds)
     return response
 
 

@@ -56,7 +56,6 @@ class Shown:
         self.keys = {c.id: self.key(c) for c in comments} if self.cache.enabled else {}
         self.list_key = self._list_key() if self.keys else None
         self.kept = self.cache.get_many([self.list_key, *self.keys.values()] if self.list_key else self.keys.values())
-        self.token_needed = any(key[-1][0] for key in self.keys.values())
 
     def _list_key(self):
         """The key of the page's whole list of threads: its comments' keys, thread by thread (``None`` when one
@@ -91,27 +90,26 @@ class Shown:
         key = self.keys.get(c.id)
         if key is None or key[1] != level or c.id in self.ctx.messages_at:
             return macro(c, level, self.ctx)
-        html = self.kept.get(key)
-        if html is None:
-            html = str(macro(c, level, self.ctx))
-            if key[-1][0]:  # a rating form: its token is this reader's
-                html = html.replace(generate_csrf(), TOKEN)
-            self._new[key] = html
-        if key[-1][0]:
-            return Markup(html.replace(TOKEN, generate_csrf()))
-        return Markup(html)
+        return self._kept_or_made(key, lambda: macro(c, level, self.ctx), with_token=key[-1][0])  # a rating form
 
     def listing(self, thread: Callable[..., Markup]) -> Markup:
         """Every thread of the page: kept as one piece, or made by ``thread`` (the template's macro) and kept."""
-        if self.list_key is None:
+        def made() -> Markup:
             return Markup("").join(thread(c, self.ctx) for c in self.ctx.discussion.comments)
-        html = self.kept.get(self.list_key)
+
+        if self.list_key is None:
+            return made()
+        return self._kept_or_made(self.list_key, made, with_token=any(key[-1][0] for key in self.keys.values()))
+
+    def _kept_or_made(self, key: Hashable, make: Callable[[], Markup], with_token: bool) -> Markup:
+        """The HTML kept under ``key``, else ``make()``'s, kept for the end of the page; ``with_token``: it holds
+        this reader's form token, kept as :data:`TOKEN`."""
+        html = self.kept.get(key)
         if html is None:
-            html = str(Markup("").join(thread(c, self.ctx) for c in self.ctx.discussion.comments))
-            if self.token_needed:
-                html = html.replace(generate_csrf(), TOKEN)
-            self._new[self.list_key] = html
-        return Markup(html.replace(TOKEN, generate_csrf()) if self.token_needed else html)
+            html = str(make())
+            self._new[key] = html.replace(generate_csrf(), TOKEN) if with_token else html
+            return Markup(html)
+        return Markup(html.replace(TOKEN, generate_csrf()) if with_token else html)
 
     def keep(self) -> None:
         """Keep what this page rendered (after the page is made: one write to Redis)."""

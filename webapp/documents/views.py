@@ -80,13 +80,11 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         # Every count on the page (table of contents, paragraph links, discussion heading) from one query.
         "comment_counts": comments.comment_counts([c.id for c in project.document.chapters]),
     }
-    shown = {c.id for c in context["discussion"].comments}
-    shown.update(r.id for replies in context["discussion"].replies.values() for r in replies)
-    context["messages_at"] = messages.place(shown)
+    shown = [*context["discussion"].comments, *(r for replies in context["discussion"].replies.values() for r in replies)]
+    context["messages_at"] = messages.place({c.id for c in shown})
     ctx = SimpleNamespace(**context)
     # Each comment's HTML as kept for readers who see what this one sees (comments.fragments).
-    ctx.shown = context["shown"] = Shown(ctx, [*context["discussion"].comments, *(
-        r for replies in context["discussion"].replies.values() for r in replies)])
+    ctx.shown = context["shown"] = Shown(ctx, shown)
     return {**context, "ctx": ctx}
 
 

@@ -62,13 +62,7 @@ def get_published_for_action(slug: str) -> Project:
 
     Raises :class:`webapp.db.NotFound` when there is none.
     """
-    project: Optional[Project] = db.session().exec(
-        select(Project).where(Project.slug == slug, Project.published == True)  # noqa: E712  (SQL comparison)
-        .options(selectinload(Project.phases))
-    ).first()
-    if project is None:
-        raise db.NotFound(f"project {slug!r}")
-    return project
+    return _get(slug, published_only=True, options=(selectinload(Project.phases),))
 
 
 def get_for_staff(slug: str) -> Project:
@@ -80,19 +74,18 @@ def get_for_staff(slug: str) -> Project:
     return _get(slug, published_only=False)
 
 
-def _get(slug: str, published_only: bool) -> Project:
+def _get(slug: str, published_only: bool, options: Optional[tuple] = None) -> Project:
+    """The project ``slug`` with what ``options`` load (by default everything its pages show)."""
     condition = (Project.slug == slug) & (Project.published == True) if published_only else Project.slug == slug  # noqa: E712
-    project: Optional[Project] = db.session().exec(
-        select(Project)
-        .where(condition)
-        .options(
+    if options is None:
+        options = (
             # One-to-one and many-to-one ride along in the main query; lists get one query each.
             joinedload(Project.organisation),
             *_options_along(),  # the document's table of contents
             selectinload(Project.texts),
             selectinload(Project.phases).selectinload(Phase.texts),
         )
-    ).first()
+    project: Optional[Project] = db.session().exec(select(Project).where(condition).options(*options)).first()
     if project is None:
         raise db.NotFound(f"project {slug!r}")
     return project
