@@ -430,8 +430,10 @@ def test_more_comments_are_appended_by_htmx(app, logged_in):
         assert body.lstrip().startswith("<li>") and 'data-hx-swap-oob="true"' in body
 
 
-def test_comment_pages_need_no_query_per_comment(app, session, client):
-    """A chapter with 30 comments, replies and ratings costs the queries of one with a single comment."""
+def test_comment_pages_need_no_query_per_comment(app, session, client, monkeypatch):
+    """A chapter with 30 comments, replies and ratings costs the queries of one with a single comment (each
+    rendered: not a page kept for the reader, webapp.readercache)."""
+    monkeypatch.setitem(app.config, "READER_PAGE_SECONDS", 0)
     reader = make_user(app)
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     few, many = (next(c for c in project.document.chapters if c.slug == slug) for slug in ("teilhabe", "mobil"))

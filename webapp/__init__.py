@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, redirect, url_for
 from werkzeug.exceptions import SecurityError
 
-from . import assets, db, errors, fragmentcache, health, htmx, i18n, pagecache, permissions, security, templating
+from . import assets, db, errors, fragmentcache, health, htmx, i18n, pagecache, permissions, readercache, security, templating
 from . import config as config_module
 from .extensions import csrf, limiter, login_manager
 
@@ -111,6 +111,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 
     cli.init_app(app)
     security.trust_proxies(app)
+    readercache.init_app(app)  # last: its hooks run before every other one (see there)
     return app
 
 

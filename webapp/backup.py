@@ -36,7 +36,7 @@ import click
 import psycopg
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import create_engine, inspect, pool
+from sqlalchemy import create_engine, inspect, pool, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -413,6 +413,32 @@ def backup_create(path: Path, force: bool) -> None:
     click.echo(f"Backup of {_describe(url)} written to {path}: {_size(path)}.")
 
 
+def _content_version(url: URL) -> Optional[int]:
+    """The number pages kept for logged-in readers are keyed by (``None`` before migration 0017)."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT n FROM content_version WHERE id = 1").scalar()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def _raise_content_version(url: URL, before: Optional[int]) -> None:
+    """After a restore, the number goes past any it had before: the app's processes keep pages under those
+    numbers that show what the restore took away (``webapp.contentversion``)."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE content_version SET n = CASE WHEN n > :before THEN n ELSE :before END + 1"),
+                               {"before": before or 0})
+    except SQLAlchemyError:  # a backup from before 0017: `make migrate` makes the row (the message below says so)
+        pass
+    finally:
+        engine.dispose()
+
+
 @backup_cli.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask: replace all data without confirmation.")
@@ -438,6 +464,7 @@ def backup_restore(path: Path, yes: bool, lock_timeout: float = 10.0, retries: i
         except click.Abort:
             raise click.ClickException("Nothing was restored. Restoring replaces all data: confirm, "
                                        "or pass --yes.") from None
+    before = _content_version(url)
     if kind == "sqlite":
         _sqlite_restore(url, path)
     else:
@@ -448,5 +475,6 @@ def backup_restore(path: Path, yes: bool, lock_timeout: float = 10.0, retries: i
         engine = current_app.extensions.get("db_engine")
         if engine is not None:
             engine.dispose()
+    _raise_content_version(url, before)
     click.echo(f"Restored {_describe(url)} from {path}.")
     _check_restored_revision(url)

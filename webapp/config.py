@@ -155,6 +155,10 @@ def load() -> dict:
         # and in Redis with REDIS_URL for this many seconds after it was last made.
         "FRAGMENT_CACHE_MB": float(os.environ.get("FRAGMENT_CACHE_MB", "64")),
         "FRAGMENT_CACHE_SECONDS": int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(24 * 3600))),
+        # A reading page kept for a logged-in reader at most this many seconds (0: off; webapp.readercache),
+        # each process up to this many megabytes.
+        "READER_PAGE_SECONDS": int(os.environ.get("READER_PAGE_SECONDS", "300")),
+        "READER_PAGE_CACHE_MB": float(os.environ.get("READER_PAGE_CACHE_MB", "32")),
         # Reading pages rendered for one reader (cache misses): per account, else per client address.
         # Far above what people read; one client cannot make the server render page after page.
         "PAGE_RENDER_RATE_LIMIT": os.environ.get("PAGE_RENDER_RATE_LIMIT", "120 per minute;2000 per hour"),

@@ -29,6 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
+from . import contentversion
+
 
 class NotFound(LookupError):
     """What a service raises when the thing asked for is not there (no project with that address,
@@ -159,6 +161,7 @@ def init_app(app: Flask) -> None:
         connect_timeout=app.config.get("DB_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
         statement_timeout_ms=app.config.get("DB_STATEMENT_TIMEOUT_MS", STATEMENT_TIMEOUT_MS),
         pool_timeout=app.config.get("DB_POOL_TIMEOUT", POOL_TIMEOUT))
+    contentversion.watch(app.extensions["db_engine"])
 
     @app.teardown_appcontext
     def _close_session(_exc):

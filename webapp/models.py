@@ -6,6 +6,7 @@ from .accounts.models import User
 from .audit.models import AuditEntry
 from .comments.models import Comment, Rating
 from .conduct.models import DiscussionRules, ModerationSettings, PersonBlock
+from .contentversion import ContentVersion
 from .documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from .mail.models import OutboxMessage
 from .moderation.models import ModeratorNote, Report
@@ -19,6 +20,6 @@ __all__ = [
     "AuditEntry", "Invitation", "ModeratorNote", "OrganisationMember", "ProjectModerator",
     "Chapter", "ChapterText", "Comment", "Rating", "User", "Document", "DocumentText", "Organisation", "Paragraph",
     "ParagraphText", "Phase", "PhaseText", "Project", "ProjectText", "Report", "metadata",
-    "OutboxMessage",
+    "OutboxMessage", "ContentVersion",
     "DiscussionRules", "ModerationSettings", "PersonBlock",
 ]

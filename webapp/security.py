@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -48,9 +48,11 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if response.mimetype in ("text/html", "application/json") and current_user.is_authenticated:
+        if response.mimetype in ("text/html", "application/json") and ("_user_id" in session
+                                                                        or current_user.is_authenticated):
             # A personal page (a name in the header, one's own forms and data) is never stored: on a
-            # shared computer, Back after logging out must not show it again.
+            # shared computer, Back after logging out must not show it again. (The session tells without
+            # loading the account: a kept page, webapp.readercache, loads none.)
             response.cache_control.no_store = True
         return response
 

@@ -1,7 +1,8 @@
 """``make bench`` (people who take part, issue 16): what a logged-in request costs the server, in process.
 
 - the chapter page with 1,000 comments and 200 replies as the demo participant (own comments,
-  own ratings, forms with their token): target median under 5 ms;
+  own ratings, forms with their token): target median under 5 ms; as they see it again (kept for them,
+  webapp.readercache) and as it is rendered for the first view after any change;
 - posting a comment and rating one, as htmx sends them: target median under 10 ms each;
 - the moderation queue with 1,000 open reports and the audit log with 10,000 entries, as the
   demo moderator and initiator: under 20 ms, and the same number of queries as with 100.
@@ -100,6 +101,11 @@ def main() -> None:
     participant.get(CHAPTER)
     line("chapter, 1,000 comments + 200 replies", timed(engine, lambda: participant.get(CHAPTER)), 5)
     line("logged-in imprint (no discussion)", timed(engine, lambda: participant.get("/de/imprint")))
+    # What the first request after any change costs: rendered, with the comments' HTML kept (not the reader's page).
+    app.config["READER_PAGE_SECONDS"] = 0
+    line("chapter rendered (the first view after a change)", timed(engine, lambda: participant.get(CHAPTER)))
+    line("imprint rendered (the first view after a change)", timed(engine, lambda: participant.get("/de/imprint")))
+    app.config["READER_PAGE_SECONDS"] = 300
 
     counter = iter(range(10**6))
     line("posting a comment (htmx)", timed(engine, lambda: participant.post(

@@ -1,0 +1,112 @@
+"""One number that changes with every change a page could show: what logged-in readers' kept pages are keyed by.
+
+The row ``content_version`` (one row, ``n``) is raised by one in every transaction that writes to any
+other table, in that transaction, before its first write: a reader who reads the new number also sees
+everything the transaction wrote (it becomes visible with the same commit), and a reader who read the old
+one keeps a page that was true for it. Nothing has to remember to invalidate: the engine does it for every
+INSERT, UPDATE and DELETE it sends, whoever sends it (a view, a CLI command, a job, a bulk statement), except
+to the tables no page reads (:data:`UNREAD`: the audit log's entries, the mail outbox). A savepoint rolled
+back takes its raise along, so the next write raises again.
+
+The price: on PostgreSQL writing transactions queue for the row from their first write until their commit,
+as they already do on SQLite's one writer. A consultation's writes (comments, ratings, moderation) take a few
+milliseconds each.
+
+The clock changes pages too (a phase opens or ends, a block runs out): :func:`next_change` is the first of
+those moments after now, read once per version.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime
+from typing import Any, Optional
+
+from sqlalchemy import Engine, event, text
+from sqlmodel import Field, SQLModel
+
+from . import clock
+
+
+class ContentVersion(SQLModel, table=True):
+    __tablename__ = "content_version"
+
+    id: int = Field(primary_key=True)
+    n: int = 0
+
+
+#: Tables no reading page shows: a write to them alone leaves every page as it was.
+UNREAD = frozenset({"content_version", "audit_entry", "outbox_message", "alembic_version"})
+_RAISE = "UPDATE content_version SET n = n + 1 WHERE id = 1"
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)', re.IGNORECASE)
+_RAISED = "mitreden.content_version_raised"
+
+
+def _raise_before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any,
+                        _executemany: bool) -> None:
+    if conn.info.get(_RAISED):
+        return
+    written = _WRITE.match(statement)
+    if written is None or written.group(1).lower() in UNREAD:
+        return
+    cursor.execute(_RAISE)  # the same cursor, so the same transaction, just before the write
+    conn.info[_RAISED] = True
+
+
+def _forget(conn: Any, *_args: Any) -> None:
+    conn.info.pop(_RAISED, None)
+
+
+def _forget_on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+    connection_record.info.pop(_RAISED, None)
+
+
+def _forget_on_checkin(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info.pop(_RAISED, None)
+
+
+def watch(engine: Engine) -> None:
+    """Raise the version in each of ``engine``'s transactions that writes; forget that it did when the
+    transaction (or the savepoint it was raised in) ends, however it ends."""
+    event.listen(engine, "before_cursor_execute", _raise_before_write)
+    for name in ("commit", "rollback", "rollback_savepoint"):
+        event.listen(engine, name, _forget)
+    event.listen(engine.pool, "reset", _forget_on_reset)
+    event.listen(engine.pool, "checkin", _forget_on_checkin)
+
+
+def current(engine: Engine) -> Optional[int]:
+    """The version now (``None`` where the row is missing: nothing is kept then)."""
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT n FROM content_version WHERE id = 1").scalar()
+
+
+_moments: dict[int, tuple[Any, list[datetime]]] = {}
+_lock = threading.Lock()
+
+
+def next_change(engine: Engine, version: int) -> Optional[datetime]:
+    """The first moment after now at which the clock alone changes a page: a phase starts or ends, a
+    block runs out (read once per version and engine)."""
+    with _lock:
+        known = _moments.get(version)
+    if known is None or known[0] is not engine:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT starts_at FROM phase UNION SELECT ends_at FROM phase"
+                " UNION SELECT ends_at FROM person_block WHERE ends_at IS NOT NULL AND ended_at IS NULL")).scalars()
+            moments = sorted(_aware(moment) for moment in rows)
+        with _lock:
+            if len(_moments) > 64:
+                _moments.clear()
+            _moments[version] = known = (engine, moments)
+    now = clock.utcnow()
+    return next((moment for moment in known[1] if moment > now), None)
+
+
+def _aware(moment: Any) -> datetime:
+    """SQLite hands back text or naive datetimes; PostgreSQL aware ones. All are UTC."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
