@@ -198,3 +198,34 @@ def parent_chapter(chapter_id: int):
     from webapp.documents.models import Chapter
 
     return db.session().get(Chapter, chapter_id)
+
+
+def test_after_a_commit_what_it_wrote_is_read_again_and_the_rest_stays_loaded(app, place):
+    """The request's session keeps, after a commit, what the transaction did not write (the project a view
+    loaded before it stored a comment is not loaded again), and reads again whatever it wrote to, by the ORM
+    or a bulk statement, and whatever points at it."""
+    from sqlalchemy import inspect, update
+
+    from webapp.models import Project
+
+    project_id, _chapter_id, comment_id = place
+    with app.test_request_context("/"):
+        own = db.session()
+        project = own.get(Project, project_id)
+        chapter = project.document.chapters[0]
+        comment = own.get(Comment, comment_id)
+        before = comment.agree_count
+        author = own.get(User, comment.author_id) if comment.author_id else None
+        with db.transaction():
+            own.execute(update(Comment).where(Comment.id == comment_id).values(agree_count=Comment.agree_count + 5)
+                        .execution_options(synchronize_session=False))
+        assert not inspect(project).expired_attributes and not inspect(chapter).expired_attributes
+        assert inspect(comment).expired_attributes, "written by a bulk statement: read again"
+        assert comment.agree_count == before + 5
+        if author is not None:
+            assert not inspect(author).expired_attributes, "no relationship of an account points at comments"
+        with db.transaction():
+            chapter.position = chapter.position  # nothing changes: nothing written, nothing read again
+        assert not inspect(project).expired_attributes
+        with db.transaction():
+            own.execute(update(Comment).where(Comment.id == comment_id).values(agree_count=before))

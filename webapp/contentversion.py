@@ -45,35 +45,53 @@ _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|R
 _RAISED = "mitreden.content_version_raised"
 
 
+_WRITTEN = "mitreden.tables_written"
+
+
 def _raise_before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any,
                         _executemany: bool) -> None:
-    if conn.info.get(_RAISED):
-        return
     written = _WRITE.match(statement)
-    if written is None or written.group(1).lower() in UNREAD:
+    if written is None:
+        return
+    table = written.group(1).lower()
+    conn.info.setdefault(_WRITTEN, set()).add(table)
+    if conn.info.get(_RAISED) or table in UNREAD:
         return
     cursor.execute(_RAISE)  # the same cursor, so the same transaction, just before the write
     conn.info[_RAISED] = True
+
+
+def tables_written(connection: Any) -> frozenset[str]:
+    """The tables the transaction open on ``connection`` has written to so far."""
+    return frozenset(connection.info.get(_WRITTEN, ()))
 
 
 def _forget(conn: Any, *_args: Any) -> None:
     conn.info.pop(_RAISED, None)
 
 
+def _forget_all(conn: Any, *_args: Any) -> None:
+    conn.info.pop(_RAISED, None)
+    conn.info.pop(_WRITTEN, None)
+
+
 def _forget_on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
     connection_record.info.pop(_RAISED, None)
+    connection_record.info.pop(_WRITTEN, None)
 
 
 def _forget_on_checkin(dbapi_connection: Any, connection_record: Any) -> None:
     connection_record.info.pop(_RAISED, None)
+    connection_record.info.pop(_WRITTEN, None)
 
 
 def watch(engine: Engine) -> None:
     """Raise the version in each of ``engine``'s transactions that writes; forget that it did when the
     transaction (or the savepoint it was raised in) ends, however it ends."""
     event.listen(engine, "before_cursor_execute", _raise_before_write)
-    for name in ("commit", "rollback", "rollback_savepoint"):
-        event.listen(engine, name, _forget)
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, _forget_all)
+    event.listen(engine, "rollback_savepoint", _forget)
     event.listen(engine.pool, "reset", _forget_on_reset)
     event.listen(engine.pool, "checkin", _forget_on_checkin)
     event.listen(engine, "engine_disposed", _close_own)

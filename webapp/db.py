@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
@@ -178,7 +179,9 @@ def engine() -> Engine:
 def session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = Session(engine())
+        # What a commit did not write stays loaded (see transaction()): the project a view loaded before
+        # it stored a comment is not loaded again, query by query, to show the page after it.
+        g.db_session = Session(engine(), expire_on_commit=False)
     return g.db_session
 
 
@@ -198,7 +201,10 @@ def transaction() -> Iterator[Session]:
     try:
         yield current
         if depth == 0:
+            current.flush()
+            written = contentversion.tables_written(current.connection()) if current.in_transaction() else frozenset()
             current.commit()
+            _expire_written(current, written)
     except BaseException:
         if depth == 0:
             current.rollback()
@@ -212,6 +218,27 @@ def transaction() -> Iterator[Session]:
                 callback()
             except Exception:  # noqa: BLE001 - what was committed stands; the sweeper catches up
                 current_app.logger.exception("After-commit work failed")
+
+
+def _expire_written(session: Session, written: frozenset[str]) -> None:
+    """After a commit: what may have changed is loaded again when next read, what cannot have is kept.
+
+    Every loaded object of a table the transaction wrote to (by the ORM, a bulk statement or plain SQL,
+    ``contentversion.tables_written``), and every object with a relationship to such a table, is expired;
+    the rest (the project, its texts, phases and chapters when a comment was stored) stays as this request
+    read it.
+    """
+    if not written:
+        return
+    for obj in list(session.identity_map.values()):
+        state = sa_inspect(obj)
+        if state.was_deleted:  # deleted by this transaction: its last values stay readable, as before
+            continue
+        mapper = state.mapper
+        if any(table.name in written for table in mapper.tables) or any(
+                relationship.target.name in written for relationship in mapper.relationships):
+            # Every attribute named: no cascade, which would expire what this transaction deleted too.
+            session.expire(obj, mapper.attrs.keys())
 
 
 @contextmanager
