@@ -86,3 +86,28 @@ def test_template_words_are_kept_per_locale_and_follow_a_forced_one(app):
                     assert render_template_string("{{ _('Audit log') }}") == "Audit log"
     assert words["de"] == {"Protokoll"} and words["en"] == {"Audit log"}
     assert words["einfach"] != words["de"] and len(words["einfach"]) == 1
+
+
+def test_template_words_come_out_as_jinjas_own_gettext_makes_them(app):
+    """The kept ``_()`` (webapp.i18n) answers what Jinja's newstyle gettext answers: Markup when autoescaping, the
+    keywords put in and escaped, ``%%`` a percent sign, the same again from the memo, in every mode."""
+    from flask import render_template_string
+    from jinja2.ext import _make_new_gettext
+
+    from webapp.i18n import _template_gettext
+
+    stock = _make_new_gettext(_template_gettext)
+    template = ("{{ _('Audit log') }}|{{ _('Audit log') }}|{{ _('%(name)s wrote', name='<b>Ada</b>') }}|"
+                "{{ _('100%% sure') }}|{% trans %}Audit log{% endtrans %}")
+    for prefix in ("de", "en", "einfach"):
+        with app.test_request_context(f"/{prefix}/imprint"):
+            app.preprocess_request()
+            ours = render_template_string(template)
+            app.jinja_env.globals.update(gettext=stock, _=stock)
+            try:
+                theirs = render_template_string(template)
+            finally:
+                from webapp.i18n import _gettext_in_templates
+
+                app.jinja_env.globals.update(gettext=_gettext_in_templates, _=_gettext_in_templates)
+        assert ours == theirs and "&lt;b&gt;Ada" in ours and "100% sure" in ours, (prefix, ours, theirs)
