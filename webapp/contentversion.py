@@ -43,13 +43,12 @@ UNREAD = frozenset({"content_version", "audit_entry", "outbox_message", "alembic
 _RAISE = "UPDATE content_version SET n = n + 1 WHERE id = 1"
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)', re.IGNORECASE)
 _RAISED = "mitreden.content_version_raised"
-
-
 _WRITTEN = "mitreden.tables_written"
 
 
-def _raise_before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any,
-                        _executemany: bool) -> None:
+def _before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool) -> None:
+    """Note the table a write goes to; before the transaction's first write to a table a page reads, raise
+    the version."""
     written = _WRITE.match(statement)
     if written is None:
         return
@@ -66,34 +65,22 @@ def tables_written(connection: Any) -> frozenset[str]:
     return frozenset(connection.info.get(_WRITTEN, ()))
 
 
-def _forget(conn: Any, *_args: Any) -> None:
-    conn.info.pop(_RAISED, None)
-
-
-def _forget_all(conn: Any, *_args: Any) -> None:
-    conn.info.pop(_RAISED, None)
-    conn.info.pop(_WRITTEN, None)
-
-
-def _forget_on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
-    connection_record.info.pop(_RAISED, None)
-    connection_record.info.pop(_WRITTEN, None)
-
-
-def _forget_on_checkin(dbapi_connection: Any, connection_record: Any) -> None:
-    connection_record.info.pop(_RAISED, None)
-    connection_record.info.pop(_WRITTEN, None)
+def _forget(info: dict) -> None:
+    """The transaction is over: what it raised and wrote is its own."""
+    info.pop(_RAISED, None)
+    info.pop(_WRITTEN, None)
 
 
 def watch(engine: Engine) -> None:
     """Raise the version in each of ``engine``'s transactions that writes; forget that it did when the
-    transaction (or the savepoint it was raised in) ends, however it ends."""
-    event.listen(engine, "before_cursor_execute", _raise_before_write)
+    transaction ends, however it ends, or the savepoint it was raised in is rolled back (the tables noted
+    stay: what is read again after the commit may be more than was kept, never less)."""
+    event.listen(engine, "before_cursor_execute", _before_write)
     for name in ("commit", "rollback"):
-        event.listen(engine, name, _forget_all)
-    event.listen(engine, "rollback_savepoint", _forget)
-    event.listen(engine.pool, "reset", _forget_on_reset)
-    event.listen(engine.pool, "checkin", _forget_on_checkin)
+        event.listen(engine, name, lambda conn: _forget(conn.info))
+    event.listen(engine, "rollback_savepoint", lambda conn, _name, _context: conn.info.pop(_RAISED, None))
+    event.listen(engine.pool, "reset", lambda _dbapi, record, _state: _forget(record.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _forget(record.info))
     event.listen(engine, "engine_disposed", _close_own)
 
 

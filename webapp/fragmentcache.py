@@ -24,12 +24,13 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from flask import Flask, current_app
+from flask_wtf.csrf import generate_csrf
 from redis import Redis
 
 log = logging.getLogger(__name__)
@@ -52,15 +53,75 @@ def build() -> str:
     return digest.hexdigest()
 
 
+class Bounded:
+    """Values kept in this process, least recently used out first once they exceed ``limit`` together, each
+    counted as ``size(value)`` (characters of HTML, near enough bytes); one larger than ``limit`` is not kept.
+    Safe across threads."""
+
+    def __init__(self, limit: int, size: Callable[[Any], int] = len) -> None:
+        self.limit = limit
+        self._size_of = size
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, Any]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                value = self._kept.get(key)
+                if value is not None:
+                    self._kept.move_to_end(key)
+                    found[key] = value
+        return found
+
+    def get(self, key: Hashable) -> Any:
+        return self.get_many((key,)).get(key)
+
+    def put_many(self, values: dict[Hashable, Any]) -> None:
+        with self._lock:
+            for key, value in values.items():
+                size = self._size_of(value)
+                old = self._kept.pop(key, None)
+                if old is not None:
+                    self._size -= self._size_of(old)
+                if size > self.limit:
+                    continue
+                self._size += size
+                self._kept[key] = value
+            while self._size > self.limit and self._kept:
+                self._size -= self._size_of(self._kept.popitem(last=False)[1])
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.put_many({key: value})
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self._size = 0
+
+
+#: Where a reader's form token stands in kept HTML (never in escaped text: it starts with "<").
+TOKEN = "<!--csrf-token-->"
+
+
+def without_token(html: str) -> str:
+    """``html`` to keep: this reader's form token replaced by :data:`TOKEN`."""
+    return html.replace(generate_csrf(), TOKEN)
+
+
+def with_token(html: str) -> str:
+    """Kept ``html`` to send: :data:`TOKEN` replaced by this reader's form token."""
+    return html.replace(TOKEN, generate_csrf())
+
+
 class FragmentCache:
     """One app's fragments: in this process, and in Redis when the app has ``REDIS_URL``."""
 
     def __init__(self, megabytes: float, redis_url: Optional[str], seconds: int) -> None:
         self.limit = int(megabytes * 1024 * 1024)  # characters, near enough bytes for HTML
         self.seconds = seconds
-        self._kept: OrderedDict[Hashable, str] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._kept: Bounded = Bounded(self.limit)
         self._redis = None
         if redis_url and self.limit:
             self._redis = Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
@@ -73,16 +134,9 @@ class FragmentCache:
 
     def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, str]:
         """The fragments kept under ``keys`` (those it has): this process's first, the rest from Redis in one go."""
-        found: dict[Hashable, str] = {}
-        missing = []
-        with self._lock:
-            for key in keys:
-                html = self._kept.get(key)
-                if html is None:
-                    missing.append(key)
-                else:
-                    self._kept.move_to_end(key)
-                    found[key] = html
+        keys = list(keys)
+        found = self._kept.get_many(keys)
+        missing = [key for key in keys if key not in found]
         if missing and self._redis is not None:
             try:
                 values = self._redis.mget([self._redis_key(key) for key in missing])
@@ -90,7 +144,7 @@ class FragmentCache:
                 log.warning("Fragment cache: Redis not reachable (%s); rendering", error)
                 return found
             shared = {key: value.decode() for key, value in zip(missing, values, strict=True) if value is not None}
-            self._keep(shared)
+            self._kept.put_many(shared)
             found.update(shared)
         return found
 
@@ -98,7 +152,7 @@ class FragmentCache:
         """Keep ``fragments`` here, and in Redis for the other processes (one pipeline)."""
         if not fragments or not self.enabled:
             return
-        self._keep(fragments)
+        self._kept.put_many(fragments)
         if self._redis is not None:
             try:
                 with self._redis.pipeline(transaction=False) as pipe:
@@ -110,18 +164,7 @@ class FragmentCache:
 
     def clear(self) -> None:
         """Forget what this process keeps (Redis entries age out)."""
-        with self._lock:
-            self._kept.clear()
-            self._size = 0
-
-    def _keep(self, fragments: dict[Hashable, str]) -> None:
-        with self._lock:
-            for key, html in fragments.items():
-                old = self._kept.pop(key, None)
-                self._size += len(html) - (len(old) if old is not None else 0)
-                self._kept[key] = html
-            while self._size > self.limit and self._kept:
-                self._size -= len(self._kept.popitem(last=False)[1])
+        self._kept.clear()
 
     def _redis_key(self, key: Hashable) -> str:
         return self._prefix + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()

@@ -155,28 +155,18 @@ def lang_if_other(language: str | None) -> Markup:
     return Markup(' lang="%s"') % language
 
 
-#: Words templates translate, by (locale, message): Flask-Babel finds the catalogue anew for every word (7 µs),
-#: and a staff page asks for some 340 of them. Only the literal messages of templates come here (their number
-#: is that of the catalogue), and at most this many.
-_WORDS: dict[tuple[str, str], str] = {}
-MAX_WORDS = 20_000
-
-
 def _template_gettext(message: str) -> str:
-    """``_()`` in templates: the translation in the current locale (that of a mail under ``force_locale`` too)."""
-    key = (str(get_locale()), message)
-    word = _WORDS.get(key)
-    if word is None:
-        word = get_translations().ugettext(message)
-        if len(_WORDS) < MAX_WORDS:
-            _WORDS[key] = word
-    return word
+    """The translation of ``message`` in the current locale (that of a mail under ``force_locale`` too)."""
+    return get_translations().ugettext(message)
 
 
 #: Words templates show, ready (Markup where autoescaping), by (locale, message, autoescape): ``_()`` without
-#: keywords. Jinja's own newstyle ``_()`` goes through two more calls and a ``%`` for each (about 9 µs a word;
-#: 340 words are 3 ms of a staff page); this returns what they return.
+#: keywords. Flask-Babel finds the catalogue anew for every word, and Jinja's own newstyle ``_()`` goes through
+#: two more calls and a ``%`` (about 9 µs a word; 340 words are 3 ms of a staff page); this returns what they
+#: return. Only the literal messages of templates come here (their number is that of the catalogue), and at
+#: most this many.
 _SHOWN: dict[tuple, str] = {}
+MAX_WORDS = 20_000
 
 
 def _current_locale():
@@ -230,8 +220,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["lang_if_other"] = lang_if_other
 
     Babel(app, locale_selector=lambda: current_mode().locale)
-    # As Flask-Babel installs them (newstyle: autoescaping, ``%(name)s`` from keywords), ``_()`` through the
-    # memo above; plurals depend on the number and are looked up each time.
+    # As Flask-Babel installs them (newstyle: autoescaping, ``%(name)s`` from keywords); then ``_()`` and
+    # ``gettext()`` kept (above). Plurals depend on the number and are looked up each time.
     app.jinja_env.install_gettext_callables(
         gettext=_template_gettext,
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),

@@ -21,20 +21,15 @@ nothing). What a reader sees first after a change is rendered, with the comments
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import NamedTuple, Optional
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_wtf.csrf import generate_csrf
 
-from . import clock, contentversion, db, pagecache
+from . import clock, contentversion, db, fragmentcache, pagecache
 
 SECONDS = 300
 MEGABYTES = 32
-#: Where the reader's form token stands in a kept page.
-TOKEN = "<!--csrf-token-->"
 _KEY = "reader_page_key"
 
 
@@ -44,38 +39,6 @@ class Kept(NamedTuple):
     headers: list[tuple[str, str]]
     body: str
     with_token: bool
-
-
-class ReaderPages:
-    """One app's kept pages in this process: a least-recently-used store bounded in characters."""
-
-    def __init__(self, megabytes: float) -> None:
-        self.limit = int(megabytes * 1024 * 1024)
-        self._kept: OrderedDict[tuple, Kept] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Optional[Kept]:
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-            return kept
-
-    def put(self, key: tuple, kept: Kept) -> None:
-        if len(kept.body) > self.limit:
-            return
-        with self._lock:
-            old = self._kept.pop(key, None)
-            self._size += len(kept.body) - (len(old.body) if old is not None else 0)
-            self._kept[key] = kept
-            while self._size > self.limit and self._kept:
-                self._size -= len(self._kept.popitem(last=False)[1].body)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
-            self._size = 0
 
 
 def _key() -> Optional[tuple]:
@@ -100,7 +63,7 @@ def _serve_kept() -> Optional[Response]:
         return None
     kept = current_app.extensions["reader_pages"].get(key)
     if kept is not None and kept.until > clock.utcnow():
-        body = kept.body.replace(TOKEN, generate_csrf()) if kept.with_token else kept.body
+        body = fragmentcache.with_token(kept.body) if kept.with_token else kept.body
         return Response(body, kept.status, kept.headers)
     g.setdefault(_KEY, key)
     return None
@@ -115,7 +78,7 @@ def _keep(response: Response) -> Response:
     body = response.get_data(as_text=True)
     with_token = "csrf_token" in g
     if with_token:
-        body = body.replace(generate_csrf(), TOKEN)
+        body = fragmentcache.without_token(body)
     now = clock.utcnow()
     until = now + timedelta(seconds=current_app.config.get("READER_PAGE_SECONDS", SECONDS))
     moment = contentversion.next_change(db.engine(), key[0])
@@ -128,6 +91,7 @@ def _keep(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Serve kept pages before every other hook (so the render limit counts none of them), keep pages after
     the view before every other hook (Flask runs those in reverse: call this last in the app factory)."""
-    app.extensions["reader_pages"] = ReaderPages(float(app.config.get("READER_PAGE_CACHE_MB", MEGABYTES)))
+    megabytes = float(app.config.get("READER_PAGE_CACHE_MB", MEGABYTES))
+    app.extensions["reader_pages"] = fragmentcache.Bounded(int(megabytes * 1024 * 1024), size=lambda kept: len(kept.body))
     app.before_request_funcs.setdefault(None, []).insert(0, _serve_kept)
     app.after_request(_keep)

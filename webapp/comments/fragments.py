@@ -26,7 +26,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale, get_timezone
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import fragmentcache, permissions
@@ -37,8 +36,6 @@ STATE = ("id", "parent_id", "project_id", "author_id", "body", "category", "lang
          "deleted_at", "agree_count", "disagree_count", "blocked_at", "block_reason", "block_text", "block_language",
          "hidden_at", "highlighted_at", "official")
 _state = attrgetter(*STATE)
-#: Where the reader's form token stands in a kept comment (never in escaped text: it starts with "<").
-TOKEN = "<!--csrf-token-->"
 
 
 class Shown:
@@ -103,13 +100,13 @@ class Shown:
 
     def _kept_or_made(self, key: Hashable, make: Callable[[], Markup], with_token: bool) -> Markup:
         """The HTML kept under ``key``, else ``make()``'s, kept for the end of the page; ``with_token``: it holds
-        this reader's form token, kept as :data:`TOKEN`."""
+        this reader's form token, kept as :data:`fragmentcache.TOKEN`."""
         html = self.kept.get(key)
         if html is None:
             html = str(make())
-            self._new[key] = html.replace(generate_csrf(), TOKEN) if with_token else html
+            self._new[key] = fragmentcache.without_token(html) if with_token else html
             return Markup(html)
-        return Markup(html.replace(TOKEN, generate_csrf()) if with_token else html)
+        return Markup(fragmentcache.with_token(html) if with_token else html)
 
     def keep(self) -> None:
         """Keep what this page rendered (after the page is made: one write to Redis)."""
