@@ -24,7 +24,8 @@ BLOCKED = "gesperrt@example.org"
 #: writes to, each made by a11y/conftest.py's ``own_chapters``: what one module posts, deletes or blocks
 #: never shows up on the pages another module checks. They are not demo content: ``pages()`` leaves them out.
 OWN_CHAPTERS = {"participation": "browser-participation", "failures": "browser-failures",
-                "moderation": "browser-moderation", "csp": "browser-csp", "more": "browser-more"}
+                "moderation": "browser-moderation", "csp": "browser-csp", "more": "browser-more",
+                "posted": "browser-posted"}
 
 
 def own_chapter(module: str, prefix: str = "de") -> str:

@@ -232,6 +232,62 @@ def test_more_comments_are_appended_with_focus_on_the_first_new_one(server_url, 
         browser.quit()
 
 
+def test_a_comment_published_on_the_first_page_is_put_in_place(server_url, app, session):
+    """With JavaScript, a comment published above the first page of the list (newest first) is put at its top: the
+    comment that moved on to the next page leaves it, the count and an empty form come along, focus and the
+    announcement as for the whole discussion; "More comments" then shows each comment once. After it, the list is
+    more than a page: the next comment brings the whole discussion back, at its first page."""
+    from sqlmodel import select
+
+    from webapp.models import Comment, Project
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    writer = make_user(app)
+    chapter = next(c for c in project.document.chapters if c.slug == OWN_CHAPTERS["posted"])
+    for index in range(21):  # a full first page and one on the second
+        session.add(Comment(project_id=project.id, chapter_id=chapter.id, author_id=writer.id, body=f"Früher {index}"))
+    session.commit()
+    browser = make_browser(javascript=True)
+    threads = "#comment-list > li"
+    try:
+        log_in(browser, server_url, make_user(app), own_chapter("posted"))
+        last = browser.find_elements(By.CSS_SELECTOR, f"{threads} > article")[-1].get_attribute("id")
+        mark = "document.getElementById('discussion').dataset.seen = 'yes'"  # gone when the discussion is swapped
+        browser.execute_script(mark)
+        text = f"An seinen Platz {secrets.token_hex(3)}"
+        write(browser, text)
+        new = comment_with(browser, text)
+        wait(browser, lambda: active_id(browser) == new.get_attribute("id"))
+        articles = [a.get_attribute("id") for a in browser.find_elements(By.CSS_SELECTOR, f"{threads} > article")]
+        assert articles[0] == new.get_attribute("id") and last not in articles and len(articles) == 20
+        assert "(22)" in browser.find_element(By.ID, "discussion-heading").text
+        assert browser.find_element(By.ID, "body").get_attribute("value") == ""
+        assert browser.find_element(By.ID, "comment-listed").get_attribute("value").startswith(new.get_attribute("id")[8:] + ":")
+        wait(browser, lambda: browser.find_element(By.ID, "live-region").text == "Ihr Kommentar wurde veröffentlicht.")
+        assert browser.find_element(By.ID, "discussion").get_attribute("aria-busy") is None
+        assert not browser.title.startswith("Fehler")
+        assert browser.find_element(By.ID, "discussion").get_attribute("data-seen") == "yes"  # put in, not swapped
+        assert_accessible(browser, "after a comment was put in place")
+
+        browser.find_element(By.CSS_SELECTOR, ".comment-pages a[rel=next]").click()
+        wait(browser, lambda: len(browser.find_elements(By.CSS_SELECTOR, threads)) == 22)
+        browser.execute_script(mark)
+        ids = browser.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)")
+        assert len(ids) == len(set(ids)) and last in ids
+        assert not browser.find_elements(By.ID, "comment-listed")
+
+        again = f"Nach mehr Kommentaren {secrets.token_hex(3)}"
+        write(browser, again)
+        newer = comment_with(browser, again)
+        wait(browser, lambda: active_id(browser) == newer.get_attribute("id"))
+        assert len(browser.find_elements(By.CSS_SELECTOR, threads)) == 20  # the whole discussion, its first page
+        assert browser.find_element(By.ID, "discussion").get_attribute("data-seen") is None
+        assert browser.find_elements(By.ID, "comment-listed")
+        assert_accessible(browser, "after the whole discussion came back")
+    finally:
+        browser.quit()
+
+
 def test_writing_a_comment_with_the_keyboard_only(server_url, app):
     browser = make_browser(javascript=True)
     try:

@@ -408,6 +408,37 @@ def test_htmx_gets_fragments_focus_and_announcements(session, logged_in):
     assert restore.get_data(as_text=True).startswith("<!DOCTYPE html>")
 
 
+LISTED = re.compile(r'name="listed" id="comment-listed" value="([^"]+)"')
+
+
+def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, logged_in):
+    """The form says what the list below it is (its first page, newest first: its first comment and how many pages);
+    where that is still so but for the new comment, the answer puts the comment at its top, out of band. Where someone
+    else's comment came first, the pages changed, or the form says nothing usable, the answer is the whole discussion."""
+    headers = {"HX-Request": "true", "HX-Target": "discussion"}
+    post(logged_in, body=unique())  # at least one comment: a list to put the next one in
+    listed = LISTED.search(logged_in.get(CHAPTER).get_data(as_text=True)).group(1)
+    text = unique()
+    response = post(logged_in, body=text, headers=headers, listed=listed)
+    body = response.get_data(as_text=True)
+    comment = comment_by_body(session, text)
+    assert response.status_code == 200 and response.headers["HX-Reswap"] == "none"
+    assert 'id="discussion"' not in body and f'<ol data-hx-swap-oob="afterbegin:#comment-list"><li>\n<article class="comment" id="comment-{comment.id}"' in body
+    assert f'"#comment-{comment.id}"' in response.headers["HX-Trigger-After-Settle"]
+    for swapped in ('<h2 id="discussion-heading" data-hx-swap-oob="true">', 'id="chapter-comment-count" data-hx-swap-oob="true"',
+                    'data-hx-swap-oob="true" novalidate>', 'id="live-region" data-hx-swap-oob="innerHTML"'):
+        assert swapped in body, swapped
+    listed = LISTED.search(body).group(1)
+    assert listed.startswith(f"{comment.id}:")
+
+    other = app.test_client()
+    login(other, make_user(app))
+    post(other, body=unique())  # someone else's comment, not on this reader's screen
+    for sent in (listed, f"{comment.id}:999", "1:x", ""):
+        whole = post(logged_in, body=unique(), headers=headers, listed=sent)
+        assert "HX-Reswap" not in whole.headers and whole.get_data(as_text=True).startswith('<section id="discussion"'), sent
+
+
 def test_htmx_rating_swaps_only_the_buttons(app, session, logged_in):
     other = app.test_client()
     login(other, make_user(app))

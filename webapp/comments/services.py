@@ -102,6 +102,15 @@ def page_count(target: Target, category: Optional[str] = None) -> int:
     return max(1, math.ceil(total / PAGE_SIZE))
 
 
+def newest(target: Target, count: int) -> tuple[list[int], int]:
+    """The ids of the target's first ``count`` comments (not replies) newest first, and how many comments (not
+    replies) it has: two queries."""
+    session = db.session()
+    condition = _top_level(target, None)
+    ids = list(session.exec(select(Comment.id).where(condition).order_by(*SORTS["newest"].order).limit(count)).all())
+    return ids, session.exec(select(func.count()).select_from(Comment).where(condition)).one()
+
+
 def discussion(target: Target, user_id: Optional[int], sort: str = "newest", category: Optional[str] = None,
                page: int = 1) -> Discussion:
     """A page of top-level comments with all their replies: four queries, whatever the numbers (five with a category)."""

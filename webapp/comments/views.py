@@ -18,7 +18,7 @@ from flask_login import current_user
 from .. import db
 from ..accounts.drafts import receives_drafts
 from ..documents.services import find_chapter, paragraph_at
-from ..documents.views import chapter_page, paragraph_page
+from ..documents.views import chapter_page, paragraph_page, posted_in_place
 from ..errors import keeps_input, session_notice, with_login_link
 from ..extensions import limiter
 from ..htmx import fragment, render, wants_fragment
@@ -66,11 +66,20 @@ def _target_page(project, current, paragraph_number, **options):
     return paragraph_page(project, current, paragraph, number, **options)
 
 
-def _load(slug: str, chapter: str, number: Optional[int]):
-    """The project, the chapter in context, and the paragraph numbered ``number`` with its number (or None)."""
-    project = get_published(slug)
+def _load(slug: str, chapter: str, number: Optional[int], for_action: bool = False):
+    """The project, the chapter in context, and the paragraph numbered ``number`` with its number (or None).
+
+    ``for_action``: the project with its phases only, and its chapters as the chapter is found (what publishing a
+    comment needs); :func:`_whole` adds the rest where a page or the whole discussion is shown after all."""
+    project = get_published_for_action(slug) if for_action else get_published(slug)
     current = find_chapter(project, chapter)
     return project, current, ((paragraph_at(current, number), number) if number is not None else None)
+
+
+def _whole(project):
+    """The project of a :func:`_load` ``for_action``, with everything its pages show loaded as well (the same
+    objects, completed)."""
+    return get_published(project.slug)
 
 
 def _breach(message: str):
@@ -90,23 +99,29 @@ def _breach(message: str):
 @keeps_input
 def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = None):
     """Publish a comment on a chapter or one of its paragraphs (``number``: its number in the chapter)."""
-    project, current, paragraph = _load(slug, chapter, number)
+    project, current, paragraph = _load(slug, chapter, number, for_action=True)
     form = CommentForm(categories=project.categories)
     decision = rules.may_comment(current_user, timeline(project.phases))
     if not decision:
         form.validate()  # keep the text, drop nothing
         # Not logged in, yet the form is only shown to those who are: their session ended while they wrote.
         notice = SESSION_ENDED["comment"]() if decision.reason == "login" and form.body.data else decision.message
-        return _target_page(project, current, paragraph, form=form, status=403, notice=notice,
+        return _target_page(_whole(project), current, paragraph, form=form, status=403, notice=notice,
                             focus="#discussion-notice")
     if not form.validate_on_submit():
-        return _target_page(project, current, paragraph, form=form, status=422, focus="#error-summary")
+        return _target_page(_whole(project), current, paragraph, form=form, status=422, focus="#error-summary")
     target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
     with db.transaction():
         comment = services.create(current_user, target, form.body.data,
                                   form.category.data if "category" in form else None,
                                   submission_key=form.submission_key.data, mode=mode)
-    return _published(project, current, paragraph, comment, _("Your comment has been published."))
+    message = _("Your comment has been published.")
+    if wants_fragment():  # put in place in the list the reader has, where it is the current first page
+        answer = posted_in_place(project, current, paragraph, comment, request.form.get("listed"), announce=message,
+                                 focus=f"#comment-{comment.id}")
+        if answer is not None:
+            return answer
+    return _published(_whole(project) if wants_fragment() else project, current, paragraph, comment, message)
 
 
 def _published(project, current, paragraph, comment: Comment, message: str):

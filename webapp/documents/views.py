@@ -35,11 +35,13 @@ def paragraph_number(current: ChapterInContext, paragraph: Paragraph) -> int:
 
 
 def discussion_context(project: Project, current: ChapterInContext, paragraph: Optional[Paragraph] = None,
-                       form: Optional[CommentForm] = None, notice: Optional[str] = None) -> dict:
+                       form: Optional[CommentForm] = None, notice: Optional[str] = None,
+                       discussion: Optional[comments.Discussion] = None) -> dict:
     """Everything the discussion area needs, in a fixed number of queries.
 
     The same values are available to the page template by name and, bundled as ``ctx``,
-    to the discussion macros (which are imported without the template's context).
+    to the discussion macros (which are imported without the template's context). ``discussion``: the comments
+    to show, where the caller has them (else the page asked for, read here).
     """
     line = timeline(project.phases)
     target = comments.Target(project.id, current.chapter, paragraph)
@@ -74,18 +76,54 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
         # Staff of the project see a "Moderate" link at every comment (asked once, not per comment).
         "may_moderate": bool(permissions.may_moderate(user, project)) if user.is_authenticated else False,
         "comment_form": form,
-        "discussion": comments.discussion(target, user.id if user.is_authenticated else None, request.args.get("sort", "newest"),
-                                          category, min(page, 10**6)),
+        "discussion": discussion or comments.discussion(target, user.id if user.is_authenticated else None,
+                                                        request.args.get("sort", "newest"), category, min(page, 10**6)),
         "first_page": max(1, min(first_page, page)),
         # Every count on the page (table of contents, paragraph links, discussion heading) from one query.
         "comment_counts": comments.comment_counts([c.id for c in project.document.chapters]),
     }
+    context["listed"] = _listed(context["discussion"], context["first_page"])
     shown = [*context["discussion"].comments, *(r for replies in context["discussion"].replies.values() for r in replies)]
     context["messages_at"] = messages.place({c.id for c in shown})
     ctx = SimpleNamespace(**context)
     # Each comment's HTML as kept for readers who see what this one sees (comments.fragments).
     ctx.shown = context["shown"] = Shown(ctx, shown)
     return {**context, "ctx": ctx}
+
+
+def _listed(discussion: comments.Discussion, first_page: int) -> Optional[str]:
+    """What the comment form tells the server of the list it stands above, when that list is the discussion's
+    first page, newest first, unfiltered, and not empty: its first comment and how many pages there are
+    (``"<id>:<pages>"``). A comment published there can be put at the top of it (:func:`posted_in_place`)."""
+    d = discussion
+    if d.sort != "newest" or d.category or d.page != 1 or first_page != 1 or not d.comments:
+        return None
+    return f"{d.comments[0].id}:{d.pages}"
+
+
+def posted_in_place(project: Project, current: ChapterInContext, paragraph: Optional[tuple[Paragraph, int]],
+                    comment, listed: Optional[str], **render_options):
+    """The htmx answer to a comment just published, when the reader's list is the first page, newest first, as the
+    server has it now but for this comment (``listed``, see :func:`_listed`): the comment at the top of it, the one
+    that moved on to the next page taken out, the counts and an empty form; ``None`` otherwise (the whole
+    discussion is the answer then). A few kilobytes instead of the whole discussion, and none of its queries."""
+    top, _sep, pages = (listed or "").partition(":")
+    if not (top.isdigit() and pages.isdigit()):
+        return None
+    target = comments.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
+    ids, total = comments.newest(target, 2)
+    shown = comments.Discussion([comment], {comment.id: []}, total, 1, "newest", None)
+    if ids != [comment.id, int(top)] or shown.pages != int(pages):
+        return None  # someone else's comment came first, or the pages changed: the whole discussion
+    context = discussion_context(project, current, paragraph[0] if paragraph else None, discussion=shown)
+    context["ctx"].moved_on = total > comments.PAGE_SIZE  # the list was a full page: its last comment is on the next now
+    template = "documents/paragraph.html" if paragraph else "documents/chapter.html"
+    if paragraph:
+        context.update(paragraph=paragraph[0], number=paragraph[1])
+    response = render(template, "discussion", 200, posted=comment, **context, **render_options)
+    response.headers["HX-Reswap"] = "none"  # everything in it is swapped out of band
+    context["shown"].keep()
+    return response
 
 
 def _render_page(template: str, context: dict, status: int, render_options: dict):
