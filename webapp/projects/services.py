@@ -65,13 +65,15 @@ def get_published_for_action(slug: str) -> Project:
     return _get(slug, published_only=True, options=(selectinload(Project.phases),))
 
 
-def get_for_staff(slug: str) -> Project:
-    """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages.
+def get_for_staff(slug: str, *, contents: bool = True) -> Project:
+    """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages; with
+    ``contents=False`` with its texts only (its title): for a page that names the project and shows nothing of
+    what is in it (the audit log).
 
     Raises :class:`webapp.db.NotFound` when there is none; whether the person may see it is the caller's question
     (``permissions.authorize``).
     """
-    return _get(slug, published_only=False)
+    return _get(slug, published_only=False, options=None if contents else (selectinload(Project.texts),))
 
 
 def _get(slug: str, published_only: bool, options: Optional[tuple] = None) -> Project:
