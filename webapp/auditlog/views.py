@@ -96,7 +96,7 @@ def _never_stored(response):
 @bp.get("/projects/<slug:slug>/audit", endpoint="log")
 def log(mode: LanguageMode, slug: str):
     """A project's audit log, newest first; ``action``, ``person`` and ``page`` come from the query."""
-    project = get_for_staff(slug, contents=False)
+    project = get_for_staff(slug, table_of_contents=False, phases=False)
     permissions.authorize(permissions.may_see_audit_log(current_user, project))
     # Site-wide blocks since the project exists (the list of blocked people shows those that hold now).
     site_wide = and_(col(AuditEntry.project_id).is_(None), col(AuditEntry.organisation_id).is_(None),

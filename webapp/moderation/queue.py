@@ -35,9 +35,10 @@ COMMENT = "<int(max=2147483647):comment_id>"
 FORMS = {"block": BlockForm, "answer": AnswerForm, "note": NoteForm}
 
 
-def _project(slug: str):
-    """The project (published or not) and whether the person may moderate it: login redirect or 403 otherwise."""
-    project = get_for_staff(slug)
+def _project(slug: str, phases: bool = True):
+    """The project (published or not) and whether the person may moderate it: login redirect or 403 otherwise.
+    ``phases=False``: without its phases, for a page that shows nothing of them."""
+    project = get_for_staff(slug, phases=phases)
     permissions.authorize(permissions.may_moderate(current_user, project))
     return project
 
@@ -65,7 +66,7 @@ def queue(mode: LanguageMode, slug: str):
 
     After a bulk action it names the comments the action left as they were, and keeps them ticked.
     """
-    project = _project(slug)
+    project = _project(slug, phases=False)
     return _queue_page(project, unchanged=_unchanged(project, session.pop(UNCHANGED_KEY, None)))
 
 

@@ -65,15 +65,19 @@ def get_published_for_action(slug: str) -> Project:
     return _get(slug, published_only=True, options=(selectinload(Project.phases),))
 
 
-def get_for_staff(slug: str, *, contents: bool = True) -> Project:
-    """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages; with
-    ``contents=False`` with its texts only (its title): for a page that names the project and shows nothing of
-    what is in it (the audit log).
+def get_for_staff(slug: str, *, table_of_contents: bool = True, phases: bool = True) -> Project:
+    """The project ``slug``, published or not, loaded like :func:`get_published`, for staff pages; a page that shows
+    no chapter titles (the audit log) or nothing of the phases (the moderation queue) leaves them out.
 
     Raises :class:`webapp.db.NotFound` when there is none; whether the person may see it is the caller's question
     (``permissions.authorize``).
     """
-    return _get(slug, published_only=False, options=None if contents else (selectinload(Project.texts),))
+    if table_of_contents and phases:
+        return _get(slug, published_only=False)
+    options = (joinedload(Project.organisation), selectinload(Project.texts),
+               *(_options_along() if table_of_contents else ()),
+               *((selectinload(Project.phases).selectinload(Phase.texts),) if phases else ()))
+    return _get(slug, published_only=False, options=options)
 
 
 def _get(slug: str, published_only: bool, options: Optional[tuple] = None) -> Project:
