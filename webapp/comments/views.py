@@ -72,14 +72,15 @@ def _load(slug: str, chapter: str, number: Optional[int], for_action: bool = Fal
     ``for_action``: the project with its phases only, and its chapters as the chapter is found (what publishing a
     comment needs); :func:`_whole` adds the rest where a page or the whole discussion is shown after all."""
     project = get_published_for_action(slug) if for_action else get_published(slug)
-    current = find_chapter(project, chapter)
+    current = find_chapter(project, chapter, paragraphs=not for_action or number is not None)
     return project, current, ((paragraph_at(current, number), number) if number is not None else None)
 
 
-def _whole(project):
-    """The project of a :func:`_load` ``for_action``, with everything its pages show loaded as well (the same
-    objects, completed)."""
-    return get_published(project.slug)
+def _whole(project, current):
+    """The project and chapter of a :func:`_load` ``for_action``, with everything their pages show loaded as well
+    (the same objects, completed)."""
+    project = get_published(project.slug)
+    return project, find_chapter(project, current.chapter.slug)
 
 
 def _breach(message: str):
@@ -106,10 +107,10 @@ def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = 
         form.validate()  # keep the text, drop nothing
         # Not logged in, yet the form is only shown to those who are: their session ended while they wrote.
         notice = SESSION_ENDED["comment"]() if decision.reason == "login" and form.body.data else decision.message
-        return _target_page(_whole(project), current, paragraph, form=form, status=403, notice=notice,
+        return _target_page(*_whole(project, current), paragraph, form=form, status=403, notice=notice,
                             focus="#discussion-notice")
     if not form.validate_on_submit():
-        return _target_page(_whole(project), current, paragraph, form=form, status=422, focus="#error-summary")
+        return _target_page(*_whole(project, current), paragraph, form=form, status=422, focus="#error-summary")
     target = services.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
     with db.transaction():
         comment = services.create(current_user, target, form.body.data,
@@ -121,7 +122,9 @@ def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = 
                                  focus=f"#comment-{comment.id}")
         if answer is not None:
             return answer
-    return _published(_whole(project) if wants_fragment() else project, current, paragraph, comment, message)
+    if wants_fragment():
+        project, current = _whole(project, current)
+    return _published(project, current, paragraph, comment, message)
 
 
 def _published(project, current, paragraph, comment: Comment, message: str):

@@ -48,8 +48,9 @@ class ChapterInContext:
     next: Optional[Chapter]
 
 
-def find_chapter(project: Project, chapter_slug: str) -> ChapterInContext:
-    """The chapter ``chapter_slug`` of ``project``, paragraphs loaded.
+def find_chapter(project: Project, chapter_slug: str, paragraphs: bool = True) -> ChapterInContext:
+    """The chapter ``chapter_slug`` of ``project``, paragraphs loaded (``paragraphs=False``: not, for an action
+    on the chapter that shows none of them).
 
     Raises :class:`webapp.db.NotFound` when the project has no such chapter (the web layer answers 404).
     """
@@ -58,15 +59,9 @@ def find_chapter(project: Project, chapter_slug: str) -> ChapterInContext:
     index = next((i for i, c in enumerate(chapters) if c.slug == chapter_slug), None)
     if index is None:
         raise db.NotFound(f"chapter {chapter_slug!r} of project {project.slug!r}")
-    # One query for the paragraphs and one for their texts, whatever their number.
     chapter = chapters[index]
-    paragraphs = db.session().exec(
-        select(Paragraph)
-        .where(Paragraph.chapter_id == chapter.id)
-        .order_by(Paragraph.position)
-        .options(selectinload(Paragraph.texts))
-    ).all()
-    set_committed_value(chapter, "paragraphs", list(paragraphs))
+    if paragraphs:
+        _load_paragraphs(chapter)
     return ChapterInContext(
         chapter=chapter,
         number=index + 1,
@@ -74,6 +69,17 @@ def find_chapter(project: Project, chapter_slug: str) -> ChapterInContext:
         previous=chapters[index - 1] if index > 0 else None,
         next=chapters[index + 1] if index + 1 < len(chapters) else None,
     )
+
+
+def _load_paragraphs(chapter: Chapter) -> None:
+    """The chapter's paragraphs with their texts, in order: one query for each, whatever their number."""
+    paragraphs = db.session().exec(
+        select(Paragraph)
+        .where(Paragraph.chapter_id == chapter.id)
+        .order_by(Paragraph.position)
+        .options(selectinload(Paragraph.texts))
+    ).all()
+    set_committed_value(chapter, "paragraphs", list(paragraphs))
 
 
 def find_paragraph(context: ChapterInContext, paragraph_id: int) -> tuple[Paragraph, int]:
