@@ -127,3 +127,36 @@ def test_make_serve_without_redis_starts_one_worker_and_says_where_limits_count(
         output, _ = process.communicate(timeout=30)
     assert "No REDIS_URL: rate limits count in this one worker process" in output
     assert output.count("Booting worker") == 1
+
+
+def test_without_redis_limits_count_in_a_memory_swept_by_one_thread(app, monkeypatch):
+    """The in-process storage (no ``REDIS_URL``): a count after a quiet moment starts no thread (limits' own
+    started one after every quiet 10 ms, and the request waited for it), a limit holds and runs out as before,
+    and what ran out is swept away."""
+    import threading
+
+    from limits import RateLimitItemPerSecond
+    from limits.storage import MemoryStorage, storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from webapp.extensions import SweptMemoryStorage
+
+    assert hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry")  # the hook limits calls on every count
+    if "REDIS_URL" not in os.environ:
+        assert app.config["RATELIMIT_STORAGE_URI"] == "mitreden-memory://"
+    storage = storage_from_string("mitreden-memory://")
+    assert isinstance(storage, SweptMemoryStorage)
+    storage.SWEEP_SECONDS = 0.2
+    limiter = FixedWindowRateLimiter(storage)
+    limit = RateLimitItemPerSecond(2, 1)
+    assert limiter.hit(limit, "reader") and limiter.hit(limit, "reader") and not limiter.hit(limit, "reader")
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread.name), start(thread))[1])
+    for number in range(5):
+        time.sleep(0.02)  # longer than limits' 10 ms timer
+        limiter.hit(limit, f"quiet {number}")
+    assert started == []
+    time.sleep(1.3)  # the window has run out, and the sweeper has been by since
+    assert limiter.hit(limit, "reader")
+    assert not any(key.endswith(("quiet 0", "quiet 1")) for key in storage.storage)

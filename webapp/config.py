@@ -178,7 +178,7 @@ def load() -> dict:
         # Nothing we serve needs a large body yet; comments are capped far below this.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Rate limits count in Redis when several app instances share the load.
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "mitreden-memory://",
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "mitreden"),
         # Per account: enough for a lively discussion, too little for a flood.
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "10 per minute;100 per day"),
