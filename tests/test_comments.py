@@ -431,6 +431,12 @@ def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, l
     listed = LISTED.search(body).group(1)
     assert listed.startswith(f"{comment.id}:")
 
+    paragraph = CHAPTER + "/paragraph-1"  # a paragraph's discussion alike
+    post(logged_in, url=paragraph, body=unique())
+    listed_there = LISTED.search(logged_in.get(paragraph).get_data(as_text=True)).group(1)
+    there = post(logged_in, url=paragraph, body=unique(), headers=headers, listed=listed_there)
+    assert there.headers["HX-Reswap"] == "none" and "Kommentare zu diesem Absatz" in there.get_data(as_text=True)
+
     other = app.test_client()
     login(other, make_user(app))
     post(other, body=unique())  # someone else's comment, not on this reader's screen
