@@ -35,10 +35,11 @@ COMMENT = "<int(max=2147483647):comment_id>"
 FORMS = {"block": BlockForm, "answer": AnswerForm, "note": NoteForm}
 
 
-def _project(slug: str, phases: bool = True):
+def _project(slug: str, whole: bool = True):
     """The project (published or not) and whether the person may moderate it: login redirect or 403 otherwise.
-    ``phases=False``: without its phases, for a page that shows nothing of them."""
-    project = get_for_staff(slug, phases=phases)
+    ``whole=False``: with its texts only, for the queue, which shows nothing else of it (the chapters its
+    comments are on come with them, ``services.queue``)."""
+    project = get_for_staff(slug, table_of_contents=whole, phases=whole)
     permissions.authorize(permissions.may_moderate(current_user, project))
     return project
 
@@ -66,7 +67,7 @@ def queue(mode: LanguageMode, slug: str):
 
     After a bulk action it names the comments the action left as they were, and keeps them ticked.
     """
-    project = _project(slug, phases=False)
+    project = _project(slug, whole=False)
     return _queue_page(project, unchanged=_unchanged(project, session.pop(UNCHANGED_KEY, None)))
 
 

@@ -16,7 +16,7 @@ from .. import db, permissions
 from ..accounts.models import User
 from ..clock import utcnow
 from ..comments.models import Comment
-from ..documents.models import Paragraph
+from ..documents.models import Chapter, Paragraph
 from . import autohide, notify, rules
 from .models import ModeratorNote, Report
 
@@ -112,6 +112,8 @@ class QueuePage:
     parents: dict[int, Comment] = field(default_factory=dict)
     reasons: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     paragraphs: dict[int, object] = field(default_factory=dict)
+    #: The chapters the comments are on, with their titles.
+    chapters: dict[int, object] = field(default_factory=dict)
     notes: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -175,6 +177,8 @@ def queue(project, show: str = "all", sort: str = "reports", page: int = 1) -> Q
             select(Report.comment_id, Report.reason, func.count()).where(col(Report.comment_id).in_(ids))
             .group_by(Report.comment_id, Report.reason).order_by(Report.comment_id, func.count().desc())).all():
         result.reasons.setdefault(comment_id, []).append((reason, count))
+    result.chapters = {c.id: c for c in session.exec(select(Chapter).where(
+        col(Chapter.id).in_(sorted({c.chapter_id for c in comments}))).options(selectinload(Chapter.texts))).all()}
     paragraph_ids = sorted({c.paragraph_id for c in comments if c.paragraph_id})
     if paragraph_ids:
         result.paragraphs = {p.id: p for p in session.exec(select(Paragraph).where(col(Paragraph.id).in_(paragraph_ids))
