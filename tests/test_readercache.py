@@ -106,6 +106,16 @@ def test_every_kind_of_write_raises_the_number_and_only_a_write_does(app, sessio
     assert not raised(lambda own: own.execute(text("SELECT count(*) FROM comment")))
     assert not raised(lambda own: own.add(AuditEntry(actor_name="system", action="comment.block",
                                                       object_type="comment", object_id=comment.id)))
+    # A write for its lock alone (comments.services.lock_author) changes nothing: no raise, no table marked.
+    from webapp.comments.services import lock_author
+    from webapp.contentversion import tables_written
+
+    def locked(own):
+        with app.test_request_context(), db.transaction():  # lock_author writes through the request's session
+            lock_author(comment.author_id)
+            assert tables_written(db.session().connection()) == frozenset()
+
+    assert not raised(locked)
 
     def undone_then_written(own):
         if engine.dialect.name == "sqlite":

@@ -46,11 +46,16 @@ _RAISED = "mitreden.content_version_raised"
 _WRITTEN = "mitreden.tables_written"
 
 
-def _before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool) -> None:
+#: An execution option for a write that changes nothing, made for its lock alone (``comments.services.lock_author``):
+#: it raises no version and marks no table written, so nothing loaded is read again after the commit.
+CHANGES_NOTHING = "mitreden_changes_nothing"
+
+
+def _before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _executemany: bool) -> None:
     """Note the table a write goes to; before the transaction's first write to a table a page reads, raise
     the version."""
     written = _WRITE.match(statement)
-    if written is None:
+    if written is None or (context is not None and context.execution_options.get(CHANGES_NOTHING)):
         return
     table = written.group(1).lower()
     conn.info.setdefault(_WRITTEN, set()).add(table)

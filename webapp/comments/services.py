@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlmodel import col, select
 
-from .. import db, permissions
+from .. import contentversion, db, permissions
 from ..accounts.models import User
 from ..clock import utcnow
 from ..documents.models import Chapter, Paragraph
@@ -278,7 +278,7 @@ def lock_author(author_id: int) -> None:
     write lock, taken before the check, so the check sees every comment committed before it.
     """
     db.session().execute(update(User).where(User.id == author_id).values(session_token=User.session_token)
-                         .execution_options(synchronize_session=False))
+                         .execution_options(synchronize_session=False, **{contentversion.CHANGES_NOTHING: True}))
 
 
 @permissions.command
