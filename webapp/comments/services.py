@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, update
 from sqlalchemy import delete as delete_rows  # this module has its own delete()
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from .. import contentversion, db, permissions
@@ -345,11 +346,13 @@ def rate(actor: User, comment: Comment, value: int, _tries: int = 3) -> Optional
                 result, moves = _change_rating(mine, comment.id, user_id, value)
         except (IntegrityError, _LostRace):  # a concurrent click of the same reader: look again
             continue
-        session.execute(update(Comment).where(Comment.id == comment.id).values(
+        counts = session.execute(update(Comment).where(Comment.id == comment.id).values(
             agree_count=Comment.agree_count + moves.get(1, 0),
             disagree_count=Comment.disagree_count + moves.get(-1, 0),
-        ).execution_options(synchronize_session=False))
-        session.refresh(comment)
+        ).returning(Comment.agree_count, Comment.disagree_count).execution_options(synchronize_session=False)).one()
+        # The counts as the database has them now, without reading the comment again.
+        set_committed_value(comment, "agree_count", counts.agree_count)
+        set_committed_value(comment, "disagree_count", counts.disagree_count)
         return result
     session.refresh(comment)  # the other clicks won: their rating stands
     return session.exec(select(Rating.value).where(mine)).first()
