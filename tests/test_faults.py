@@ -283,3 +283,25 @@ def test_a_postgresql_that_hangs_mid_way_gives_503_and_cached_pages_are_still_se
     response, seconds = _timed(client, "/health")
     assert response.status_code == 503 and seconds < 2, seconds
     app.extensions["db_engine"].dispose()
+
+
+def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(postgres_via_freezer):
+    """PostgreSQL restarted, or ended a pooled connection: the pool's liveness check at checkout (one round trip,
+    straight to libpq, no transaction begun) sees it and takes a new connection; the reader gets the page."""
+    from tests.support import demo_app
+
+    _proxy, url = postgres_via_freezer
+    app = demo_app(url, PAGE_CACHE_SECONDS=0, **BOUNDS)
+    client = app.test_client()
+    try:
+        assert client.get("/de/projects/smart-city/chapters/offen").status_code == 200
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                                  (name,)).fetchone()[0]
+        assert ended >= 1
+        assert client.get("/de/projects/smart-city/chapters/offen").status_code == 200
+        with app.extensions["db_engine"].connect() as connection:  # a checked-out connection is in no transaction
+            assert connection.connection.driver_connection.info.transaction_status.name == "IDLE"
+    finally:
+        app.extensions["db_engine"].dispose()
