@@ -17,7 +17,7 @@ from typing import Optional
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy import delete as delete_rows  # this module has its own delete()
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -105,11 +105,10 @@ def page_count(target: Target, category: Optional[str] = None) -> int:
 
 def newest(target: Target, count: int) -> tuple[list[int], int]:
     """The ids of the target's first ``count`` comments (not replies) newest first, and how many comments (not
-    replies) it has: two queries."""
-    session = db.session()
-    condition = _top_level(target, None)
-    ids = list(session.exec(select(Comment.id).where(condition).order_by(*SORTS["newest"].order).limit(count)).all())
-    return ids, session.exec(select(func.count()).select_from(Comment).where(condition)).one()
+    replies) it has: one query (the count is taken before the limit)."""
+    rows = db.session().execute(select(Comment.id, func.count().over()).where(_top_level(target, None))
+                                .order_by(*SORTS["newest"].order).limit(count)).all()
+    return [row[0] for row in rows], rows[0][1] if rows else 0
 
 
 def discussion(target: Target, user_id: Optional[int], sort: str = "newest", category: Optional[str] = None,
@@ -238,15 +237,14 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
     author_id = actor.id
     session = db.session()
     lock_author(author_id)
-    if submission_key:
-        earlier = session.exec(select(Comment).where(Comment.author_id == author_id,
-                                                     Comment.submission_key == submission_key)).first()
-        if earlier is not None:
-            return earlier
+    # Stored already: this form (its key), else the same text here within the window; one query, the key first.
+    same_text = and_(target.where(), Comment.body == body,
+                     Comment.parent_id == (parent.id if parent else None) if parent else Comment.parent_id.is_(None),
+                     Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)
+    same_form = Comment.submission_key == submission_key if submission_key else None
     earlier = session.exec(
-        select(Comment).where(target.where(), Comment.author_id == author_id, Comment.body == body,
-                              Comment.parent_id == (parent.id if parent else None) if parent else Comment.parent_id.is_(None),
-                              Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)
+        select(Comment).where(Comment.author_id == author_id, or_(same_form, same_text) if same_form is not None else same_text)
+        .order_by(case((same_form, 0), else_=1) if same_form is not None else Comment.id).limit(1)
     ).first()
     if earlier is not None:
         return earlier
