@@ -411,12 +411,29 @@ def test_htmx_gets_fragments_focus_and_announcements(session, logged_in):
 LISTED = re.compile(r'name="listed" id="comment-listed" value="([^"]+)"')
 
 
+def before_no_page_break(session, client, url=CHAPTER, paragraph=None):
+    """Comments on ``url`` (the chapter, or its paragraph numbered ``paragraph``) until the next one starts no new page
+    of the list: one that does is answered with the whole discussion (its pager changes). Other tests write here too."""
+    from webapp.comments.services import PAGE_SIZE
+
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = next(c for c in project.document.chapters if c.slug == CHAPTER.rsplit("/", 1)[1])
+    place = Comment.paragraph_id == chapter.paragraphs[paragraph - 1].id if paragraph else Comment.paragraph_id.is_(None)
+    while True:
+        post(client, url=url, body=unique())
+        session.expire_all()
+        top_level = session.exec(select(Comment.id).where(Comment.chapter_id == chapter.id, place,
+                                                          Comment.parent_id.is_(None))).all()
+        if len(top_level) % PAGE_SIZE:
+            return
+
+
 def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, logged_in):
     """The form says what the list below it is (its first page, newest first: its first comment and how many pages);
     where that is still so but for the new comment, the answer puts the comment at its top, out of band. Where someone
     else's comment came first, the pages changed, or the form says nothing usable, the answer is the whole discussion."""
     headers = {"HX-Request": "true", "HX-Target": "discussion"}
-    post(logged_in, body=unique())  # at least one comment: a list to put the next one in
+    before_no_page_break(session, logged_in)  # and at least one comment: a list to put the next one in
     listed = LISTED.search(logged_in.get(CHAPTER).get_data(as_text=True)).group(1)
     text = unique()
     response = post(logged_in, body=text, headers=headers, listed=listed)
@@ -432,7 +449,7 @@ def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, l
     assert listed.startswith(f"{comment.id}:")
 
     paragraph = CHAPTER + "/paragraph-1"  # a paragraph's discussion alike
-    post(logged_in, url=paragraph, body=unique())
+    before_no_page_break(session, logged_in, paragraph, 1)
     listed_there = LISTED.search(logged_in.get(paragraph).get_data(as_text=True)).group(1)
     there = post(logged_in, url=paragraph, body=unique(), headers=headers, listed=listed_there)
     assert there.headers["HX-Reswap"] == "none" and "Kommentare zu diesem Absatz" in there.get_data(as_text=True)
