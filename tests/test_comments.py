@@ -457,7 +457,7 @@ def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, l
     other = app.test_client()
     login(other, make_user(app))
     post(other, body=unique())  # someone else's comment, not on this reader's screen
-    for sent in (listed, f"{comment.id}:999", "1:x", ""):
+    for sent in (listed, f"{comment.id}:999", "1:x", "²:1", "9" * 30 + ":1", ""):
         whole = post(logged_in, body=unique(), headers=headers, listed=sent)
         assert "HX-Reswap" not in whole.headers and whole.get_data(as_text=True).startswith('<section id="discussion"'), sent
 

@@ -122,8 +122,7 @@ def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = 
                                  focus=f"#comment-{comment.id}")
         if answer is not None:
             return answer
-    if wants_fragment():
-        project, current = _whole(project, current)
+        project, current = _whole(project, current)  # the whole discussion, as its page shows it
     return _published(project, current, paragraph, comment, message)
 
 

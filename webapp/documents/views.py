@@ -6,6 +6,7 @@ for the comment views, which show them again with a form in error or a notice.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from typing import Optional
 
@@ -101,19 +102,24 @@ def _listed(discussion: comments.Discussion, first_page: int) -> Optional[str]:
     return f"{d.comments[0].id}:{d.pages}"
 
 
+#: ``listed`` as :func:`_listed` writes it; anything else sent is answered with the whole discussion.
+_LISTED = re.compile(r"([0-9]{1,10}):([0-9]{1,7})")
+
+
 def posted_in_place(project: Project, current: ChapterInContext, paragraph: Optional[tuple[Paragraph, int]],
                     comment, listed: Optional[str], **render_options):
     """The htmx answer to a comment just published, when the reader's list is the first page, newest first, as the
     server has it now but for this comment (``listed``, see :func:`_listed`): the comment at the top of it, the one
     that moved on to the next page taken out, the counts and an empty form; ``None`` otherwise (the whole
     discussion is the answer then). A few kilobytes instead of the whole discussion, and none of its queries."""
-    top, _sep, pages = (listed or "").partition(":")
-    if not (top.isdigit() and pages.isdigit()):
+    sent = _LISTED.fullmatch(listed or "")
+    if sent is None:
         return None
+    top, pages = int(sent[1]), int(sent[2])
     target = comments.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
     ids, total = comments.newest(target, 2)
     shown = comments.Discussion([comment], {comment.id: []}, total, 1, "newest", None)
-    if ids != [comment.id, int(top)] or shown.pages != int(pages):
+    if ids != [comment.id, top] or shown.pages != pages:
         return None  # someone else's comment came first, or the pages changed: the whole discussion
     context = discussion_context(project, current, paragraph[0] if paragraph else None, discussion=shown)
     context["ctx"].moved_on = total > comments.PAGE_SIZE  # the list was a full page: its last comment is on the next now
