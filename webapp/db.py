@@ -132,10 +132,8 @@ def _postgresql_engine(url: str, connect_timeout: float, statement_timeout_ms: i
             # one, and ending it again took a second round trip on every request).
             answer = dbapi_connection.pgconn.exec_(b"SELECT 1")
             if answer.status != pq.ExecStatus.TUPLES_OK:
-                raise DisconnectionError(dbapi_connection.pgconn.get_error_message().decode(errors="replace")
-                                         or f"liveness check: {answer.status.name}")
-        except DisconnectionError:
-            raise
+                raise OSError(dbapi_connection.pgconn.get_error_message().decode(errors="replace")
+                              or f"liveness check: {answer.status.name}")
         except Exception as exc:  # the pool drops this connection and tries a new one
             raise DisconnectionError(str(exc)) from exc
         finally:

@@ -238,14 +238,14 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
     session = db.session()
     lock_author(author_id)
     # Stored already: this form (its key), else the same text here within the window; one query, the key first.
-    same_text = and_(target.where(), Comment.body == body,
-                     Comment.parent_id == (parent.id if parent else None) if parent else Comment.parent_id.is_(None),
-                     Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)
-    same_form = Comment.submission_key == submission_key if submission_key else None
-    earlier = session.exec(
-        select(Comment).where(Comment.author_id == author_id, or_(same_form, same_text) if same_form is not None else same_text)
-        .order_by(case((same_form, 0), else_=1) if same_form is not None else Comment.id).limit(1)
-    ).first()
+    matches = and_(target.where(), Comment.body == body,
+                   Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None),
+                   Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)
+    first = Comment.id
+    if submission_key:
+        same_form = Comment.submission_key == submission_key
+        matches, first = or_(same_form, matches), case((same_form, 0), else_=1)
+    earlier = session.exec(select(Comment).where(Comment.author_id == author_id, matches).order_by(first).limit(1)).first()
     if earlier is not None:
         return earlier
     comment = Comment(project_id=target.project_id, chapter_id=target.chapter.id,

@@ -18,7 +18,7 @@ from flask_login import current_user
 from .. import db
 from ..accounts.drafts import receives_drafts
 from ..documents.services import find_chapter, paragraph_at
-from ..documents.views import chapter_page, paragraph_page, posted_in_place
+from ..documents.views import chapter_page, paragraph_page, placed
 from ..errors import keeps_input, session_notice, with_login_link
 from ..extensions import limiter
 from ..htmx import fragment, render, wants_fragment
@@ -118,9 +118,11 @@ def create(mode: LanguageMode, slug: str, chapter: str, number: Optional[int] = 
                                   submission_key=form.submission_key.data, mode=mode)
     message = _("Your comment has been published.")
     if wants_fragment():  # put in place in the list the reader has, where it is the current first page
-        answer = posted_in_place(project, current, paragraph, comment, request.form.get("listed"), announce=message,
-                                 focus=f"#comment-{comment.id}")
-        if answer is not None:
+        shown = placed(project, current, paragraph[0] if paragraph else None, comment, request.form.get("listed"))
+        if shown is not None:
+            answer = _target_page(project, current, paragraph, discussion=shown, posted=comment, announce=message,
+                                  focus=f"#comment-{comment.id}")
+            answer.headers["HX-Reswap"] = "none"  # everything in it is swapped out of band
             return answer
         project, current = _whole(project, current)  # the whole discussion, as its page shows it
     return _published(project, current, paragraph, comment, message)

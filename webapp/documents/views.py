@@ -95,7 +95,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
 def _listed(discussion: comments.Discussion, first_page: int) -> Optional[str]:
     """What the comment form tells the server of the list it stands above, when that list is the discussion's
     first page, newest first, unfiltered, and not empty: its first comment and how many pages there are
-    (``"<id>:<pages>"``). A comment published there can be put at the top of it (:func:`posted_in_place`)."""
+    (``"<id>:<pages>"``). A comment published there can be put at the top of it (:func:`placed`)."""
     d = discussion
     if d.sort != "newest" or d.category or d.page != 1 or first_page != 1 or not d.comments:
         return None
@@ -106,30 +106,21 @@ def _listed(discussion: comments.Discussion, first_page: int) -> Optional[str]:
 _LISTED = re.compile(r"([0-9]{1,10}):([0-9]{1,7})")
 
 
-def posted_in_place(project: Project, current: ChapterInContext, paragraph: Optional[tuple[Paragraph, int]],
-                    comment, listed: Optional[str], **render_options):
-    """The htmx answer to a comment just published, when the reader's list is the first page, newest first, as the
-    server has it now but for this comment (``listed``, see :func:`_listed`): the comment at the top of it, the one
-    that moved on to the next page taken out, the counts and an empty form; ``None`` otherwise (the whole
-    discussion is the answer then). A few kilobytes instead of the whole discussion, and none of its queries."""
+def placed(project: Project, current: ChapterInContext, paragraph: Optional[Paragraph], comment,
+           listed: Optional[str]) -> Optional[comments.Discussion]:
+    """For a comment just published with htmx: the discussion to answer with when the reader's list is the first
+    page, newest first, as the server has it now but for this comment (``listed``, see :func:`_listed`): the comment
+    alone, which the page's ``posted`` answer puts at the top of that list (out of band, with the counts and an
+    empty form, taking out the comment that moved on to the next page). ``None`` otherwise: the whole discussion
+    is the answer then. A few kilobytes instead of the whole discussion, and none of its queries."""
     sent = _LISTED.fullmatch(listed or "")
     if sent is None:
         return None
-    top, pages = int(sent[1]), int(sent[2])
-    target = comments.Target(project.id, current.chapter, paragraph[0] if paragraph else None)
-    ids, total = comments.newest(target, 2)
+    ids, total = comments.newest(comments.Target(project.id, current.chapter, paragraph), 2)
     shown = comments.Discussion([comment], {comment.id: []}, total, 1, "newest", None)
-    if ids != [comment.id, top] or shown.pages != pages:
+    if ids != [comment.id, int(sent[1])] or shown.pages != int(sent[2]):
         return None  # someone else's comment came first, or the pages changed: the whole discussion
-    context = discussion_context(project, current, paragraph[0] if paragraph else None, discussion=shown)
-    context["ctx"].moved_on = total > comments.PAGE_SIZE  # the list was a full page: its last comment is on the next now
-    template = "documents/paragraph.html" if paragraph else "documents/chapter.html"
-    if paragraph:
-        context.update(paragraph=paragraph[0], number=paragraph[1])
-    response = render(template, "discussion", 200, posted=comment, **context, **render_options)
-    response.headers["HX-Reswap"] = "none"  # everything in it is swapped out of band
-    context["shown"].keep()
-    return response
+    return shown
 
 
 def _render_page(template: str, context: dict, status: int, render_options: dict):
@@ -147,15 +138,16 @@ def _render_page(template: str, context: dict, status: int, render_options: dict
 
 
 def chapter_page(project: Project, current: ChapterInContext, *, form: Optional[CommentForm] = None,
-                 status: int = 200, notice: Optional[str] = None, **render_options):
-    return _render_page("documents/chapter.html", discussion_context(project, current, None, form, notice), status,
-                        render_options)
+                 status: int = 200, notice: Optional[str] = None, discussion: Optional[comments.Discussion] = None,
+                 **render_options):
+    return _render_page("documents/chapter.html", discussion_context(project, current, None, form, notice, discussion),
+                        status, render_options)
 
 
 def paragraph_page(project: Project, current: ChapterInContext, paragraph: Paragraph, number: int, *,
                    form: Optional[CommentForm] = None, status: int = 200, notice: Optional[str] = None,
-                   **render_options):
-    context = discussion_context(project, current, paragraph, form, notice)
+                   discussion: Optional[comments.Discussion] = None, **render_options):
+    context = discussion_context(project, current, paragraph, form, notice, discussion)
     return _render_page("documents/paragraph.html", {**context, "paragraph": paragraph, "number": number}, status,
                         render_options)
 
