@@ -10,7 +10,6 @@ import json
 import secrets
 
 from flask import Flask, current_app, flash, g, make_response, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
@@ -22,6 +21,7 @@ from . import db
 from .extensions import limiter
 from .forms import safe_next
 from .htmx import menu_out_of_band, render, wants_fragment
+from .i18n import lazy_gettext as _l
 from .i18n import page_address
 from .ratelimits import retry_after, wait_message
 

@@ -12,10 +12,11 @@ from datetime import date, datetime
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import ValidationError
+
+from .i18n import lazy_gettext as _l
 
 #: Characters no one types: C0/C1 controls except tab and newline, and lone surrogates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import Babel, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter, ValidationError
@@ -178,6 +179,29 @@ def _current_locale():
         kept = None
     locale = getattr(kept, "babel_locale", None)
     return locale if locale is not None else get_locale()
+
+
+#: The catalogue's words by (locale, message), as Flask-Babel's ``gettext`` finds them (14 µs a word: it looks up
+#: the context, the domain, the locale and the catalogue anew each time; 1 µs here). Its messages are those of
+#: the code, so their number is the catalogue's; at most :data:`MAX_WORDS`.
+_WORDS: dict[tuple, str] = {}
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` (the translation in the current locale, then ``%`` with the keywords), with each
+    locale's words kept: ``_()`` in the code."""
+    key = (_current_locale(), string)
+    word = _WORDS.get(key)
+    if word is None:
+        word = get_translations().ugettext(string)
+        if len(_WORDS) < MAX_WORDS:
+            _WORDS[key] = word
+    return word % variables if variables else word
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """:func:`gettext` when the text is used (labels defined at import time): ``_l()`` in the code."""
+    return LazyString(gettext, string, **variables)
 
 
 @pass_context

@@ -54,7 +54,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
 from sqlmodel import Session
@@ -65,6 +64,7 @@ from werkzeug.http import is_resource_modified, parse_cookie, remove_entity_head
 from . import ratelimits
 from .errors import error_response, notice_in_place
 from .htmx import wants_fragment
+from .i18n import gettext as _
 
 #: Seconds a page is kept (``PAGE_CACHE_SECONDS``; 0 switches the cache off).
 TTL = 5.0

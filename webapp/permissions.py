@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal_column, union_all
 from sqlmodel import select
 
@@ -27,6 +26,7 @@ from . import db
 from .accounts.models import User
 from .errors import error_response
 from .extensions import login_manager
+from .i18n import lazy_gettext as _l
 from .projects.models import Project
 from .roles.models import OrganisationMember, ProjectModerator
 

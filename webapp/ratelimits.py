@@ -20,10 +20,10 @@ from typing import Optional
 
 from flask import Response, current_app
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from limits import parse, parse_many
 
 from .extensions import limiter
+from .i18n import gettext as _
 
 
 def wait_message(reset_at: float) -> str:

@@ -6,10 +6,11 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import Flask
-from flask_babel import format_date, format_number, format_time, get_locale, get_timezone, gettext, to_user_timezone
+from flask_babel import format_date, format_number, format_time, get_locale, get_timezone, to_user_timezone
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from .i18n import gettext
 from .markdown import render as render_markdown
 
 

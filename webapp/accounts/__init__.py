@@ -1,10 +1,10 @@
 """Accounts: registration, confirmation, login, password and email changes, deletion, export."""
 
 from flask import Blueprint, Flask
-from flask_babel import lazy_gettext as _l
 
 from .. import db
 from ..extensions import login_manager
+from ..i18n import lazy_gettext as _l
 from .models import User
 
 bp = Blueprint("accounts", __name__, url_prefix="/<mode:mode>/account")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose, normalise_text
+from ..i18n import lazy_gettext as _l
 from . import names
 from .models import email_key, normalise_key
 from .passwords import MAX_LENGTH, password_problem

@@ -13,9 +13,10 @@ from typing import Optional
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from ..i18n import lazy_gettext as _l
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256

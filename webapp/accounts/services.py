@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import and_, or_
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +14,7 @@ from sqlmodel import col, select
 from .. import db, mail
 from ..clock import utcnow
 from ..i18n import MODES
+from ..i18n import gettext as _
 from . import names
 from .hooks import hooks
 from .models import User, email_key, new_session_token, normalise_key

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, flash, g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import db, ratelimits
@@ -12,6 +11,7 @@ from ..extensions import limiter
 from ..forms import safe_next
 from ..htmx import render
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from ..ratelimits import form_again
 from . import bp, drafts, services
 from .forms import (

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flask_babel import lazy_gettext as _l
-
 from .. import db, permissions
+from ..i18n import lazy_gettext as _l
 from .models import AuditEntry
 
 

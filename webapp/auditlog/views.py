@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_
 from sqlmodel import col
@@ -32,6 +30,8 @@ from ..audit import ACTIONS, SYSTEM
 from ..audit.models import AuditEntry
 from ..htmx import render
 from ..i18n import LanguageMode, current_mode
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..moderation.models import BLOCK_REASON_LABELS
 from ..projects.models import Project
 from ..projects.services import get_for_staff

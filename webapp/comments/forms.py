@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
+from ..i18n import lazy_gettext as _l
 from .models import CATEGORIES, CATEGORY_LABELS, MAX_LENGTH
 
 #: What our forms put in submission_key (secrets.token_urlsafe); anything else is ignored.

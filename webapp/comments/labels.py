@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..i18n import current_mode
+from ..i18n import gettext as _
 
 
 def comment_labels() -> SimpleNamespace:

@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Optional
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from ..accounts.models import User
 from ..clock import utcnow
+from ..i18n import lazy_gettext as _l
 
 #: Categories a project may offer: the key stored, beside its name (interface catalogs).
 CATEGORY_LABELS = {

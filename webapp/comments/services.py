@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy import delete as delete_rows  # this module has its own delete()
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +29,7 @@ from ..clock import utcnow
 from ..documents.models import Chapter, Paragraph
 from ..documents.services import find_chapter, find_paragraph
 from ..i18n import LanguageMode
+from ..i18n import lazy_gettext as _l
 from ..phases.services import Timeline, timeline
 from ..projects.models import Project
 from . import rules

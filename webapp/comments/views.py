@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import current_app, redirect, request
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -23,6 +22,7 @@ from ..errors import keeps_input, session_notice, with_login_link
 from ..extensions import limiter
 from ..htmx import fragment, render, wants_fragment
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from ..phases.services import timeline
 from ..projects.services import get_published, get_published_for_action
 from ..ratelimits import form_again

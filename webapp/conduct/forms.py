@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from .. import clock
 from ..forms import BaseForm, DayField, no_control_characters, normalise_prose
+from ..i18n import lazy_gettext as _l
 from .blocks import MAX_REASON
 from .rules import AUTO_HIDE_CHOICES, MAX_RULES
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .. import clock
+from ..i18n import gettext as _
 from ..i18n import lang_if_other
 from ..templating import datetime_long
 

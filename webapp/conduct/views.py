@@ -10,7 +10,6 @@ redirects (303) with a message, a form with a mistake comes back with 422 and th
 from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -19,6 +18,7 @@ from ..comments.messages import flash_outcome
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from ..projects.services import get_for_staff, get_published
 from . import blocks as person_blocks
 from . import bp

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
-from flask_babel import gettext, ngettext
+from flask_babel import ngettext
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from .. import audit, db, permissions
 from ..comments.models import Comment
-from ..i18n import FALLBACK_KEY
+from ..i18n import FALLBACK_KEY, gettext
 from ..projects.models import Project
 from .models import Chapter, Document, Paragraph
 

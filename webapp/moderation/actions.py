@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import update as sa_update
 from sqlmodel import col, select
 
@@ -22,6 +21,7 @@ from ..audit.models import AuditEntry
 from ..clock import utcnow
 from ..comments.models import Comment
 from ..comments.services import DOUBLE_SUBMIT_WINDOW, lock_author
+from ..i18n import lazy_gettext as _l
 from .models import BLOCK_REASON_LABELS, BLOCK_REASONS, ModeratorNote, Report
 
 #: Actions on one comment, as they appear in URLs and forms.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from ..forms import BaseForm, Honeypot, no_control_characters, normalise_prose
+from ..i18n import lazy_gettext as _l
 from .models import BLOCK_REASON_LABELS, BLOCK_REASONS, MAX_EXPLANATION, REASON_LABELS, REASONS
 
 _CHOOSE = _l("Please choose why you are reporting this comment.")

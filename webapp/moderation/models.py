@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Optional
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..clock import utcnow
+from ..i18n import lazy_gettext as _l
 
 #: Why a comment can be reported: the key stored, and its name (interface catalogs), in one definition that the
 #: form, the queue, the moderators' mails, the data download and the table's check all read.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import db, permissions
@@ -11,6 +10,7 @@ from ..comments.messages import flash_outcome
 from ..errors import keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from . import bp, services
 from .forms import ReportMailForm
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import current_app, redirect, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import db
@@ -22,6 +21,7 @@ from ..errors import keeps_input
 from ..extensions import limiter, login_manager
 from ..htmx import render
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from ..projects.services import get_published
 from ..ratelimits import form_again
 from . import bp, rules, services

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Optional
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlmodel import col, select
 
 from .. import audit, db, mail
@@ -26,6 +25,7 @@ from ..comments.models import CATEGORY_LABELS, Comment
 from ..conduct.blocks import blocks_about
 from ..documents.models import Chapter
 from ..i18n import MODES, current_mode
+from ..i18n import gettext as _
 from ..moderation.actions import notes_by
 from ..moderation.models import BLOCK_REASON_LABELS, REASON_LABELS
 from ..moderation.services import reports_by

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, redirect, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from .. import db
@@ -15,6 +14,7 @@ from ..accounts.forms import DeleteAccountForm
 from ..accounts.views import current_password_ok, form_page
 from ..errors import keeps_input
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from .erasure import delete_account
 from .export import export
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..accounts.forms import RegisterForm, _email_field
 from ..accounts.passwords import MAX_LENGTH, password_problem
 from ..forms import BaseForm
+from ..i18n import lazy_gettext as _l
 
 
 class AddPersonForm(BaseForm):

@@ -11,7 +11,6 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -29,6 +28,7 @@ from ..accounts.services import (
 )
 from ..accounts.tokens import make_token, read_token
 from ..clock import utcnow
+from ..i18n import gettext as _
 from ..permissions import forget_roles, may_author, roles_of
 from ..projects.models import Organisation, Project
 from .models import Invitation, OrganisationMember, ProjectModerator

@@ -12,7 +12,6 @@ may see and do what is asked of :mod:`webapp.permissions` only; every page here 
 from __future__ import annotations
 
 from flask import current_app, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from .. import db, permissions
@@ -20,6 +19,7 @@ from ..comments.messages import flash_outcome
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
+from ..i18n import gettext as _
 from ..projects.services import get_for_staff
 from . import bp, services
 from .forms import AddPersonForm, ButtonForm, InvitationRegisterForm
