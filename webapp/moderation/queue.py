@@ -11,7 +11,6 @@ from typing import Optional
 from urllib.parse import urlencode
 
 from flask import redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -22,10 +21,12 @@ from ..comments.messages import flash_outcome
 from ..comments.models import Comment
 from ..errors import keeps_input
 from ..htmx import render
-from ..i18n import LanguageMode
+from ..i18n import LanguageMode, current_mode
+from ..i18n import gettext as _
 from ..projects.services import get_for_staff
 from . import actions, bp, services
 from .forms import ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
+from .fragments import QueueItems
 from .models import BLOCK_REASON_LABELS, REASON_LABELS
 
 PREFIX = "/staff/projects/<slug:slug>/moderation"
@@ -93,11 +94,16 @@ def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, unc
     listing = services.queue(project, args.get("show", "all"), args.get("sort", "reports"), args.get("page", 1))
     form = form or BulkForm(formdata=None)
     ticked = set(form.comment.data or []) if form.errors else {comment.id for comment, _why in unchanged}
-    return render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
-                  form=form, ticked=ticked, filters=services.FILTERS, sorts=services.SORTS,
-                  reason_labels=REASON_LABELS, block_labels=BLOCK_REASON_LABELS, unchanged=unchanged,
-                  comment_labels=comment_labels, excerpt=excerpt,
-                  has_errors=bool(form.errors))
+    back = "?" + request.query_string.decode() if request.query_string else ""  # where each item's page leads back
+    items = QueueItems(listing, current_mode().key, project.slug, back, bool(form.comment.errors), ticked,
+                       bool(form.all.data))
+    response = render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
+                      form=form, ticked=ticked, back=back, items=items, filters=services.FILTERS, sorts=services.SORTS,
+                      reason_labels=REASON_LABELS, block_labels=BLOCK_REASON_LABELS, unchanged=unchanged,
+                      comment_labels=comment_labels, excerpt=excerpt,
+                      has_errors=bool(form.errors))
+    items.keep()
+    return response
 
 
 @bp.post(PREFIX + "/bulk", endpoint="bulk")
