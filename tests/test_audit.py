@@ -329,6 +329,46 @@ def test_a_deleted_staff_members_entries_keep_one_pseudonym_and_their_roles_end_
     assert pseudonym in soup(page).main.get_text()  # the note, under the same name
 
 
+def test_what_the_filters_and_the_count_offer_follows_every_change_of_the_entries_at_once(app, session, draft):
+    """The log keeps what actions and people occur and how many entries there are while its entries stay as they
+    are (auditlog.views._answer): a new entry, an erasure that takes a name out, the oldest entries removed,
+    each shows on the next view of a log viewed just before."""
+    from sqlalchemy import delete
+
+    from tests.support import PASSWORD, csrf_token
+
+    initiator = make_user(app, role="initiator")
+    reader = staff_client(app, initiator)
+    path = f"/de/staff/projects/{draft.slug}/audit"
+
+    def view(**query) -> tuple[str, dict[str, str], dict[str, str]]:
+        page = soup(reader.get(path, query_string=query))
+        return (page.select_one("caption").get_text(strip=True),
+                {o["value"]: o.get_text() for o in page.select("#action option")},
+                {o["value"]: o.get_text() for o in page.select("#person option")})
+
+    person = make_user(app, name=f"Paula Protokoll {secrets.token_hex(2)}")
+    add_entries(app, draft.id, [(person, "comment.block", 3, "")])
+    assert view()[0] == "1 Eintrag" and f"u{person.id}" in view()[2]
+    add_entries(app, draft.id, [("system", "comment.restore", 2, ""), (person, "comment.block", 1, "")])
+    caption, actions, people = view()
+    assert caption == "3 Einträge" and "comment.restore" in actions and "system" in people
+    assert view(person=f"u{person.id}")[0] == "2 Einträge passen zur Auswahl"
+    # The account erased: its entries keep a pseudonym, offered at once.
+    client = staff_client(app, person)
+    assert client.post("/de/account/delete", data={"csrf_token": csrf_token(client.get("/de/account/delete")),
+                                                   "current_password": PASSWORD}).status_code == 303
+    people = view()[2]
+    assert f"u{person.id}" not in people and people[f"d{person.id}"] == f"Gelöschtes Konto {person.id}"
+    # The oldest entries of the whole log removed (the first entry's number changes).
+    with Session(app.extensions["db_engine"]) as work:
+        oldest = work.exec(select(AuditEntry).where(AuditEntry.project_id == draft.id)
+                           .order_by(AuditEntry.id)).first()
+        work.execute(delete(AuditEntry).where(AuditEntry.id <= oldest.id))
+        work.commit()
+    assert view()[0] == "2 Einträge"
+
+
 def test_every_delete_is_logged_before_the_row_goes_and_stays_readable(app, session, draft):
     from webapp.accounts.models import User
     from webapp.documents.services import delete_chapter, delete_paragraph, delete_project
@@ -349,3 +389,18 @@ def test_every_delete_is_logged_before_the_row_goes_and_stays_readable(app, sess
     organisation_log = staff_client(app, admin).get("/de/staff/organisations/eichbrunn/audit")
     assert ("Projekt gelöscht", f"Projekt: {project_title}") in zip(column(organisation_log, 2),
                                                                    column(organisation_log, 3), strict=True)
+
+
+def test_the_kept_rows_make_the_page_rendered_without_them(app, draft):
+    """Each row's HTML is kept under the words it shows (auditlog.views._kept): the page is the same."""
+    from tests.test_fragments import cache_off, normalised
+
+    anna = make_user(app, name=f"Anna Admin {secrets.token_hex(2)}")
+    add_entries(app, draft.id, [(anna, "role.add_moderator", 3, ""), ("system", "comment.block", 2, "Werbung")])
+    reader = staff_client(app, make_user(app, role="initiator"))
+    reader.get("/de/imprint")  # the "logged in" message shown once
+    for mode in ("de", "en", "einfach"):
+        path = f"/{mode}/staff/projects/{draft.slug}/audit"
+        with cache_off(app):
+            expected = normalised(reader.get(path))
+        assert normalised(reader.get(path)) == expected and normalised(reader.get(path)) == expected

@@ -31,6 +31,7 @@ from typing import Any, Optional
 
 from flask import Flask, current_app
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from redis import Redis
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,32 @@ class FragmentCache:
 
     def _redis_key(self, key: Hashable) -> str:
         return self._prefix + hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+
+class Pieces:
+    """The pieces of one page that a template macro makes, each kept under a key that names all it shows
+    (``keys``: the piece's name on the page → its key), fetched in one go and kept in one go after the page."""
+
+    def __init__(self, keys: dict[Hashable, Hashable]) -> None:
+        self.cache = cache()
+        self.keys = keys if self.cache.enabled else {}
+        self.kept = self.cache.get_many(self.keys.values()) if self.keys else {}
+        self._new: dict[Hashable, str] = {}
+
+    def render(self, name: Hashable, macro: Callable[..., Markup], *args: Any) -> Markup:
+        """The piece ``name``: kept, or made by ``macro(*args)`` and kept."""
+        key = self.keys.get(name)
+        if key is None:
+            return macro(*args)
+        html = self.kept.get(key)
+        if html is None:
+            html = self._new[key] = str(macro(*args))
+        return Markup(html)
+
+    def keep(self) -> None:
+        """Keep what this page made (after the page: one write to Redis)."""
+        self.cache.put_many(self._new)
+        self._new = {}
 
 
 def cache() -> FragmentCache:

@@ -11,6 +11,8 @@ the parts would keep the database from using either index.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from sqlalchemy import and_, func, union, union_all
 from sqlmodel import col, select
 
@@ -19,6 +21,7 @@ from ..accounts.models import User
 from ..audit import SYSTEM
 from ..audit.models import AuditEntry
 from ..comments.models import Comment
+from ..contentversion import ContentVersion
 from ..projects.models import Organisation, Project
 from ..roles.models import Invitation
 
@@ -38,6 +41,17 @@ def actions_in(parts: Parts) -> set[str]:
     """The actions that occur among the entries of ``parts``."""
     branches = [select(AuditEntry.action).where(part).distinct() for part in parts]
     return set(db.session().execute(branches[0] if len(branches) == 1 else union(*branches)).scalars().all())
+
+
+def state() -> tuple[Optional[int], Optional[int], Optional[int]]:
+    """What every answer about the log's entries depends on, in one query along two indexes and a key: the first
+    and last entry's numbers and the content version (:mod:`webapp.contentversion`). Entries are only ever added
+    (a new last number) or, oldest first, removed (a new first); the one change made to entries already there,
+    an account's erasure taking its name out, comes with the account's deletion, which raises the version, as
+    does every change to what entries name (a comment, a project, an account)."""
+    first, last = select(func.min(AuditEntry.id)).scalar_subquery(), select(func.max(AuditEntry.id)).scalar_subquery()
+    version = select(ContentVersion.n).where(ContentVersion.id == 1).scalar_subquery()
+    return tuple(db.session().execute(select(first, last, version)).one())
 
 
 def person_key(entry: AuditEntry) -> str:

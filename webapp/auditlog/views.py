@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from sqlalchemy import and_
 from sqlmodel import col
 
-from .. import permissions
+from .. import fragmentcache, permissions
 from ..audit import ACTIONS, SYSTEM
 from ..audit.models import AuditEntry
+from ..fragmentcache import Bounded
 from ..htmx import render
 from ..i18n import LanguageMode, current_mode
 from ..i18n import gettext as _
@@ -141,11 +144,26 @@ def site_log(mode: LanguageMode):
         endpoint="audit.site_log", breadcrumbs=[(_("Staff area"), url_for("roles.staff"))]))
 
 
+def _answer(state: tuple, question: tuple, read: Callable[[], Any]) -> Any:
+    """``read()``'s answer to ``question`` about the log's entries, kept in this process while the entries are in
+    ``state`` (:func:`queries.state`): what actions and people occur and how many entries there are take a look
+    at every entry of the log, 4 ms of PostgreSQL's time for 10,000; the state is one look along two indexes."""
+    kept = current_app.extensions.setdefault("audit_answers", Bounded(2000, size=lambda _answer: 1))
+    key = (state, question)
+    answer = kept.get(key)
+    if answer is None:
+        answer = read()
+        kept.put(key, answer)
+    return answer
+
+
 def _page(scope: Log):
     """The log page for ``scope``: filters from the query (unknown values redirect to the plain page), one page of rows."""
-    occurring = queries.actions_in(scope.parts)
+    state = queries.state()
+    where = (scope.endpoint, tuple(sorted(scope.url_args.items())))
+    occurring = _answer(state, ("actions", *where), lambda: queries.actions_in(scope.parts))
     actions = [key for key in ACTIONS if key in occurring]
-    people = _people(scope.parts)
+    people = _people(_answer(state, ("actors", *where), lambda: queries.actors_in(scope.parts)))
     action, person = request.args.get("action", ""), request.args.get("person", "")
     wanted = {"action": action if action in actions else "", "person": person if person in people else ""}
     if (action and not wanted["action"]) or (person and not wanted["person"]):
@@ -156,7 +174,7 @@ def _page(scope: Log):
     if wanted["person"]:
         chosen.append(queries.person_condition(wanted["person"]))
     parts = tuple(and_(part, *chosen) for part in scope.parts)
-    total = queries.count(parts)
+    total = _answer(state, ("count", *where, tuple(sorted(wanted.items()))), lambda: queries.count(parts))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     asked = request.args.get("page", "")
     page = int(asked) if asked.isdigit() and 0 < len(asked) < 7 else 1
@@ -164,8 +182,22 @@ def _page(scope: Log):
         return _to_page(scope, min(page, pages), wanted)  # one address per page
     entries = queries.entries(parts, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     args = {key: value for key, value in wanted.items() if value}
-    return render("audit/log.html", scope=scope, rows=_rows(entries), total=total, page=page, pages=pages, args=args,
-                  link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key].label) for key in actions], people=people, filtered=bool(args))
+    rows = _rows(entries)
+    kept = _kept(rows)
+    response = render("audit/log.html", scope=scope, rows=rows, kept=kept, total=total, page=page, pages=pages,
+                      args=args, link_args={**scope.url_args, **args}, actions=[(key, ACTIONS[key].label) for key in actions],
+                      people=people, filtered=bool(args))
+    kept.keep()
+    return response
+
+
+def _kept(rows: list[Row]) -> fragmentcache.Pieces:
+    """The table's rows as the template's ``entry_row`` makes them, each kept under all it shows: the entry's
+    time and whether an account acted, the row's words, in the page's mode, locale and time zone."""
+    page = ("audit-row", current_mode().key, str(get_locale()), str(get_timezone()))
+    return fragmentcache.Pieces({i: (*page, row.entry.created_at, row.entry.actor_id is not None, row.action, row.who,
+                                     row.object_text, row.object_href, row.reason, row.reason_lang)
+                                 for i, row in enumerate(rows)})
 
 
 def _to_page(scope: Log, page: int, wanted: dict):
@@ -182,9 +214,9 @@ def who(entry: AuditEntry) -> str:
     return entry.actor_name or _("Deleted account")
 
 
-def _people(parts) -> dict[str, str]:
-    """The people who acted in these entries, as filter value → name, by name."""
-    found = {queries.person_key(entry): who(entry) for entry in queries.actors_in(parts)}
+def _people(actors: list[AuditEntry]) -> dict[str, str]:
+    """The people who acted (one stand-in entry each, :func:`queries.actors_in`), as filter value → name, by name."""
+    found = {queries.person_key(entry): who(entry) for entry in actors}
     found.pop("", None)
     return dict(sorted(found.items(), key=lambda item: (item[0] == SYSTEM, item[0][0] == "d", item[1].casefold())))
 

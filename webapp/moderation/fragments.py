@@ -2,8 +2,8 @@
 
 A queue page shows 20 comments, each with its states, where it stands, the comment it answers,
 its reports and notes: about 0.7 ms of template each. The ``queue_item`` macro of
-``moderation/queue.html`` stays the one definition of an item; :class:`QueueItems` calls it only
-for an item it has not kept yet, in :mod:`webapp.fragmentcache` (in each process, and in Redis
+``moderation/queue.html`` stays the one definition of an item; :func:`queue_items` has it called only
+for an item not kept yet, in :mod:`webapp.fragmentcache` (in each process, and in Redis
 with ``REDIS_URL``). As for comments (:mod:`webapp.comments.fragments`), the key names
 everything the item shows, so nothing is invalidated and no command has to remember anything:
 
@@ -16,12 +16,10 @@ everything the item shows, so nothing is invalidated and no command has to remem
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from operator import attrgetter
 from typing import Any
 
 from flask_babel import get_locale, get_timezone
-from markupsafe import Markup
 
 from .. import fragmentcache
 from ..comments.models import Comment
@@ -34,43 +32,19 @@ def _person(c: Comment):
     return c.author.username if c.author is not None else None
 
 
-class QueueItems:
-    """The items of one queue page: their kept HTML, fetched in one go."""
+def queue_items(listing: Any, mode_key: str, slug: str, back: str, refused: bool, ticked: set,
+                all_ticked: bool) -> fragmentcache.Pieces:
+    """The items of one queue page, by comment id: kept, or made by the template's ``queue_item`` and kept."""
+    page = ("queue-item", mode_key, str(get_locale()), str(get_timezone()), slug, back, refused)
 
-    def __init__(self, listing: Any, mode_key: str, slug: str, back: str, refused: bool, ticked: set,
-                 all_ticked: bool) -> None:
-        self.listing = listing
-        self.mode_key = mode_key
-        self.cache = fragmentcache.cache()
-        page = ("queue-item", mode_key, str(get_locale()), str(get_timezone()), slug, back, refused)
-        self._new: dict[Hashable, str] = {}
-        self.keys = {c.id: (*page, *self._item(c), all_ticked or c.id in ticked)
-                     for c in listing.comments} if self.cache.enabled else {}
-        self.kept = self.cache.get_many(self.keys.values()) if self.keys else {}
-
-    def _item(self, c: Comment) -> tuple:
-        """What of ``c`` and its surroundings the item shows."""
-        listing = self.listing
+    def item(c: Comment) -> tuple:
         parent = listing.parents.get(c.parent_id) if c.parent_id else None
         chapter = listing.chapters.get(c.chapter_id)
         paragraph = listing.paragraphs.get(c.paragraph_id) if c.paragraph_id else None
-        text = paragraph.localized(self.mode_key).text if paragraph is not None else None
-        return (_row(c), _person(c), (_row(parent), _person(parent)) if parent is not None else None,
-                chapter.localized(self.mode_key).text.title if chapter is not None else None,
+        text = paragraph.localized(mode_key).text if paragraph is not None else None
+        return (*page, _row(c), _person(c), (_row(parent), _person(parent)) if parent is not None else None,
+                chapter.localized(mode_key).text.title if chapter is not None else None,
                 (text.heading, text.body) if text is not None else None,
-                tuple(listing.reasons.get(c.id, ())), listing.notes.get(c.id))
+                tuple(listing.reasons.get(c.id, ())), listing.notes.get(c.id), all_ticked or c.id in ticked)
 
-    def render(self, c: Comment, macro: Callable[..., Markup], *args: Any) -> Markup:
-        """``c``'s item: kept, or made by ``macro(c, *args)`` (the template's ``queue_item``) and kept."""
-        key = self.keys.get(c.id)
-        if key is None:
-            return macro(c, *args)
-        html = self.kept.get(key)
-        if html is None:
-            html = self._new[key] = str(macro(c, *args))
-        return Markup(html)
-
-    def keep(self) -> None:
-        """Keep what this page rendered (after the page is made: one write to Redis)."""
-        self.cache.put_many(self._new)
-        self._new = {}
+    return fragmentcache.Pieces({c.id: item(c) for c in listing.comments})

@@ -26,7 +26,7 @@ from ..i18n import gettext as _
 from ..projects.services import get_for_staff
 from . import actions, bp, services
 from .forms import ActionForm, AnswerForm, BlockForm, BulkForm, NoteForm
-from .fragments import QueueItems
+from .fragments import queue_items
 from .models import BLOCK_REASON_LABELS, REASON_LABELS
 
 PREFIX = "/staff/projects/<slug:slug>/moderation"
@@ -95,8 +95,8 @@ def _queue_page(project, form: Optional[BulkForm] = None, status: int = 200, unc
     form = form or BulkForm(formdata=None)
     ticked = set(form.comment.data or []) if form.errors else {comment.id for comment, _why in unchanged}
     back = "?" + request.query_string.decode() if request.query_string else ""  # where each item's page leads back
-    items = QueueItems(listing, current_mode().key, project.slug, back, bool(form.comment.errors), ticked,
-                       bool(form.all.data))
+    items = queue_items(listing, current_mode().key, project.slug, back, bool(form.comment.errors), ticked,
+                        bool(form.all.data))
     response = render("moderation/queue.html", status=status, project=project, listing=listing, args=args,
                       form=form, ticked=ticked, back=back, items=items, filters=services.FILTERS, sorts=services.SORTS,
                       reason_labels=REASON_LABELS, block_labels=BLOCK_REASON_LABELS, unchanged=unchanged,
