@@ -51,14 +51,22 @@ _WRITTEN = "mitreden.tables_written"
 CHANGES_NOTHING = "mitreden_changes_nothing"
 
 
+#: An execution option for a write whose every change the loaded objects already hold (``comments.services.rate``
+#: sets the counts its ``UPDATE ... RETURNING`` answers): it raises the version as any write, but marks no table
+#: written, so the objects are not read again after the commit.
+RESULT_KEPT = "mitreden_result_kept"
+
+
 def _before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _executemany: bool) -> None:
     """Note the table a write goes to; before the transaction's first write to a table a page reads, raise
     the version."""
     written = _WRITE.match(statement)
-    if written is None or (context is not None and context.execution_options.get(CHANGES_NOTHING)):
+    options = context.execution_options if context is not None else {}
+    if written is None or options.get(CHANGES_NOTHING):
         return
     table = written.group(1).lower()
-    conn.info.setdefault(_WRITTEN, set()).add(table)
+    if not options.get(RESULT_KEPT):
+        conn.info.setdefault(_WRITTEN, set()).add(table)
     if conn.info.get(_RAISED) or table in UNREAD:
         return
     cursor.execute(_RAISE)  # the same cursor, so the same transaction, just before the write

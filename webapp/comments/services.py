@@ -347,8 +347,9 @@ def rate(actor: User, comment: Comment, value: int, _tries: int = 3) -> Optional
         counts = session.execute(update(Comment).where(Comment.id == comment.id).values(
             agree_count=Comment.agree_count + moves.get(1, 0),
             disagree_count=Comment.disagree_count + moves.get(-1, 0),
-        ).returning(Comment.agree_count, Comment.disagree_count).execution_options(synchronize_session=False)).one()
-        # The counts as the database has them now, without reading the comment again.
+        ).returning(Comment.agree_count, Comment.disagree_count).execution_options(
+            synchronize_session=False, **{contentversion.RESULT_KEPT: True})).one()
+        # The counts as the database has them now, without reading the comment again (nor after the commit).
         set_committed_value(comment, "agree_count", counts.agree_count)
         set_committed_value(comment, "disagree_count", counts.disagree_count)
         return result
