@@ -13,6 +13,7 @@ readers get these kept pages.)
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -151,3 +152,20 @@ def test_the_version_is_read_from_the_database_each_time(app):
         with db.engine().begin() as connection:
             connection.execute(text("UPDATE comment SET agree_count = agree_count WHERE id = 1"))
         assert contentversion.current(db.engine()) == before + 1
+
+
+def test_a_rating_shows_at_once_on_anothers_kept_page(app, reader):
+    """Rating writes the counts it already holds without marking them to be read again
+    (contentversion.RESULT_KEPT): it raises the number all the same."""
+    comment = CommentFactory(app=app, chapter="teilhabe", body="Bitte bewerten")
+    kept = reader.get(PATH).get_data(as_text=True)
+    assert f'id="rate-{comment.id}-agree"' in kept
+    rater = app.test_client()
+    login(rater, make_user(app))
+    before = version(app)
+    answer = rater.post(f"/de/projects/smart-city/comments/{comment.id}/rating",
+                        data={"csrf_token": csrf_token(rater.get(PATH)), "agree": "1"},
+                        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost" + PATH})
+    assert answer.status_code == 200 and version(app) > before
+    page = reader.get(PATH).get_data(as_text=True)
+    assert re.search(rf'id="rate-{comment.id}-agree"[^>]*>[^<]*<span class="rating__count">1<', page)
