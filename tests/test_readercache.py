@@ -169,3 +169,17 @@ def test_a_rating_shows_at_once_on_anothers_kept_page(app, reader):
     assert answer.status_code == 200 and version(app) > before
     page = reader.get(PATH).get_data(as_text=True)
     assert re.search(rf'id="rate-{comment.id}-agree"[^>]*>[^<]*<span class="rating__count">1<', page)
+
+
+def test_two_tabs_of_one_kept_page_publish_two_comments(app, reader):
+    """Each form is stored once by its submission key: a kept page gets a new key each time it is served, so
+    two tabs opened on it before either is sent publish both texts (the second was taken for the first)."""
+    tabs = [soup(reader.get(PATH)) for _ in range(2)]  # the second from what was kept for the reader
+    keys = [tab.select_one("#comment-form input[name=submission_key]")["value"] for tab in tabs]
+    assert keys[0] != keys[1]
+    for tab, key, text in zip(tabs, keys, ("Aus dem ersten Tab", "Aus dem zweiten Tab"), strict=True):
+        token = tab.select_one("#comment-form input[name=csrf_token]")["value"]
+        answer = reader.post(PATH + "/comments", data={"csrf_token": token, "submission_key": key, "body": text})
+        assert answer.status_code == 303
+    page = reader.get(PATH).get_data(as_text=True)
+    assert "Aus dem ersten Tab" in page and "Aus dem zweiten Tab" in page

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -114,6 +116,24 @@ def without_token(html: str) -> str:
 def with_token(html: str) -> str:
     """Kept ``html`` to send: :data:`TOKEN` replaced by this reader's form token."""
     return html.replace(TOKEN, generate_csrf())
+
+
+#: Where a form's submission key stands in kept HTML: each form sent is stored once by its key
+#: (``comments.services.create``), so no two pages served may share one; each gets a new key on the way out.
+SUBMISSION_KEY = "<!--submission-key-->"
+_SUBMISSION_KEY_VALUE = re.compile(r'(<input [^>]*name="(?:[\w-]+-)?submission_key"[^>]*value=")[A-Za-z0-9_-]*"')
+
+
+def without_keys(html: str) -> str:
+    """``html`` to keep: every form's submission key replaced by :data:`SUBMISSION_KEY`."""
+    return _SUBMISSION_KEY_VALUE.sub(lambda match: match.group(1) + SUBMISSION_KEY + '"', html)
+
+
+def with_keys(html: str) -> str:
+    """Kept ``html`` to send: a new submission key for every form in it."""
+    if SUBMISSION_KEY not in html:
+        return html
+    return re.sub(re.escape(SUBMISSION_KEY), lambda _match: secrets.token_urlsafe(16), html)
 
 
 class FragmentCache:

@@ -11,7 +11,8 @@ name, their own comments and ratings and their form token, so it is kept for the
   :func:`contentversion.next_change`), and at most ``READER_PAGE_SECONDS`` (300; 0 switches this off);
 - only a reading page (:data:`pagecache.CACHEABLE`), answered 200 as HTML, whose request left the session
   as it found it (a message shown once, a new form token: not kept), and no page while messages wait;
-- the form token is kept as a placeholder and put in on the way out, as the fragments do;
+- the form token is kept as a placeholder and put in on the way out, as the fragments do; each form's
+  submission key too, a new one each time (two tabs of one kept page are two forms, two comments);
 - each process keeps at most ``READER_PAGE_CACHE_MB`` megabytes (32), least recently used out first.
 
 A kept page costs a read of the version and a lookup; the render limit does not count it (it renders
@@ -63,7 +64,7 @@ def _serve_kept() -> Optional[Response]:
         return None
     kept = current_app.extensions["reader_pages"].get(key)
     if kept is not None and kept.until > clock.utcnow():
-        body = fragmentcache.with_token(kept.body) if kept.with_token else kept.body
+        body = fragmentcache.with_keys(fragmentcache.with_token(kept.body) if kept.with_token else kept.body)
         return Response(body, kept.status, kept.headers)
     g.setdefault(_KEY, key)
     return None
@@ -75,7 +76,7 @@ def _keep(response: Response) -> Response:
     if (key is None or response.status_code != 200 or response.mimetype != "text/html" or response.is_streamed
             or session.modified or "Set-Cookie" in response.headers):
         return response
-    body = response.get_data(as_text=True)
+    body = fragmentcache.without_keys(response.get_data(as_text=True))
     with_token = "csrf_token" in g
     if with_token:
         body = fragmentcache.without_token(body)
