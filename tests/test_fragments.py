@@ -185,3 +185,17 @@ def test_a_process_keeps_at_most_its_megabytes_the_least_recently_used_going_fir
     assert kept.get_many(["a"]) == {"a": "x" * 400}  # "a" used last: "b" goes first
     kept.put_many({"c": "z" * 400})
     assert set(kept.get_many(["a", "b", "c"])) == {"a", "c"}
+
+
+def test_the_kept_empty_comment_form_carries_each_pages_own_key_token_and_list(app, discussion):
+    """The empty comment form is kept (comments.fragments.comment_form); what is its own on each page is put in:
+    a new submission key each time, the reader's form token, what it says of the list below it."""
+    pages = [soup(discussion["readers"][name].get(discussion["path"])) for name in ("author", "rater", "author")]
+    keys = [page.select_one("#comment-form input[name=submission_key]")["value"] for page in pages]
+    tokens = [page.select_one("#comment-form input[name=csrf_token]")["value"] for page in pages]
+    assert len(set(keys)) == 3 and all(keys)
+    assert tokens[0] != tokens[1] and all(token.count(".") == 2 for token in tokens)  # signed, with its time
+    listed = [page.select_one("#comment-listed")["value"] for page in pages]
+    first = pages[0].select_one("#comment-list > li article")["id"].removeprefix("comment-")
+    assert listed[0] == listed[1] and listed[0].startswith(f"{first}:")
+    assert "<!--" not in str(pages[0].select_one("#comment-form"))

@@ -26,9 +26,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale, get_timezone
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import fragmentcache, permissions
+from ..i18n import current_mode
 from .models import Comment
 
 #: What of a comment its HTML shows (with its author's name and badge): a change of any makes a new key.
@@ -112,3 +113,32 @@ class Shown:
         """Keep what this page rendered (after the page is made: one write to Redis)."""
         self.cache.put_many(self._new)
         self._new = {}
+
+
+#: Where an empty comment form's account of the list below it stands in its kept HTML (never in escaped text).
+LISTED = "<!--listed-->"
+
+
+def comment_form(macro: Callable[..., Markup], form: Any, action: str, fragment: bool, project: Any = None,
+                 listed: Any = None, oob: bool = False) -> Markup:
+    """The comment form as ``macro`` (the template's ``comment_form``) makes it. An empty one, which every
+    discussion and every answer to a published comment shows, is kept per language, address, project and
+    categories (about 1 ms of template and form); its own values, the form token, its submission key and what
+    it says of the list below it, are put in on the way out."""
+    cache = fragmentcache.cache()
+    empty = not form.errors and not form.body.data and not form.website.data and not (
+        form.category and form.category.data)
+    if not cache.enabled or not empty:
+        return macro(form, action, fragment, project, listed, oob)
+    key = ("comment-form", str(get_locale()), current_mode().key, action, project.slug if project else None,
+           tuple(choice for choice, _label in form.category.choices) if form.category else None, fragment, oob,
+           listed is not None)
+    html = cache.get_many([key]).get(key)
+    if html is None:
+        made = str(macro(form, action, fragment, project, listed, oob))
+        html = fragmentcache.without_keys(fragmentcache.without_token(made))
+        if listed is not None:
+            html = html.replace(f'id="comment-listed" value="{escape(listed)}"', f'id="comment-listed" value="{LISTED}"')
+        cache.put_many({key: html})
+    return Markup(fragmentcache.with_token(html).replace(fragmentcache.SUBMISSION_KEY, form.submission_key.data)
+                  .replace(LISTED, escape(listed) if listed is not None else ""))

@@ -26,7 +26,7 @@ from ..i18n import gettext as _
 from ..phases.services import timeline
 from ..projects.services import get_published, get_published_for_action
 from ..ratelimits import form_again
-from . import bp, rules, services
+from . import bp, fragments, rules, services
 from .forms import CommentForm, DeleteForm, RatingForm, ReplyForm
 from .labels import comment_labels, names
 from .messages import at_top, flash_at, outcome
@@ -37,7 +37,8 @@ from .text import render as render_text
 # infrastructure (webapp/templating.py) knows no domain.
 bp.add_app_template_filter(render_text, "comment_text")
 for _name, _function in (("flashed_at_top", at_top), ("flashed_outcome", outcome), ("comment_names", names),
-                         ("block_here", rules.block_here), ("comment_sorts", services.SORTS)):
+                         ("block_here", rules.block_here), ("comment_sorts", services.SORTS),
+                         ("kept_comment_form", fragments.comment_form)):
     bp.add_app_template_global(_function, _name)
 
 #: Why a comment or reply was refused after the session ended, and how the text comes back.
