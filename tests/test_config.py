@@ -97,3 +97,23 @@ def test_passwords_are_hashed_with_argon2s_standard_parameters_and_the_suites_ch
     monkeypatch.setenv("PASSWORD_HASHING", "fast")
     with pytest.raises(config.ConfigError, match="PASSWORD_HASHING"):
         config.load()
+
+
+def test_sqlite_writes_commits_as_sqlite_synchronous_says(monkeypatch, tmp_path):
+    """NORMAL by default (the log on disk at checkpoints), FULL when asked (every commit), nothing else."""
+    from webapp.db import make_engine
+
+    monkeypatch.setenv("MITREDEN_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("SQLITE_SYNCHRONOUS", raising=False)
+    assert config.load()["SQLITE_SYNCHRONOUS"] == "NORMAL"
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", "full")
+    assert config.load()["SQLITE_SYNCHRONOUS"] == "FULL"
+    monkeypatch.setenv("SQLITE_SYNCHRONOUS", "OFF; DROP TABLE comment")
+    with pytest.raises(config.ConfigError, match="SQLITE_SYNCHRONOUS"):
+        config.load()
+    for setting, level in (("NORMAL", 1), ("FULL", 2)):
+        engine = make_engine(f"sqlite:///{tmp_path}/{setting}.db", sqlite_synchronous=setting)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == level
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        engine.dispose()

@@ -116,6 +116,18 @@ def trusted_proxies(environ=os.environ) -> list[str]:
         raise ConfigError(f"TRUSTED_PROXIES must list addresses or networks, comma-separated: {exc}") from None
 
 
+def sqlite_synchronous() -> str:
+    """``SQLITE_SYNCHRONOUS``: how SQLite writes commits to disk, NORMAL (the default) or FULL or EXTRA.
+
+    Raises:
+        ConfigError: for anything else.
+    """
+    value = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper() or "NORMAL"
+    if value not in ("NORMAL", "FULL", "EXTRA"):
+        raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {value!r}.")
+    return value
+
+
 def password_hashing() -> str:
     """``PASSWORD_HASHING``: "standard" (argon2's RFC 9106 parameters), or "test" (argon2's cheapest, for the test
     suite, which logs in a thousand times).
@@ -168,6 +180,8 @@ def load() -> dict:
         "DB_CONNECT_TIMEOUT": float(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
         "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "15000")),
         "DB_POOL_TIMEOUT": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        # SQLite: every commit on disk before it returns (FULL), or the log at its checkpoints (NORMAL).
+        "SQLITE_SYNCHRONOUS": sqlite_synchronous(),
         "HEALTH_TIMEOUT": float(os.environ.get("HEALTH_TIMEOUT", "2")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
