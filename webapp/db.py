@@ -221,6 +221,7 @@ def transaction() -> Iterator[Session]:
             _expire_written(current, written)
     except BaseException:
         if depth == 0:
+            current.info.pop(_STORED_AS_LOADED, None)
             current.rollback()
             g.pop("db_after_commit", None)
         raise
@@ -234,6 +235,17 @@ def transaction() -> Iterator[Session]:
                 current_app.logger.exception("After-commit work failed")
 
 
+#: Where a unit of work lists the objects it stored exactly as they are loaded (:func:`stored_as_loaded`).
+_STORED_AS_LOADED = "mitreden.stored_as_loaded"
+
+
+def stored_as_loaded(obj: object) -> None:
+    """Say that ``obj``, inserted by this unit of work, is in the database exactly as it is loaded (its values are
+    all set here: no server default, trigger or later statement of the transaction changes it), so the commit
+    keeps it instead of having it read again: ``comments.services.create`` for the new comment the answer shows."""
+    session().info.setdefault(_STORED_AS_LOADED, []).append(obj)
+
+
 def _expire_written(session: Session, written: frozenset[str]) -> None:
     """After a commit: what may have changed is loaded again when next read, what cannot have is kept.
 
@@ -242,11 +254,12 @@ def _expire_written(session: Session, written: frozenset[str]) -> None:
     the rest (the project, its texts, phases and chapters when a comment was stored) stays as this request
     read it.
     """
+    kept = {id(obj) for obj in session.info.pop(_STORED_AS_LOADED, ())}
     if not written:
         return
     for obj in list(session.identity_map.values()):
         state = sa_inspect(obj)
-        if state.was_deleted:  # deleted by this transaction: its last values stay readable, as before
+        if state.was_deleted or id(obj) in kept:  # deleted by this transaction: its last values stay readable
             continue
         mapper = state.mapper
         if any(table.name in written for table in mapper.tables) or any(

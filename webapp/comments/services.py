@@ -267,6 +267,7 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
                                                   Comment.submission_key == submission_key)).one()
     if parent is not None:
         session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
+    db.stored_as_loaded(comment)  # every value set here: not read again after the commit
     return comment
 
 

@@ -72,7 +72,7 @@ def _load(slug: str, chapter: str, number: Optional[int], for_action: bool = Fal
 
     ``for_action``: the project with its phases only, and its chapters as the chapter is found (what publishing a
     comment needs); :func:`_whole` adds the rest where a page or the whole discussion is shown after all."""
-    project = get_published_for_action(slug) if for_action else get_published(slug)
+    project = get_published_for_action(slug, chapters=True) if for_action else get_published(slug)
     current = find_chapter(project, chapter, paragraphs=not for_action or number is not None)
     return project, current, ((paragraph_at(current, number), number) if number is not None else None)
 

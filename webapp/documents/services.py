@@ -26,11 +26,14 @@ from ..projects.models import Project
 from .models import Chapter, Document, Paragraph
 
 
-def table_of_contents() -> tuple:
+def table_of_contents(titles: bool = True) -> tuple:
     """Loader options on :class:`Project` for its document's table of contents: the document with its titles and
-    its chapters with theirs, in one query per list whatever their number. The project loaders
-    (``projects.services.get_published``, ``get_for_staff``) bring it along; the app factory connects it
+    its chapters with theirs, in one query per list whatever their number (``titles=False``: the document and its
+    chapters without titles, for an action on a chapter). The project loaders (``projects.services.get_published``,
+    ``get_for_staff``, ``get_published_for_action``) bring it along; the app factory connects it
     (``projects.services.load_along``)."""
+    if not titles:
+        return (joinedload(Project.document).selectinload(Document.chapters),)
     return (
         joinedload(Project.document).selectinload(Document.texts),
         joinedload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),

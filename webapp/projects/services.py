@@ -56,13 +56,15 @@ def get_published(slug: str) -> Project:
     return _get(slug, published_only=True)
 
 
-def get_published_for_action(slug: str) -> Project:
-    """The published project ``slug`` with its phases only (one query): for the answer to an action on one comment,
-    which needs the project's rules and the phase, not its texts or table of contents.
+def get_published_for_action(slug: str, chapters: bool = False) -> Project:
+    """The published project ``slug`` with its phases only (two queries): for the answer to an action on one comment,
+    which needs the project's rules and the phase, not its texts or table of contents; ``chapters``: its document
+    and chapters too, without titles (three queries: for an action on a chapter, such as publishing a comment).
 
     Raises :class:`webapp.db.NotFound` when there is none.
     """
-    return _get(slug, published_only=True, options=(selectinload(Project.phases),))
+    return _get(slug, published_only=True,
+                options=(selectinload(Project.phases), *(_options_along(False) if chapters else ())))
 
 
 def get_for_staff(slug: str, *, table_of_contents: bool = True, phases: bool = True) -> Project:
