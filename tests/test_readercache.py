@@ -177,9 +177,9 @@ def test_two_tabs_of_one_kept_page_publish_two_comments(app, reader):
     tabs = [soup(reader.get(PATH)) for _ in range(2)]  # the second from what was kept for the reader
     keys = [tab.select_one("#comment-form input[name=submission_key]")["value"] for tab in tabs]
     assert keys[0] != keys[1]
-    for tab, key, text in zip(tabs, keys, ("Aus dem ersten Tab", "Aus dem zweiten Tab"), strict=True):
+    for tab, key, body in zip(tabs, keys, ("Aus dem ersten Tab", "Aus dem zweiten Tab"), strict=True):
         token = tab.select_one("#comment-form input[name=csrf_token]")["value"]
-        answer = reader.post(PATH + "/comments", data={"csrf_token": token, "submission_key": key, "body": text})
+        answer = reader.post(PATH + "/comments", data={"csrf_token": token, "submission_key": key, "body": body})
         assert answer.status_code == 303
     page = reader.get(PATH).get_data(as_text=True)
     assert "Aus dem ersten Tab" in page and "Aus dem zweiten Tab" in page
