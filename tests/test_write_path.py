@@ -164,32 +164,39 @@ def test_an_error_inside_a_deletes_transaction_keeps_the_reply_and_the_count(app
     assert session.get(Comment, comment_id).reply_count == 1
 
 
-def test_a_refused_rating_insert_undoes_that_step_only(app, session, place):
-    """As when the reader's other click inserted first: the rating is looked at again and stored once,
-    and what the transaction did before (here: a reply) stays."""
+def test_a_rating_whose_insert_lost_to_the_readers_other_click_looks_again_and_keeps_the_rest(app, session, place):
+    """As when the reader's other click stored its agree just before: the insert finds the row there (it does
+    nothing, no error), the rating is looked at again and the same choice takes it back, as a second click does;
+    what the transaction did before (here: a reply) stays, and the counts follow the rows."""
+    from sqlalchemy import update
+
     project_id, chapter_id, comment_id = place
     reader = make_user(app)
     body = f"Antwort vor der Bewertung {secrets.token_hex(4)}"
     refused = []
 
-    def other_click_first(flushing, _context, _instances):
-        if not refused and any(isinstance(row, Rating) for row in flushing.new):
-            refused.append(True)
-            flushing.connection().execute(insert(Rating.__table__).values(
-                comment_id=comment_id, user_id=reader.id, value=1, created_at=utcnow()))
+    def other_click_first(conn, cursor, statement, _parameters, _context, _many):
+        if not refused and statement.lstrip().upper().startswith("INSERT INTO RATING"):
+            refused.append(True)  # the other click's rating and count, just before ours
+            conn.execute(insert(Rating.__table__).values(comment_id=comment_id, user_id=reader.id, value=1,
+                                                         created_at=utcnow()))
+            conn.execute(update(Comment).where(Comment.id == comment_id).values(agree_count=Comment.agree_count + 1))
 
-    with app.test_request_context("/"), db.transaction():
-        event.listen(db.session(), "before_flush", other_click_first)
-        comment = db.session().get(Comment, comment_id)
-        services.create(db.session().get(User, reader.id), services.Target(project_id, parent_chapter(chapter_id)), body,
-                        parent=comment,
-                        mode=MODES["de"])
-        assert services.rate(db.session().get(User, reader.id), comment, 1) == 1
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", other_click_first)
+    try:
+        with app.test_request_context("/"), db.transaction():
+            comment = db.session().get(Comment, comment_id)
+            services.create(db.session().get(User, reader.id), services.Target(project_id, parent_chapter(chapter_id)),
+                            body, parent=comment, mode=MODES["de"])
+            assert services.rate(db.session().get(User, reader.id), comment, 1) is None
+    finally:
+        event.remove(engine, "before_cursor_execute", other_click_first)
     assert refused == [True]
     session.expire_all()
-    assert session.exec(select(Rating.value).where(Rating.comment_id == comment_id)).all() == [1]
+    assert session.exec(select(Rating.value).where(Rating.comment_id == comment_id)).all() == []
     counted = session.get(Comment, comment_id)
-    assert (counted.agree_count, counted.reply_count) == (1, 1)
+    assert (counted.agree_count, counted.reply_count) == (0, 1)
     assert session.exec(select(Comment.id).where(Comment.body == body)).one()
 
 

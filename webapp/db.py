@@ -27,6 +27,8 @@ from flask import Flask, current_app, g
 from psycopg import pq
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
@@ -266,6 +268,17 @@ def _expire_written(session: Session, written: frozenset[str]) -> None:
                 relationship.target.name in written for relationship in mapper.relationships):
             # Every attribute named: no cascade, which would expire what this transaction deleted too.
             session.expire(obj, mapper.attrs.keys())
+
+
+def insert_unless_there(model: type, **values: Any) -> bool:
+    """Insert a row of ``model`` unless one with the same unique values is there already (``ON CONFLICT DO
+    NOTHING``, on SQLite and PostgreSQL alike): whether it was inserted. A race lost this way is an answer, not an
+    error, so the caller's transaction needs no savepoint for it (two round trips fewer on PostgreSQL)."""
+    table = model.__table__
+    insert = postgresql_insert if engine().dialect.name == "postgresql" else sqlite_insert
+    # RETURNING says whether a row went in (psycopg's rowcount does not, with SQLAlchemy's implicit RETURNING).
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return session().execute(statement).first() is not None
 
 
 @contextmanager

@@ -335,8 +335,9 @@ def rate(actor: User, comment: Comment, value: int, _tries: int = 3) -> Optional
     others' uncommitted ratings, and the last to commit wrote its smaller count.)
 
     When the same reader's other click changes the rating between our look and our change, the
-    step runs again (up to ``_tries`` times) in a savepoint: only the lost attempt is undone,
-    never what the caller's transaction did before.
+    step runs again (up to ``_tries`` times): each attempt makes one change or none (its one
+    statement finds the row it expected, or the insert finds one there already), so a lost
+    attempt has nothing to undo and no savepoint is needed.
     """
     permissions.require(rules.may_rate(actor, comment, _timeline(comment.project_id)))
     user_id = actor.id
@@ -344,9 +345,8 @@ def rate(actor: User, comment: Comment, value: int, _tries: int = 3) -> Optional
     mine = and_(Rating.comment_id == comment.id, Rating.user_id == user_id)
     for _attempt in range(max(1, _tries)):
         try:
-            with db.savepoint():
-                result, moves = _change_rating(mine, comment.id, user_id, value)
-        except (IntegrityError, _LostRace):  # a concurrent click of the same reader: look again
+            result, moves = _change_rating(mine, comment.id, user_id, value)
+        except _LostRace:  # a concurrent click of the same reader: look again
             continue
         counts = session.execute(update(Comment).where(Comment.id == comment.id).values(
             agree_count=Comment.agree_count + moves.get(1, 0),
@@ -365,13 +365,14 @@ def _change_rating(mine, comment_id: int, user_id: int, value: int) -> tuple[Opt
     """One attempt of :func:`rate`: the reader's rating afterwards and how each counter moves.
 
     Raises:
-        IntegrityError, _LostRace: when a concurrent click changed the rating meanwhile.
+        _LostRace: when a concurrent click changed the rating meanwhile (nothing was changed then).
     """
     session = db.session()
     existing = session.exec(select(Rating.value).where(mine)).first()
     if existing is None:
-        session.add(Rating(comment_id=comment_id, user_id=user_id, value=value))
-        session.flush()
+        if not db.insert_unless_there(Rating, comment_id=comment_id, user_id=user_id, value=value,
+                                      created_at=utcnow()):
+            raise _LostRace
         return value, {value: 1}
     if existing == value:
         changed = session.execute(delete_rows(Rating).where(mine, Rating.value == value)).rowcount
