@@ -7,7 +7,8 @@
 - An error anywhere inside a comment's transaction leaves no trace: no comment, no rating, and
   no counter moved. This holds on SQLite too, whose driver opens a transaction only at the first
   write (a savepoint before it would otherwise commit on its own).
-- A refused insert in a savepoint (a double click of the same reader) undoes that step only.
+- A rating whose insert lost to the same reader's other click (`ON CONFLICT DO NOTHING`) looks again; the rest
+  of the transaction stays.
 """
 
 from __future__ import annotations
@@ -198,6 +199,39 @@ def test_a_rating_whose_insert_lost_to_the_readers_other_click_looks_again_and_k
     counted = session.get(Comment, comment_id)
     assert (counted.agree_count, counted.reply_count) == (0, 1)
     assert session.exec(select(Comment.id).where(Comment.body == body)).one()
+
+
+def test_the_same_form_stored_by_another_request_at_the_same_moment_is_the_answer(app, session, place):
+    """A double submit whose first request stored the comment between our look and our insert: the insert
+    finds the form's key there (it does nothing, no error), the comment stored first is the answer, and no
+    reply count moves twice."""
+    project_id, chapter_id, comment_id = place
+    author = make_user(app)
+    key, body = secrets.token_hex(8), f"Zweimal gesendet {secrets.token_hex(4)}"
+    first = []
+
+    def other_request_first(conn, cursor, statement, _parameters, _context, _many):
+        if not first and statement.lstrip().upper().startswith("INSERT INTO COMMENT"):
+            first.append(None)  # this hook's own insert passes by
+            first[0] = (conn.execute(insert(Comment.__table__).values(
+                project_id=project_id, chapter_id=chapter_id, parent_id=comment_id, author_id=author.id, body=body,
+                submission_key=key, language="de", created_at=utcnow(), agree_count=0, disagree_count=0,
+                reply_count=0, block_text="", report_count=0, open_report_count=0, official=False)
+                .returning(Comment.__table__.c.id)).scalar_one())
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", other_request_first)
+    try:
+        with app.test_request_context("/"), db.transaction():
+            parent = db.session().get(Comment, comment_id)
+            answer = services.create(db.session().get(User, author.id), services.Target(project_id, parent_chapter(chapter_id)),
+                                     body, parent=parent, submission_key=key, mode=MODES["de"])
+            assert answer.id == first[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", other_request_first)
+    session.expire_all()
+    assert session.exec(select(Comment.id).where(Comment.body == body)).all() == first
+    assert session.get(Comment, comment_id).reply_count == 0  # the other request's raise is its own (not simulated)
 
 
 def parent_chapter(chapter_id: int):

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Optional
 
 from flask import Flask, current_app, g
 from psycopg import pq
@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, create_engine
 
 from . import contentversion
@@ -270,15 +271,27 @@ def _expire_written(session: Session, written: frozenset[str]) -> None:
             session.expire(obj, mapper.attrs.keys())
 
 
-def insert_unless_there(model: type, **values: Any) -> bool:
+def insert_unless_there(model: type, **values: Any) -> Optional[Any]:
     """Insert a row of ``model`` unless one with the same unique values is there already (``ON CONFLICT DO
-    NOTHING``, on SQLite and PostgreSQL alike): whether it was inserted. A race lost this way is an answer, not an
-    error, so the caller's transaction needs no savepoint for it (two round trips fewer on PostgreSQL)."""
+    NOTHING``, on SQLite and PostgreSQL alike): the new row's primary key, ``None`` when it was there. A race lost
+    this way is an answer, not an error, so the caller's transaction needs no savepoint for it (two round trips
+    fewer on PostgreSQL)."""
     table = model.__table__
     insert = postgresql_insert if engine().dialect.name == "postgresql" else sqlite_insert
     # RETURNING says whether a row went in (psycopg's rowcount does not, with SQLAlchemy's implicit RETURNING).
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return session().execute(statement).first() is not None
+    row = session().execute(statement).first()
+    return row[0] if row is not None else None
+
+
+def add_inserted(obj: Any, key: Any) -> None:
+    """Put ``obj``, a new object whose row :func:`insert_unless_there` stored under ``key`` with exactly its values,
+    into the session as that row, loaded: without the ORM's own INSERT (its unit of work costs about 1 ms); kept
+    after the commit too (:func:`stored_as_loaded`)."""
+    obj.id = key
+    make_transient_to_detached(obj)
+    session().add(obj)
+    stored_as_loaded(obj)
 
 
 @contextmanager

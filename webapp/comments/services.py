@@ -18,7 +18,6 @@ from typing import Optional
 from flask import url_for
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy import delete as delete_rows  # this module has its own delete()
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
@@ -231,8 +230,8 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
 
     In the caller's transaction (``with db.transaction():``): the comment and its parent's reply
     count are stored together, or neither. The unique form key decides a double submit at the same
-    moment; the insert runs in a savepoint, so the losing request gets the first comment back and
-    the rest of its transaction stands.
+    moment: the losing request's insert does nothing (``ON CONFLICT DO NOTHING``), it gets the first
+    comment back, and the rest of its transaction stands.
     """
     line = _timeline(target.project_id)
     permissions.require(rules.may_reply(actor, parent, line) if parent is not None
@@ -256,18 +255,16 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
                       parent_id=parent.id if parent else None, author_id=author_id, body=body,
                       category=category or None, submission_key=submission_key or None,
                       language=mode.html_lang)
-    try:
-        with db.savepoint():
-            session.add(comment)
-            session.flush()  # the id, and the unique form key checked
-    except IntegrityError:  # the same form, sent twice at the same moment
-        if not submission_key:
-            raise
+    # Stored with every value set here (the model's defaults included); the unique form key decides a double
+    # submit at the same moment: the insert then does nothing and the comment stored first is the answer.
+    key = db.insert_unless_there(Comment, **{column.name: getattr(comment, column.name)
+                                             for column in Comment.__table__.columns if column.name != "id"})
+    if key is None:
         return session.exec(select(Comment).where(Comment.author_id == author_id,
                                                   Comment.submission_key == submission_key)).one()
+    db.add_inserted(comment, key)  # the session has it as stored, and keeps it after the commit
     if parent is not None:
         session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
-    db.stored_as_loaded(comment)  # every value set here: not read again after the commit
     return comment
 
 
@@ -370,8 +367,8 @@ def _change_rating(mine, comment_id: int, user_id: int, value: int) -> tuple[Opt
     session = db.session()
     existing = session.exec(select(Rating.value).where(mine)).first()
     if existing is None:
-        if not db.insert_unless_there(Rating, comment_id=comment_id, user_id=user_id, value=value,
-                                      created_at=utcnow()):
+        if db.insert_unless_there(Rating, comment_id=comment_id, user_id=user_id, value=value,
+                                  created_at=utcnow()) is None:
             raise _LostRace
         return value, {value: 1}
     if existing == value:
