@@ -238,6 +238,16 @@ def transaction() -> Iterator[Session]:
                 current_app.logger.exception("After-commit work failed")
 
 
+def read(statement: Any, parameters: dict) -> Any:
+    """Run a prebuilt ``statement`` (built once, with bind parameters) on this request's connection, after the
+    session's pending changes are written (as the ORM's own queries do): its result rows. For the statements every
+    page asks (roles, counts): building a statement and the ORM's part of running it cost about 0.15 ms each time,
+    the database a few µs."""
+    current = session()
+    current.flush()  # nothing to do, and at once, unless something is pending
+    return current.connection().execute(statement, parameters)
+
+
 #: Where a unit of work lists the objects it stored exactly as they are loaded (:func:`stored_as_loaded`).
 _STORED_AS_LOADED = "mitreden.stored_as_loaded"
 

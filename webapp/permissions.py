@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g
-from sqlalchemy import literal_column, union_all
+from sqlalchemy import bindparam, literal_column, union_all
 from sqlmodel import select
 
 from . import db
@@ -121,16 +121,25 @@ class Roles:
 NOBODY = Roles()
 
 
+#: The statements asked on every logged-in page, built once with parameters (``db.read``).
+_ROLES = union_all(
+    select(literal_column("1"), OrganisationMember.organisation_id).where(OrganisationMember.user_id == bindparam("user")),
+    select(literal_column("2"), ProjectModerator.project_id).where(ProjectModerator.user_id == bindparam("user")))
+_BADGES = union_all(
+    select(literal_column("1"), ProjectModerator.user_id).where(ProjectModerator.project_id == bindparam("project")),
+    select(literal_column("2"), OrganisationMember.user_id).join(
+        Project, Project.organisation_id == OrganisationMember.organisation_id).where(Project.id == bindparam("project")),
+    select(literal_column("3"), User.id).where(User.is_admin == True),  # noqa: E712  (SQL comparison)
+)
+
+
 def roles_of(user) -> Roles:
     """``user``'s roles, read once per request (one small query), none for anonymous readers."""
     if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
         return NOBODY
     cache = g.setdefault("permission_roles", {})
     if user.id not in cache:
-        both = union_all(
-            select(literal_column("1"), OrganisationMember.organisation_id).where(OrganisationMember.user_id == user.id),
-            select(literal_column("2"), ProjectModerator.project_id).where(ProjectModerator.user_id == user.id))
-        rows = db.session().execute(both).all()
+        rows = db.read(_ROLES, {"user": user.id}).all()
         cache[user.id] = Roles(user.id, bool(user.is_admin), frozenset(i for kind, i in rows if kind == 1),
                                frozenset(i for kind, i in rows if kind == 2))
     return cache[user.id]
@@ -312,13 +321,7 @@ def staff_badges(project_id: int) -> dict[int, str]:
     """
     cache = g.setdefault("permission_badges", {})
     if project_id not in cache:
-        initiators = select(literal_column("2"), OrganisationMember.user_id).join(
-            Project, Project.organisation_id == OrganisationMember.organisation_id).where(Project.id == project_id)
-        rows = db.session().execute(union_all(
-            select(literal_column("1"), ProjectModerator.user_id).where(ProjectModerator.project_id == project_id),
-            initiators,
-            select(literal_column("3"), User.id).where(User.is_admin == True),  # noqa: E712  (SQL comparison)
-        )).all()
+        rows = db.read(_BADGES, {"project": project_id}).all()
         names = {1: "moderator", 2: "initiator", 3: "admin"}
         cache[project_id] = {user_id: names[rank] for rank, user_id in sorted(rows)}
     return cache[project_id]
