@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from tests.factories import CommentFactory, RatingFactory
 from tests.support import QueryCounter, csrf_token, login, make_user, soup
+from webapp.comments.services import PAGE_SIZE
 from webapp.models import Comment, Project
 
 CHAPTER = "/de/projects/smart-city/chapters/nachhaltig"
@@ -414,8 +415,6 @@ LISTED = re.compile(r'name="listed" id="comment-listed" value="([^"]+)"')
 def before_no_page_break(session, client, url=CHAPTER, paragraph=None):
     """Comments on ``url`` (the chapter, or its paragraph numbered ``paragraph``) until the next one starts no new page
     of the list: one that does is answered with the whole discussion (its pager changes). Other tests write here too."""
-    from webapp.comments.services import PAGE_SIZE
-
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     chapter = next(c for c in project.document.chapters if c.slug == CHAPTER.rsplit("/", 1)[1])
     place = Comment.paragraph_id == chapter.paragraphs[paragraph - 1].id if paragraph else Comment.paragraph_id.is_(None)
@@ -429,9 +428,10 @@ def before_no_page_break(session, client, url=CHAPTER, paragraph=None):
 
 
 def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, logged_in):
-    """The form says what the list below it is (its first page, newest first: its first comment and how many pages);
-    where that is still so but for the new comment, the answer puts the comment at its top, out of band. Where someone
-    else's comment came first, the pages changed, or the form says nothing usable, the answer is the whole discussion."""
+    """The form says what the list below it is (its first page, newest first: its first comment and how many
+    comments the discussion has); where that is still so but for the new comment, the answer puts the comment at its
+    top, out of band. Where someone else's comment came first, the new one starts a page, or the form says nothing
+    usable, the answer is the whole discussion."""
     headers = {"HX-Request": "true", "HX-Target": "discussion"}
     before_no_page_break(session, logged_in)  # and at least one comment: a list to put the next one in
     listed = LISTED.search(logged_in.get(CHAPTER).get_data(as_text=True)).group(1)
@@ -447,6 +447,11 @@ def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, l
         assert swapped in body, swapped
     listed = LISTED.search(body).group(1)
     assert listed.startswith(f"{comment.id}:")
+    # Where the list's number says the new comment starts a page: the whole discussion, with its pages.
+    starts_a_page = post(logged_in, body=unique(), headers=headers, listed=f"{comment.id}:{PAGE_SIZE * 2}")
+    assert "HX-Reswap" not in starts_a_page.headers
+    assert starts_a_page.get_data(as_text=True).startswith('<section id="discussion"')
+    listed = LISTED.search(starts_a_page.get_data(as_text=True)).group(1)
 
     paragraph = CHAPTER + "/paragraph-1"  # a paragraph's discussion alike
     before_no_page_break(session, logged_in, paragraph, 1)

@@ -94,12 +94,13 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
 
 def _listed(discussion: comments.Discussion, first_page: int) -> Optional[str]:
     """What the comment form tells the server of the list it stands above, when that list is the discussion's
-    first page, newest first, unfiltered, and not empty: its first comment and how many pages there are
-    (``"<id>:<pages>"``). A comment published there can be put at the top of it (:func:`placed`)."""
+    first page, newest first, unfiltered, and not empty: its first comment and how many comments (not replies)
+    the discussion has (``"<id>:<number>"``). A comment published there can be put at the top of it
+    (:func:`placed`)."""
     d = discussion
     if d.sort != "newest" or d.category or d.page != 1 or first_page != 1 or not d.comments:
         return None
-    return f"{d.comments[0].id}:{d.pages}"
+    return f"{d.comments[0].id}:{d.total}"
 
 
 #: ``listed`` as :func:`_listed` writes it; anything else sent is answered with the whole discussion.
@@ -112,14 +113,20 @@ def placed(project: Project, current: ChapterInContext, paragraph: Optional[Para
     page, newest first, as the server has it now but for this comment (``listed``, see :func:`_listed`): the comment
     alone, which the page's ``posted`` answer puts at the top of that list (out of band, with the counts and an
     empty form, taking out the comment that moved on to the next page). ``None`` otherwise: the whole discussion
-    is the answer then. A few kilobytes instead of the whole discussion, and none of its queries."""
+    is the answer then. A few kilobytes instead of the whole discussion, and none of its queries.
+
+    Nothing is counted: where the newest two are this comment and the list's first, no other comment came since
+    the list was shown (a new one is always the newest, and none is ever taken out of the list: a deleted or
+    blocked comment keeps its place), so the discussion has the list's number and this one."""
     sent = _LISTED.fullmatch(listed or "")
     if sent is None:
         return None
-    ids, total = comments.newest(comments.Target(project.id, current.chapter, paragraph), 2)
-    shown = comments.Discussion([comment], {comment.id: []}, total, 1, "newest", None)
-    if ids != [comment.id, int(sent[1])] or shown.pages != int(sent[2]):
-        return None  # someone else's comment came first, or the pages changed: the whole discussion
+    if comments.newest(comments.Target(project.id, current.chapter, paragraph), 2) != [comment.id, int(sent[1])]:
+        return None  # someone else's comment came first: the whole discussion
+    before = comments.Discussion([], {}, int(sent[2]), 1, "newest", None)
+    shown = comments.Discussion([comment], {comment.id: []}, before.total + 1, 1, "newest", None)
+    if shown.pages != before.pages:
+        return None  # it starts a new page of the list: the whole discussion, with its pages
     return shown
 
 
