@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, Relationship, SQLModel
 
 from ..accounts.models import User
@@ -21,6 +21,10 @@ CATEGORIES = tuple(CATEGORY_LABELS)
 MAX_LENGTH = 4000
 
 
+#: A comment anyone can read: not deleted, blocked or hidden (``services.comment_counts`` counts these).
+_READABLE = "deleted_at IS NULL AND blocked_at IS NULL AND hidden_at IS NULL"
+
+
 class Comment(SQLModel, table=True):
     """A comment. ``paragraph_id`` is empty for comments on the whole chapter.
 
@@ -32,6 +36,9 @@ class Comment(SQLModel, table=True):
         Index("ix_comment_thread", "chapter_id", "paragraph_id", "parent_id", "created_at"),
         Index("ix_comment_parent", "parent_id", "created_at"),
         Index("ix_comment_author", "author_id"),
+        # The counts every discussion page shows: the readable comments of each chapter and paragraph (migration 0018).
+        Index("ix_comment_readable", "chapter_id", "paragraph_id", sqlite_where=text(_READABLE),
+              postgresql_where=text(_READABLE)),
         # The moderation queue: a project's comments with open reports first, then by reports or age.
         Index("ix_comment_moderation", "project_id", "open_report_count", "report_count"),
         UniqueConstraint("author_id", "submission_key", name="uq_comment_submission"),
