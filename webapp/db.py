@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from flask import Flask, current_app, g
 from psycopg import pq
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -287,11 +287,20 @@ def insert_unless_there(model: type, **values: Any) -> Optional[Any]:
     this way is an answer, not an error, so the caller's transaction needs no savepoint for it (two round trips
     fewer on PostgreSQL)."""
     table = model.__table__
-    insert = postgresql_insert if engine().dialect.name == "postgresql" else sqlite_insert
-    # RETURNING says whether a row went in (psycopg's rowcount does not, with SQLAlchemy's implicit RETURNING).
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    row = session().execute(statement).first()
+    dialect = engine().dialect.name
+    key = (table.name, dialect, tuple(values))
+    statement = _INSERTS.get(key)
+    if statement is None:  # built once per table, database and columns given, with parameters
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        # RETURNING says whether a row went in (psycopg's rowcount does not, with SQLAlchemy's implicit RETURNING).
+        statement = _INSERTS[key] = (insert(table).values({name: bindparam(name) for name in values})
+                                     .on_conflict_do_nothing().returning(*table.primary_key.columns))
+    row = session().execute(statement, values).first()
     return row[0] if row is not None else None
+
+
+#: :func:`insert_unless_there`'s statements by table, database and columns.
+_INSERTS: dict[tuple, Any] = {}
 
 
 def add_inserted(obj: Any, key: Any) -> None:
