@@ -10,6 +10,7 @@ now: called by a view, a job or a command line alike, they refuse with
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -249,14 +250,10 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
     session = db.session()
     lock_author(author_id)
     # Stored already: this form (its key), else the same text here within the window; one query, the key first.
-    matches = and_(target.where(), Comment.body == body,
-                   Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None),
-                   Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)
-    first = Comment.id
-    if submission_key:
-        same_form = Comment.submission_key == submission_key
-        matches, first = or_(same_form, matches), case((same_form, 0), else_=1)
-    earlier = session.exec(select(Comment).where(Comment.author_id == author_id, matches).order_by(first).limit(1)).first()
+    earlier = session.execute(_stored_already(bool(submission_key), parent is not None, target.paragraph is not None), {
+        "author": author_id, "key": submission_key, "chapter": target.chapter.id, "body": body,
+        "paragraph": target.paragraph.id if target.paragraph else None, "parent": parent.id if parent else None,
+        "since": utcnow() - DOUBLE_SUBMIT_WINDOW}).scalars().first()
     if earlier is not None:
         return earlier
     comment = Comment(project_id=target.project_id, chapter_id=target.chapter.id,
@@ -275,6 +272,22 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
     if parent is not None:
         session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
     return comment
+
+
+@functools.cache
+def _stored_already(by_key: bool, reply: bool, on_paragraph: bool):
+    """:func:`create`'s look for the comment stored already, built once for each kind with parameters: the same
+    form (``by_key``), else the same text by the same author on the same target within the window, the form first."""
+    matches = and_(Comment.chapter_id == bindparam("chapter"),
+                   Comment.paragraph_id == bindparam("paragraph") if on_paragraph else Comment.paragraph_id.is_(None),
+                   Comment.body == bindparam("body"),
+                   Comment.parent_id == bindparam("parent") if reply else Comment.parent_id.is_(None),
+                   Comment.created_at > bindparam("since"))
+    first = Comment.id
+    if by_key:
+        same_form = Comment.submission_key == bindparam("key")
+        matches, first = or_(same_form, matches), case((same_form, 0), else_=1)
+    return select(Comment).where(Comment.author_id == bindparam("author"), matches).order_by(first).limit(1)
 
 
 def lock_author(author_id: int) -> None:

@@ -8,8 +8,9 @@ documents (``documents.services.delete_project``: what holds it back is the comm
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Optional
+from typing import Any, Optional
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
@@ -63,8 +64,19 @@ def get_published_for_action(slug: str, chapters: bool = False) -> Project:
 
     Raises :class:`webapp.db.NotFound` when there is none.
     """
-    return _get(slug, published_only=True,
-                options=(selectinload(Project.phases), *(_options_along(False) if chapters else ())))
+    statement = _FOR_ACTION.get(chapters)
+    if statement is None:  # built once (with the slug a parameter): every comment, rating and report loads it
+        statement = _FOR_ACTION[chapters] = select(Project).where(
+            Project.slug == bindparam("slug"), Project.published == True).options(  # noqa: E712  (SQL comparison)
+            selectinload(Project.phases), *(_options_along(False) if chapters else ()))
+    project: Optional[Project] = db.session().execute(statement, {"slug": slug}).scalars().first()
+    if project is None:
+        raise db.NotFound(f"project {slug!r}")
+    return project
+
+
+#: :func:`get_published_for_action`'s statements, with and without the chapters.
+_FOR_ACTION: dict[bool, Any] = {}
 
 
 def get_for_staff(slug: str, *, table_of_contents: bool = True, phases: bool = True) -> Project:
