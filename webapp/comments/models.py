@@ -23,6 +23,9 @@ MAX_LENGTH = 4000
 
 #: A comment anyone can read: not deleted, blocked or hidden (``services.comment_counts`` counts these).
 _READABLE = "deleted_at IS NULL AND blocked_at IS NULL AND hidden_at IS NULL"
+#: The comments (not replies) of a chapter's own discussion, and of a paragraph's.
+_ON_CHAPTER = "paragraph_id IS NULL AND parent_id IS NULL"
+_ON_PARAGRAPH = "paragraph_id IS NOT NULL AND parent_id IS NULL"
 
 
 class Comment(SQLModel, table=True):
@@ -39,6 +42,11 @@ class Comment(SQLModel, table=True):
         # The counts every discussion page shows: the readable comments of each chapter and paragraph (migration 0018).
         Index("ix_comment_readable", "chapter_id", "paragraph_id", sqlite_where=text(_READABLE),
               postgresql_where=text(_READABLE)),
+        # A discussion's comments newest first, read backwards (PostgreSQL orders by no index after IS NULL; 0019).
+        Index("ix_comment_chapter_newest", "chapter_id", "created_at", "id", sqlite_where=text(_ON_CHAPTER),
+              postgresql_where=text(_ON_CHAPTER)),
+        Index("ix_comment_paragraph_newest", "paragraph_id", "created_at", "id", sqlite_where=text(_ON_PARAGRAPH),
+              postgresql_where=text(_ON_PARAGRAPH)),
         # The moderation queue: a project's comments with open reports first, then by reports or age.
         Index("ix_comment_moderation", "project_id", "open_report_count", "report_count"),
         UniqueConstraint("author_id", "submission_key", name="uq_comment_submission"),
