@@ -116,6 +116,10 @@ def trusted_proxies(environ=os.environ) -> list[str]:
         raise ConfigError(f"TRUSTED_PROXIES must list addresses or networks, comma-separated: {exc}") from None
 
 
+#: What ``SQLITE_SYNCHRONOUS`` may say (SQLite's own words: ``webapp.db`` puts them into its pragma).
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL", "EXTRA")
+
+
 def sqlite_synchronous() -> str:
     """``SQLITE_SYNCHRONOUS``: how SQLite writes commits to disk, NORMAL (the default) or FULL or EXTRA.
 
@@ -123,7 +127,7 @@ def sqlite_synchronous() -> str:
         ConfigError: for anything else.
     """
     value = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").strip().upper() or "NORMAL"
-    if value not in ("NORMAL", "FULL", "EXTRA"):
+    if value not in SQLITE_SYNCHRONOUS:
         raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {value!r}.")
     return value
 

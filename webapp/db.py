@@ -35,6 +35,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, create_engine
 
 from . import contentversion
+from .config import SQLITE_SYNCHRONOUS
 
 
 class NotFound(LookupError):
@@ -145,10 +146,6 @@ def _postgresql_engine(url: str, connect_timeout: float, statement_timeout_ms: i
     return engine
 
 
-#: ``SQLITE_SYNCHRONOUS`` values (the pragma's own words; a name never goes into SQL unchecked).
-SQLITE_SYNCHRONOUS = {"NORMAL": "NORMAL", "FULL": "FULL", "EXTRA": "EXTRA"}
-
-
 def make_engine(url: str, busy_timeout: float = 15, *, connect_timeout: float = CONNECT_TIMEOUT,
                 statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, pool_timeout: float = POOL_TIMEOUT,
                 sqlite_synchronous: str = "NORMAL") -> Engine:
@@ -157,6 +154,8 @@ def make_engine(url: str, busy_timeout: float = 15, *, connect_timeout: float = 
     commit: never a damaged database, but a power cut may take the last commits back; FULL: every commit on disk
     first, 0.5 to 1 ms more each); PostgreSQL a connect, statement and pool timeout, keepalives and a watchdog."""
     if url.startswith("sqlite"):
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:  # a word never goes into SQL unchecked
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}, not {sqlite_synchronous!r}")
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
@@ -164,7 +163,7 @@ def make_engine(url: str, busy_timeout: float = 15, *, connect_timeout: float = 
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS[sqlite_synchronous]}")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.close()
 
         return engine

@@ -206,10 +206,17 @@ class Pieces:
         key = self.keys.get(name)
         if key is None:
             return macro(*args)
+        return self.kept_or_made(key, lambda: macro(*args))
+
+    def kept_or_made(self, key: Hashable, make: Callable[[], Markup], holds_token: bool = False) -> Markup:
+        """The HTML kept under ``key``, else ``make()``'s, kept at the end of the page; ``holds_token``: it holds
+        this reader's form token, kept as :data:`TOKEN`."""
         html = self.kept.get(key)
         if html is None:
-            html = self._new[key] = str(macro(*args))
-        return Markup(html)
+            html = str(make())
+            self._new[key] = without_token(html) if holds_token else html
+            return Markup(html)
+        return Markup(with_token(html) if holds_token else html)
 
     def keep(self) -> None:
         """Keep what this page made (after the page: one write to Redis)."""

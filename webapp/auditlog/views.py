@@ -144,11 +144,20 @@ def site_log(mode: LanguageMode):
         endpoint="audit.site_log", breadcrumbs=[(_("Staff area"), url_for("roles.staff"))]))
 
 
+#: Where each app keeps :func:`_answer`'s answers (made once, when the blueprint is registered).
+ANSWERS = "audit_answers"
+
+
+@bp.record_once
+def _keep_answers(state) -> None:
+    state.app.extensions[ANSWERS] = Bounded(2000, size=lambda _answer: 1)
+
+
 def _answer(state: tuple, question: tuple, read: Callable[[], Any]) -> Any:
     """``read()``'s answer to ``question`` about the log's entries, kept in this process while the entries are in
     ``state`` (:func:`queries.state`): what actions and people occur and how many entries there are take a look
     at every entry of the log, 4 ms of PostgreSQL's time for 10,000; the state is one look along two indexes."""
-    kept = current_app.extensions.setdefault("audit_answers", Bounded(2000, size=lambda _answer: 1))
+    kept = current_app.extensions[ANSWERS]
     key = (state, question)
     answer = kept.get(key)
     if answer is None:

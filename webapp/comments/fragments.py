@@ -20,7 +20,7 @@ comment with a message placed at it (after an action) is rendered, not kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
@@ -50,10 +50,10 @@ class Shown:
         self.badges = permissions.staff_badges(ctx.project.id)
         self.page = (ctx.mode.key, str(get_locale()), str(get_timezone()), ctx.project.slug, ctx.may_moderate)
         self._kinds: dict[tuple, tuple] = {}
-        self._new: dict[Hashable, str] = {}
         self.keys = {c.id: self.key(c) for c in comments} if self.cache.enabled else {}
         self.list_key = self._list_key() if self.keys else None
-        self.kept = self.cache.get_many([self.list_key, *self.keys.values()] if self.list_key else self.keys.values())
+        # Fetched in one go: each comment by its id, the whole list as "list".
+        self.pieces = fragmentcache.Pieces({**self.keys, "list": self.list_key} if self.list_key else self.keys)
 
     def _list_key(self):
         """The key of the page's whole list of threads: its comments' keys, thread by thread (``None`` when one
@@ -88,7 +88,7 @@ class Shown:
         key = self.keys.get(c.id)
         if key is None or key[1] != level or c.id in self.ctx.messages_at:
             return macro(c, level, self.ctx)
-        return self._kept_or_made(key, lambda: macro(c, level, self.ctx), with_token=key[-1][0])  # a rating form
+        return self.pieces.kept_or_made(key, lambda: macro(c, level, self.ctx), holds_token=key[-1][0])  # rating form
 
     def listing(self, thread: Callable[..., Markup]) -> Markup:
         """Every thread of the page: kept as one piece, or made by ``thread`` (the template's macro) and kept."""
@@ -97,22 +97,12 @@ class Shown:
 
         if self.list_key is None:
             return made()
-        return self._kept_or_made(self.list_key, made, with_token=any(key[-1][0] for key in self.keys.values()))
-
-    def _kept_or_made(self, key: Hashable, make: Callable[[], Markup], with_token: bool) -> Markup:
-        """The HTML kept under ``key``, else ``make()``'s, kept for the end of the page; ``with_token``: it holds
-        this reader's form token, kept as :data:`fragmentcache.TOKEN`."""
-        html = self.kept.get(key)
-        if html is None:
-            html = str(make())
-            self._new[key] = fragmentcache.without_token(html) if with_token else html
-            return Markup(html)
-        return Markup(fragmentcache.with_token(html) if with_token else html)
+        return self.pieces.kept_or_made(self.list_key, made,
+                                        holds_token=any(key[-1][0] for key in self.keys.values()))
 
     def keep(self) -> None:
         """Keep what this page rendered (after the page is made: one write to Redis)."""
-        self.cache.put_many(self._new)
-        self._new = {}
+        self.pieces.keep()
 
 
 #: Where an empty comment form's account of the list below it stands in its kept HTML (never in escaped text).
