@@ -111,3 +111,24 @@ def test_template_words_come_out_as_jinjas_own_gettext_makes_them(app):
 
                 app.jinja_env.globals.update(gettext=_gettext_in_templates, _=_gettext_in_templates)
         assert ours == theirs and "&lt;b&gt;Ada" in ours and "100% sure" in ours, (prefix, ours, theirs)
+
+
+def test_wtforms_own_messages_come_in_the_pages_language(app):
+    """A message of WTForms' own (a field type's) reads in the page's language: its catalog is read once per locale
+    (webapp.forms), as Flask-WTF would give it on every request."""
+    from wtforms import IntegerField
+
+    from webapp.forms import BaseForm
+
+    class Form(BaseForm):
+        number = IntegerField("Number")
+
+    said = {}
+    for prefix in ("de", "en", "einfach", "de"):
+        with app.test_request_context(f"/{prefix}/imprint", method="POST", data={"number": "x"}):
+            app.preprocess_request()
+            form = Form(meta={"csrf": False})
+            assert not form.validate()
+            said.setdefault(prefix, set()).add(form.number.errors[0])
+    assert said == {"de": {"Keine gültige, ganze Zahl."}, "en": {"Not a valid integer value."},
+                    "einfach": {"Keine gültige, ganze Zahl."}}
