@@ -107,16 +107,18 @@ def test_every_kind_of_write_raises_the_number_and_only_a_write_does(app, sessio
     assert not raised(lambda own: own.execute(text("SELECT count(*) FROM comment")))
     assert not raised(lambda own: own.add(AuditEntry(actor_name="system", action="comment.block",
                                                       object_type="comment", object_id=comment.id)))
-    # A write for its lock alone (comments.services.lock_author) changes nothing: no raise, no table marked.
-    from webapp.comments.services import lock_author
+    # The write lock (db.write_lock) is the version raised early, once: the writes after it raise nothing more.
     from webapp.contentversion import tables_written
 
     def locked(own):
-        with app.test_request_context(), db.transaction():  # lock_author writes through the request's session
-            lock_author(comment.author_id)
-            assert tables_written(db.session().connection()) == frozenset()
+        with app.test_request_context(), db.transaction():
+            db.write_lock()
+            db.write_lock()
+            db.session().execute(update(Comment).where(Comment.id == comment.id).values(agree_count=5))
+            assert tables_written(db.session().connection()) == frozenset({"content_version", "comment"})
 
-    assert not raised(locked)
+    before = version(app)
+    assert raised(locked) and version(app) == before + 1, "raised once"
 
     def undone_then_written(own):
         if engine.dialect.name == "sqlite":

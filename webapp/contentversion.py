@@ -46,11 +46,6 @@ _RAISED = "mitreden.content_version_raised"
 _WRITTEN = "mitreden.tables_written"
 
 
-#: An execution option for a write that changes nothing, made for its lock alone (``comments.services.lock_author``):
-#: it raises no version and marks no table written, so nothing loaded is read again after the commit.
-CHANGES_NOTHING = "mitreden_changes_nothing"
-
-
 #: An execution option for a write whose every change the loaded objects already hold (``comments.services.rate``
 #: sets the counts its ``UPDATE ... RETURNING`` answers): it raises the version as any write, but marks no table
 #: written, so the objects are not read again after the commit.
@@ -62,7 +57,7 @@ def _before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, cont
     the version."""
     written = _WRITE.match(statement)
     options = context.execution_options if context is not None else {}
-    if written is None or options.get(CHANGES_NOTHING):
+    if written is None:
         return
     table = written.group(1).lower()
     if not options.get(RESULT_KEPT):
@@ -71,6 +66,14 @@ def _before_write(conn: Any, cursor: Any, statement: str, _parameters: Any, cont
         return
     cursor.execute(_RAISE)  # the same cursor, so the same transaction, just before the write
     conn.info[_RAISED] = True
+
+
+def raise_now(connection: Any) -> None:
+    """Raise the version now in ``connection``'s transaction, unless it has been: from here to the commit every
+    other writing transaction waits for this one (``db.write_lock``)."""
+    if not connection.info.get(_RAISED):
+        connection.exec_driver_sql(_RAISE)  # to an unread table: _before_write leaves it alone
+        connection.info[_RAISED] = True
 
 
 def tables_written(connection: Any) -> frozenset[str]:

@@ -237,6 +237,16 @@ def transaction() -> Iterator[Session]:
                 current_app.logger.exception("After-commit work failed")
 
 
+def write_lock() -> None:
+    """From here to the commit, this unit of work is the only one writing: for a check that must see every write
+    committed before it and stay true until the commit (is this comment stored already? then the insert).
+
+    Every writing transaction raises the content version before its first write and holds that row until it ends
+    (:mod:`webapp.contentversion`; on SQLite the database's one write lock): raising it now, before the check, is
+    the lock, and costs no statement of its own (the write raises it anyway)."""
+    contentversion.raise_now(session().connection())
+
+
 def read(statement: Any, parameters: dict) -> Any:
     """Run a prebuilt ``statement`` (built once, with bind parameters) on this request's connection, after the
     session's pending changes are written (as the ORM's own queries do): its result rows. For the statements every

@@ -248,7 +248,7 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
                         else rules.may_comment(actor, line, target.project_id))
     author_id = actor.id
     session = db.session()
-    lock_author(author_id)
+    db.write_lock()  # the look below and the insert are one step
     # Stored already: this form (its key), else the same text here within the window; one query, the key first.
     earlier = session.execute(_stored_already(bool(submission_key), parent is not None, target.paragraph is not None), {
         "author": author_id, "key": submission_key, "chapter": target.chapter.id, "body": body,
@@ -288,19 +288,6 @@ def _stored_already(by_key: bool, reply: bool, on_paragraph: bool):
         same_form = Comment.submission_key == bindparam("key")
         matches, first = or_(same_form, matches), case((same_form, 0), else_=1)
     return select(Comment).where(Comment.author_id == bindparam("author"), matches).order_by(first).limit(1)
-
-
-def lock_author(author_id: int) -> None:
-    """Make one author's "is this comment new?" check and its insert one step, until the caller's commit.
-
-    The duplicate check for a form without its key (the same text on the same target within a
-    minute) is a query, and two requests can both find nothing and both insert. A write to the
-    author's row holds its lock until the transaction ends: on PostgreSQL a row lock that the next
-    request of the same author waits for (others are not held up); on SQLite the database's one
-    write lock, taken before the check, so the check sees every comment committed before it.
-    """
-    db.session().execute(update(User).where(User.id == author_id).values(session_token=User.session_token)
-                         .execution_options(synchronize_session=False, **{contentversion.CHANGES_NOTHING: True}))
 
 
 @permissions.command

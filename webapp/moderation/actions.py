@@ -20,7 +20,7 @@ from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..clock import utcnow
 from ..comments.models import Comment
-from ..comments.services import DOUBLE_SUBMIT_WINDOW, lock_author
+from ..comments.services import DOUBLE_SUBMIT_WINDOW
 from ..i18n import lazy_gettext as _l
 from .models import BLOCK_REASON_LABELS, BLOCK_REASONS, ModeratorNote, Report
 
@@ -196,7 +196,7 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
     if comment.official:
         raise ActionRefused("official")
     parent_id = comment.parent_id or comment.id
-    lock_author(actor.id)  # the check below and the insert are one step per person
+    db.write_lock()  # the check below and the insert are one step
     earlier = db.session().exec(select(Comment).where(
         Comment.parent_id == parent_id, Comment.author_id == actor.id, Comment.official == True,  # noqa: E712
         Comment.body == text, Comment.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
@@ -218,7 +218,7 @@ def answer(actor: User, project, comment: Comment, text: str, language: str) -> 
 def note(actor: User, project, comment: Comment, text: str) -> ModeratorNote:
     """A private note of the staff on the comment; the same note sent twice within a minute is stored once."""
     _require("comment.note", actor, project, comment)
-    lock_author(actor.id)
+    db.write_lock()
     earlier = db.session().exec(select(ModeratorNote).where(
         ModeratorNote.comment_id == comment.id, ModeratorNote.author_id == actor.id, ModeratorNote.body == text,
         ModeratorNote.created_at > utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
