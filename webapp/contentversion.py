@@ -18,17 +18,15 @@ those moments after now, read once per version.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
-import weakref
 from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import Engine, event, text
 from sqlmodel import Field, SQLModel
 
-from . import clock
+from . import clock, ownconnection
 
 
 class ContentVersion(SQLModel, table=True):
@@ -95,53 +93,29 @@ def watch(engine: Engine) -> None:
     for name in ("commit", "rollback"):
         event.listen(engine, name, lambda conn: _forget(conn.info))
     event.listen(engine, "rollback_savepoint", lambda conn, _name, _context: conn.info.pop(_RAISED, None))
-    event.listen(engine.pool, "reset", lambda _dbapi, record, _state: _forget(record.info))
-    event.listen(engine.pool, "checkin", lambda _dbapi, record: _forget(record.info))
-    event.listen(engine, "engine_disposed", _close_own)
+    # A connection detached from the pool (webapp.ownconnection) has no record.
+    event.listen(engine.pool, "reset", lambda _dbapi, record, _state: record is not None and _forget(record.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: record is not None and _forget(record.info))
 
 
 def current(engine: Engine) -> Optional[int]:
     """The version now (``None`` where the row is missing, or the database is away: nothing is kept then).
 
-    Read on a connection of this thread's own, taken out of the pool once, on its driver, outside any
-    transaction (PostgreSQL: autocommit): one round trip, 4 µs on SQLite, on every request for a kept page,
-    where a pooled connection costs a liveness check and a rollback too (SQLAlchemy's statement events, and
-    so the tests' query counts, don't see it). The engine's ``dispose()`` closes these connections.
+    Read on this thread's own connection (:mod:`webapp.ownconnection`), on its driver: one round trip, 4 µs on
+    SQLite, on every request for a kept page, where a pooled connection costs a liveness check and a rollback too
+    (SQLAlchemy's statement events, and so the tests' query counts, don't see it).
     """
-    own = _own_connections.setdefault(engine, {})
-    thread = threading.get_ident()
-    connection = own.get(thread)
     try:
-        if connection is None:
-            pooled = engine.raw_connection()
-            connection = pooled.driver_connection
-            pooled.detach()  # the pool forgets it; it is this thread's now
-            if engine.dialect.name == "postgresql":
-                connection.autocommit = True
-            own[thread] = connection
-        cursor = connection.cursor()
+        cursor = ownconnection.connection(engine).connection.dbapi_connection.cursor()
         try:
             cursor.execute("SELECT n FROM content_version WHERE id = 1")
             row = cursor.fetchone()
         finally:
             cursor.close()
     except Exception:  # noqa: BLE001 - a connection gone (a restart): the next request takes a new one
-        if connection is not None:
-            own.pop(thread, None)
-            with contextlib.suppress(Exception):
-                connection.close()
+        ownconnection.forget(engine)
         return None
     return row[0] if row is not None else None
-
-
-#: engine -> thread -> its connection for :func:`current`.
-_own_connections: "weakref.WeakKeyDictionary[Engine, dict[int, Any]]" = weakref.WeakKeyDictionary()
-
-
-def _close_own(engine: Engine) -> None:
-    for connection in list(_own_connections.pop(engine, {}).values()):
-        with contextlib.suppress(Exception):
-            connection.close()
 
 
 _moments: dict[int, tuple[Any, list[datetime]]] = {}

@@ -34,7 +34,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, create_engine
 
-from . import contentversion
+from . import contentversion, ownconnection
 from .config import SQLITE_SYNCHRONOUS
 
 
@@ -113,17 +113,17 @@ def _postgresql_engine(url: str, connect_timeout: float, statement_timeout_ms: i
 
     @event.listens_for(engine, "before_cursor_execute")
     def _watch(conn, _cursor, _statement, _parameters, _context, _executemany):
-        watchdog.watch(conn.connection.driver_connection)
+        watchdog.watch(conn.connection.dbapi_connection)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _unwatch(conn, _cursor, _statement, _parameters, _context, _executemany):
-        watchdog.done(conn.connection.driver_connection)
+        watchdog.done(conn.connection.dbapi_connection)
 
     @event.listens_for(engine, "handle_error")
     def _unwatch_failed(context):
         if context.connection is not None and not context.connection.closed:
             try:
-                watchdog.done(context.connection.connection.driver_connection)
+                watchdog.done(context.connection.connection.dbapi_connection)
             except Exception:  # noqa: BLE001 - invalidated meanwhile
                 pass
 
@@ -248,11 +248,17 @@ def write_lock() -> None:
 
 
 def read(statement: Any, parameters: dict) -> Any:
-    """Run a prebuilt ``statement`` (built once, with bind parameters) on this request's connection, after the
-    session's pending changes are written (as the ORM's own queries do): its result rows. For the statements every
+    """Run a prebuilt ``statement`` (built once, with bind parameters): its result rows. For the statements every
     page asks (roles, counts): building a statement and the ORM's part of running it cost about 0.15 ms each time,
-    the database a few µs."""
+    the database a few µs.
+
+    In the request's transaction, after the session's pending changes are written (as the ORM's own queries do);
+    where none is open (after the unit of work's commit: the counts and newest comments its answer shows) on the
+    thread's own connection (:mod:`webapp.ownconnection`): one round trip, where beginning a transaction again
+    costs a liveness check, a ``BEGIN`` and a ``ROLLBACK`` more on PostgreSQL."""
     current = session()
+    if not current.in_transaction() and not (current.new or current.dirty or current.deleted):
+        return ownconnection.execute(engine(), statement, parameters)
     current.flush()  # nothing to do, and at once, unless something is pending
     return current.connection().execute(statement, parameters)
 
