@@ -27,7 +27,7 @@ WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 
 #: The floors, bottom first, and their rooms. ``webapp`` is the app factory (``webapp/__init__.py``).
 LAYERS = {
-    "infrastructure": {"db", "config", "i18n", "clock", "security", "assets", "pagecache", "fragmentcache", "contentversion", "readercache", "markdown", "forms",
+    "infrastructure": {"db", "config", "i18n", "clock", "security", "assets", "pagecache", "fragmentcache", "contentversion", "ownconnection", "readercache", "markdown", "forms",
                        "htmx", "extensions", "ratelimits", "localized", "errors", "templating", "backup", "hook"},
     "kernel": {"accounts", "permissions", "audit", "mail", "jobs"},
     "content": {"projects", "phases", "documents", "pages"},
