@@ -33,7 +33,7 @@ def table_of_contents(titles: bool = True) -> tuple:
     ``get_for_staff``, ``get_published_for_action``) bring it along; the app factory connects it
     (``projects.services.load_along``)."""
     if not titles:
-        return (joinedload(Project.document).selectinload(Document.chapters),)
+        return (joinedload(Project.document).joinedload(Document.chapters),)
     return (
         joinedload(Project.document).selectinload(Document.texts),
         joinedload(Project.document).selectinload(Document.chapters).selectinload(Chapter.texts),

@@ -68,8 +68,8 @@ def get_published_for_action(slug: str, chapters: bool = False) -> Project:
     if statement is None:  # built once (with the slug a parameter): every comment, rating and report loads it
         statement = _FOR_ACTION[chapters] = select(Project).where(
             Project.slug == bindparam("slug"), Project.published == True).options(  # noqa: E712  (SQL comparison)
-            selectinload(Project.phases), *(_options_along(False) if chapters else ()))
-    project: Optional[Project] = db.session().execute(statement, {"slug": slug}).scalars().first()
+            joinedload(Project.phases), *(_options_along(False) if chapters else ()))
+    project: Optional[Project] = db.session().execute(statement, {"slug": slug}).unique().scalars().first()
     if project is None:
         raise db.NotFound(f"project {slug!r}")
     return project
