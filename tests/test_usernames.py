@@ -179,6 +179,40 @@ def test_a_moderator_of_another_project_gets_no_badge_here(app, client, session)
     assert page.find("article", id=f"comment-{comment.id}").find(class_="staff-badge") is None
 
 
+def test_a_logged_in_moderator_sees_the_same_badges_and_their_roles_and_the_badges_are_one_query(app, session):
+    """For someone logged in, the page's staff badges and the reader's own roles (the "Moderate" links) are read in
+    one query (permissions.read_roles_and_badges)."""
+    from sqlalchemy import event
+
+    from tests.support import login
+
+    comments = {role: _comment_by(session, make_user(app, role=role, name=f"Person {letters()}"))
+                for role in ("moderator", "initiator", "admin", "participant")}
+    moderator, participant = make_user(app, role="moderator"), make_user(app)
+    for reader, moderates in ((moderator, True), (participant, False)):
+        client = app.test_client()
+        login(client, reader)
+        client.get("/de/imprint")  # the "logged in" message, shown once
+        statements: list[str] = []
+        engine = app.extensions["db_engine"]
+
+        def listen(_c, _cur, statement, *_rest, statements=statements):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            page = soup(client.get("/de/projects/smart-city/chapters/nachhaltig"))
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        for role, comment in comments.items():
+            article = page.find("article", id=f"comment-{comment.id}")
+            badge = article.find(class_="staff-badge")
+            assert (badge.get_text() if badge else None) == (BADGES["de"][role] if role != "participant" else None)
+            assert bool(article.find(id=f"moderate-link-{comment.id}")) is moderates
+        asked = [s for s in statements if "organisation_member" in s or "project_moderator" in s]
+        assert len(asked) == 1, asked
+
+
 # --- Offices of a town hall, and digits for letters (security report 2026-12-06, N7) ------------------
 
 OFFICES_AND_DIGITS = ["Projektteam", "Team", "Bürgermeister", "Oberbürgermeister", "Verwaltung", "Rathaus",

@@ -121,16 +121,20 @@ class Roles:
 NOBODY = Roles()
 
 
-#: The statements asked on every logged-in page, built once with parameters (``db.read``).
-_ROLES = union_all(
+#: The statements asked on every logged-in page, built once with parameters (``db.read``): what ``user`` is
+#: (1: initiator of an organisation, 2: moderator of a project), who speaks for ``project`` (3: its moderators,
+#: 4: its organisation's initiators, 5: administrators), and both at once for a discussion shown to someone logged in.
+_ROLE_PARTS = (
     select(literal_column("1"), OrganisationMember.organisation_id).where(OrganisationMember.user_id == bindparam("user")),
     select(literal_column("2"), ProjectModerator.project_id).where(ProjectModerator.user_id == bindparam("user")))
-_BADGES = union_all(
-    select(literal_column("1"), ProjectModerator.user_id).where(ProjectModerator.project_id == bindparam("project")),
-    select(literal_column("2"), OrganisationMember.user_id).join(
+_BADGE_PARTS = (
+    select(literal_column("3"), ProjectModerator.user_id).where(ProjectModerator.project_id == bindparam("project")),
+    select(literal_column("4"), OrganisationMember.user_id).join(
         Project, Project.organisation_id == OrganisationMember.organisation_id).where(Project.id == bindparam("project")),
-    select(literal_column("3"), User.id).where(User.is_admin == True),  # noqa: E712  (SQL comparison)
+    select(literal_column("5"), User.id).where(User.is_admin == True),  # noqa: E712  (SQL comparison)
 )
+_ROLES, _BADGES, _ROLES_AND_BADGES = union_all(*_ROLE_PARTS), union_all(*_BADGE_PARTS), union_all(*_ROLE_PARTS, *_BADGE_PARTS)
+_BADGE_NAMES = {3: "moderator", 4: "initiator", 5: "admin"}
 
 
 def roles_of(user) -> Roles:
@@ -139,10 +143,32 @@ def roles_of(user) -> Roles:
         return NOBODY
     cache = g.setdefault("permission_roles", {})
     if user.id not in cache:
-        rows = db.read(_ROLES, {"user": user.id}).all()
-        cache[user.id] = Roles(user.id, bool(user.is_admin), frozenset(i for kind, i in rows if kind == 1),
-                               frozenset(i for kind, i in rows if kind == 2))
+        _keep_roles(user, db.read(_ROLES, {"user": user.id}).all())
     return cache[user.id]
+
+
+def _keep_roles(user, rows) -> None:
+    g.setdefault("permission_roles", {})[user.id] = Roles(
+        user.id, bool(user.is_admin), frozenset(i for kind, i in rows if kind == 1), frozenset(i for kind, i in rows if kind == 2))
+
+
+def _keep_badges(project_id: int, rows) -> None:
+    """Someone with several roles gets the highest badge (administration, then project team, then moderation)."""
+    g.setdefault("permission_badges", {})[project_id] = {
+        user_id: _BADGE_NAMES[kind] for kind, user_id in sorted(rows) if kind in _BADGE_NAMES}
+
+
+def read_roles_and_badges(user, project_id: int) -> None:
+    """Read ``user``'s roles and the project's staff badges in one query, for a page that asks both (a discussion shown
+    to someone logged in): :func:`roles_of` and :func:`staff_badges` then answer from what was read. Nothing is read
+    again that this request has read already."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
+        return
+    if user.id in g.get("permission_roles", {}) or project_id in g.get("permission_badges", {}):
+        return
+    rows = db.read(_ROLES_AND_BADGES, {"user": user.id, "project": project_id}).all()
+    _keep_roles(user, rows)
+    _keep_badges(project_id, rows)
 
 
 def forget_roles() -> None:
@@ -321,9 +347,7 @@ def staff_badges(project_id: int) -> dict[int, str]:
     """
     cache = g.setdefault("permission_badges", {})
     if project_id not in cache:
-        rows = db.read(_BADGES, {"project": project_id}).all()
-        names = {1: "moderator", 2: "initiator", 3: "admin"}
-        cache[project_id] = {user_id: names[rank] for rank, user_id in sorted(rows)}
+        _keep_badges(project_id, db.read(_BADGES, {"project": project_id}).all())
     return cache[project_id]
 
 

@@ -52,6 +52,7 @@ def discussion_context(project: Project, current: ChapterInContext, paragraph: O
     # "More comments" (htmx) appends a page to those shown: ``start`` is the first page on screen.
     first_page = request.args.get("start", default=page, type=int) or page
     decision = rules.may_comment(user, line)
+    permissions.read_roles_and_badges(user, project.id)  # both asked below: one query
     if form is None and decision:
         form = CommentForm(formdata=None, categories=project.categories)  # empty, also after a POST
     endpoint, args = ("documents.paragraph", {"slug": project.slug, "chapter": current.chapter.slug,
