@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from flask import Flask, current_app, g
 from psycopg import pq
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam, event, exists, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -296,21 +296,29 @@ def _expire_written(session: Session, written: frozenset[str]) -> None:
             session.expire(obj, mapper.attrs.keys())
 
 
-def insert_unless_there(model: type, **values: Any) -> Optional[Any]:
+def insert_unless_there(model: type, unless: Any = None, extra: Optional[dict] = None, **values: Any) -> Optional[Any]:
     """Insert a row of ``model`` unless one with the same unique values is there already (``ON CONFLICT DO
     NOTHING``, on SQLite and PostgreSQL alike): the new row's primary key, ``None`` when it was there. A race lost
     this way is an answer, not an error, so the caller's transaction needs no savepoint for it (two round trips
-    fewer on PostgreSQL)."""
+    fewer on PostgreSQL).
+
+    ``unless``: a condition built once (with bind parameters named as ``model``'s columns, whose values are the
+    row's, and as ``extra``'s keys) under which the row is not inserted either: the look for a row stored already
+    and the insert in one statement (``INSERT ... SELECT ... WHERE NOT EXISTS``)."""
     table = model.__table__
     dialect = engine().dialect.name
-    key = (table.name, dialect, tuple(values))
+    key = (table.name, dialect, tuple(values), unless)
     statement = _INSERTS.get(key)
-    if statement is None:  # built once per table, database and columns given, with parameters
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    if statement is None:  # built once per table, database, columns given and condition, with parameters
+        insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+        if unless is None:
+            statement = insert.values({name: bindparam(name) for name in values})
+        else:
+            row = select(*(bindparam(name, type_=table.c[name].type).label(name) for name in values))
+            statement = insert.from_select(list(values), row.where(~exists().where(unless)))
         # RETURNING says whether a row went in (psycopg's rowcount does not, with SQLAlchemy's implicit RETURNING).
-        statement = _INSERTS[key] = (insert(table).values({name: bindparam(name) for name in values})
-                                     .on_conflict_do_nothing().returning(*table.primary_key.columns))
-    row = session().execute(statement, values).first()
+        statement = _INSERTS[key] = statement.on_conflict_do_nothing().returning(*table.primary_key.columns)
+    row = session().execute(statement, {**values, **(extra or {})}).first()
     return row[0] if row is not None else None
 
 

@@ -248,26 +248,23 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
                         else rules.may_comment(actor, line, target.project_id))
     author_id = actor.id
     session = db.session()
-    db.write_lock()  # the look below and the insert are one step
-    # Stored already: this form (its key), else the same text here within the window; one query, the key first.
-    earlier = session.execute(_stored_already(bool(submission_key), parent is not None, target.paragraph is not None), {
-        "author": author_id, "key": submission_key, "chapter": target.chapter.id, "body": body,
-        "paragraph": target.paragraph.id if target.paragraph else None, "parent": parent.id if parent else None,
-        "since": utcnow() - DOUBLE_SUBMIT_WINDOW}).scalars().first()
-    if earlier is not None:
-        return earlier
+    db.write_lock()  # what the insert looks for is all there, and stays so until the commit
     comment = Comment(project_id=target.project_id, chapter_id=target.chapter.id,
                       paragraph_id=target.paragraph.id if target.paragraph else None,
                       parent_id=parent.id if parent else None, author_id=author_id, body=body,
                       category=category or None, submission_key=submission_key or None,
                       language=mode.html_lang)
-    # Stored with every value set here (the model's defaults included); the unique form key decides a double
-    # submit at the same moment: the insert then does nothing and the comment stored first is the answer.
-    key = db.insert_unless_there(Comment, **{column.name: getattr(comment, column.name)
-                                             for column in Comment.__table__.columns if column.name != "id"})
-    if key is None:
-        return session.exec(select(Comment).where(Comment.author_id == author_id,
-                                                  Comment.submission_key == submission_key)).one()
+    # Stored with every value set here (the model's defaults included), unless it is stored already: this form
+    # (its key), else the same text here within the window. The unique form key decides a double submit at the
+    # same moment as well: the insert then does nothing either.
+    kind = (bool(submission_key), parent is not None, target.paragraph is not None)
+    since = {"since": utcnow() - DOUBLE_SUBMIT_WINDOW}
+    key = db.insert_unless_there(Comment, unless=_stored_already(*kind), extra=since, **{
+        column.name: getattr(comment, column.name) for column in Comment.__table__.columns if column.name != "id"})
+    if key is None:  # the one stored first is the answer, this form's first
+        values = {"author_id": author_id, "submission_key": submission_key, "chapter_id": target.chapter.id,
+                  "paragraph_id": comment.paragraph_id, "body": body, "parent_id": comment.parent_id, **since}
+        return session.execute(_first_stored(*kind), values).scalars().one()
     db.add_inserted(comment, key)  # the session has it as stored, and keeps it after the commit
     if parent is not None:
         session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
@@ -276,18 +273,25 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
 
 @functools.cache
 def _stored_already(by_key: bool, reply: bool, on_paragraph: bool):
-    """:func:`create`'s look for the comment stored already, built once for each kind with parameters: the same
-    form (``by_key``), else the same text by the same author on the same target within the window, the form first."""
-    matches = and_(Comment.chapter_id == bindparam("chapter"),
-                   Comment.paragraph_id == bindparam("paragraph") if on_paragraph else Comment.paragraph_id.is_(None),
-                   Comment.body == bindparam("body"),
-                   Comment.parent_id == bindparam("parent") if reply else Comment.parent_id.is_(None),
-                   Comment.created_at > bindparam("since"))
-    first = Comment.id
+    """:func:`create`'s condition for the comment stored already, built once for each kind, with parameters named as
+    the comment's columns (and ``since``): the same form (``by_key``), or the same text by the same author on the
+    same target within the window."""
+    c = Comment.__table__.c
+    matches = and_(c.chapter_id == bindparam("chapter_id"),
+                   c.paragraph_id == bindparam("paragraph_id") if on_paragraph else c.paragraph_id.is_(None),
+                   c.body == bindparam("body"),
+                   c.parent_id == bindparam("parent_id") if reply else c.parent_id.is_(None),
+                   c.created_at > bindparam("since"))
     if by_key:
-        same_form = Comment.submission_key == bindparam("key")
-        matches, first = or_(same_form, matches), case((same_form, 0), else_=1)
-    return select(Comment).where(Comment.author_id == bindparam("author"), matches).order_by(first).limit(1)
+        matches = or_(c.submission_key == bindparam("submission_key"), matches)
+    return and_(c.author_id == bindparam("author_id"), matches)
+
+
+@functools.cache
+def _first_stored(by_key: bool, reply: bool, on_paragraph: bool):
+    """The comment :func:`_stored_already` finds, this form's first."""
+    first = case((Comment.submission_key == bindparam("submission_key"), 0), else_=1) if by_key else Comment.id
+    return select(Comment).where(_stored_already(by_key, reply, on_paragraph)).order_by(first, Comment.id).limit(1)
 
 
 @permissions.command
