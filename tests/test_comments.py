@@ -467,6 +467,39 @@ def test_htmx_puts_a_comment_in_place_on_the_list_the_reader_has(app, session, l
         assert "HX-Reswap" not in whole.headers and whole.get_data(as_text=True).startswith('<section id="discussion"'), sent
 
 
+def test_htmx_answers_with_the_whole_discussion_where_the_new_comment_is_not_the_newest(app, session, logged_in):
+    """A comment dated after the new one (another server's clock ahead): the new one is not the top of the list, so
+    it is not put there; the answer is the whole discussion, in its order. The same form sent again gets the comment
+    stored first, put in place as before where it is (comments.came_after, read then)."""
+    from datetime import timedelta
+
+    from webapp.clock import utcnow
+
+    headers = {"HX-Request": "true", "HX-Target": "discussion"}
+    before_no_page_break(session, logged_in)
+    ahead = CommentFactory(session=session, chapter="nachhaltig", body=unique(), created_at=utcnow() + timedelta(hours=1))
+    page = logged_in.get(CHAPTER).get_data(as_text=True)
+    listed = LISTED.search(page).group(1)
+    assert listed.startswith(f"{ahead.id}:")
+    text = unique()
+    whole = post(logged_in, body=text, headers=headers, listed=listed)
+    assert "HX-Reswap" not in whole.headers
+    shown = whole.get_data(as_text=True)
+    assert shown.startswith('<section id="discussion"')
+    assert shown.index(f'id="comment-{ahead.id}"') < shown.index(f'id="comment-{comment_by_body(session, text).id}"')
+    session.delete(session.get(Comment, ahead.id))
+    session.commit()
+
+    listed = LISTED.search(logged_in.get(CHAPTER).get_data(as_text=True)).group(1)
+    form = {"csrf_token": csrf_token(logged_in.get(CHAPTER)), "body": unique(), "submission_key": secrets.token_hex(16)}
+    first = logged_in.post(CHAPTER + "/comments", headers=headers, data={**form, "listed": listed})
+    again = logged_in.post(CHAPTER + "/comments", headers=headers, data={**form, "listed": listed})
+    assert first.headers["HX-Reswap"] == again.headers["HX-Reswap"] == "none"
+    stored = comment_by_body(session, form["body"])
+    assert f'id="comment-{stored.id}"' in again.get_data(as_text=True)
+    assert session.exec(select(Comment).where(Comment.body == form["body"])).all() == [stored], "stored once"
+
+
 def test_htmx_rating_swaps_only_the_buttons(app, session, logged_in):
     other = app.test_client()
     login(other, make_user(app))

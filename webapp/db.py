@@ -296,7 +296,8 @@ def _expire_written(session: Session, written: frozenset[str]) -> None:
             session.expire(obj, mapper.attrs.keys())
 
 
-def insert_unless_there(model: type, unless: Any = None, extra: Optional[dict] = None, **values: Any) -> Optional[Any]:
+def insert_unless_there(model: type, unless: Any = None, extra: Optional[dict] = None, returning: tuple = (),
+                        **values: Any) -> Optional[Any]:
     """Insert a row of ``model`` unless one with the same unique values is there already (``ON CONFLICT DO
     NOTHING``, on SQLite and PostgreSQL alike): the new row's primary key, ``None`` when it was there. A race lost
     this way is an answer, not an error, so the caller's transaction needs no savepoint for it (two round trips
@@ -304,10 +305,11 @@ def insert_unless_there(model: type, unless: Any = None, extra: Optional[dict] =
 
     ``unless``: a condition built once (with bind parameters named as ``model``'s columns, whose values are the
     row's, and as ``extra``'s keys) under which the row is not inserted either: the look for a row stored already
-    and the insert in one statement (``INSERT ... SELECT ... WHERE NOT EXISTS``)."""
+    and the insert in one statement (``INSERT ... SELECT ... WHERE NOT EXISTS``). ``returning``: expressions built
+    once, answered beside the key (the whole row then: key first)."""
     table = model.__table__
     dialect = engine().dialect.name
-    key = (table.name, dialect, tuple(values), unless)
+    key = (table.name, dialect, tuple(values), unless, returning)
     statement = _INSERTS.get(key)
     if statement is None:  # built once per table, database, columns given and condition, with parameters
         insert = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
@@ -317,9 +319,9 @@ def insert_unless_there(model: type, unless: Any = None, extra: Optional[dict] =
             row = select(*(bindparam(name, type_=table.c[name].type).label(name) for name in values))
             statement = insert.from_select(list(values), row.where(~exists().where(unless)))
         # RETURNING says whether a row went in (psycopg's rowcount does not, with SQLAlchemy's implicit RETURNING).
-        statement = _INSERTS[key] = statement.on_conflict_do_nothing().returning(*table.primary_key.columns)
+        statement = _INSERTS[key] = statement.on_conflict_do_nothing().returning(*table.primary_key.columns, *returning)
     row = session().execute(statement, {**values, **(extra or {})}).first()
-    return row[0] if row is not None else None
+    return row if returning or row is None else row[0]
 
 
 #: :func:`insert_unless_there`'s statements by table, database and columns.

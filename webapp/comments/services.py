@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Optional
 
-from flask import url_for
-from sqlalchemy import and_, bindparam, case, func, or_, update
+from flask import g, url_for
+from sqlalchemy import and_, bindparam, case, exists, func, literal_column, or_, update
 from sqlalchemy import delete as delete_rows  # this module has its own delete()
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -112,6 +112,36 @@ def _newest(on_paragraph: bool):
 
 
 _NEWEST = {on_paragraph: _newest(on_paragraph) for on_paragraph in (False, True)}
+
+
+def _came_after(on_paragraph: bool) -> tuple:
+    """What the insert of a comment (not a reply) answers beside its id, built once: the id of the newest other comment
+    of its discussion, and whether none sorts before the new one in the newest-first order."""
+    table = Comment.__table__
+    other = table.alias("other")
+
+    def new(name: str):  # the inserted row's column (SQLAlchemy correlates no subquery of a RETURNING with it)
+        return literal_column(f"{table.name}.{name}", type_=table.c[name].type)
+
+    same = and_(other.c.chapter_id == new("chapter_id"), other.c.parent_id.is_(None), other.c.id != new("id"),
+                other.c.paragraph_id == new("paragraph_id") if on_paragraph else other.c.paragraph_id.is_(None))
+    previous = select(other.c.id).where(same).order_by(other.c.created_at.desc(), other.c.id.desc()).limit(1)
+    newer = or_(other.c.created_at > new("created_at"),
+                and_(other.c.created_at == new("created_at"), other.c.id > new("id")))
+    return previous.scalar_subquery(), ~exists().where(same, newer)
+
+
+_CAME_AFTER = {on_paragraph: _came_after(on_paragraph) for on_paragraph in (False, True)}
+
+
+def came_after(comment: Comment, target: Target) -> Optional[int]:
+    """The comment that was the newest of the discussion before ``comment`` (not a reply) came, where ``comment`` is
+    the newest now, else ``None``: as its insert saw it (:func:`create`), else as the discussion is now."""
+    known = g.get("comments_came_after", {})
+    if comment.id in known:
+        return known[comment.id]
+    ids = newest(target, 2)
+    return ids[1] if len(ids) == 2 and ids[0] == comment.id else None
 
 
 def newest(target: Target, count: int) -> list[int]:
@@ -259,12 +289,16 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
     # same moment as well: the insert then does nothing either.
     kind = (bool(submission_key), parent is not None, target.paragraph is not None)
     since = {"since": utcnow() - DOUBLE_SUBMIT_WINDOW}
-    key = db.insert_unless_there(Comment, unless=_stored_already(*kind), extra=since, **{
-        column.name: getattr(comment, column.name) for column in Comment.__table__.columns if column.name != "id"})
-    if key is None:  # the one stored first is the answer, this form's first
+    stored = db.insert_unless_there(
+        Comment, unless=_stored_already(*kind), extra=since, returning=() if parent else _CAME_AFTER[kind[2]],
+        **{column.name: getattr(comment, column.name) for column in Comment.__table__.columns if column.name != "id"})
+    if stored is None:  # the one stored first is the answer, this form's first
         values = {"author_id": author_id, "submission_key": submission_key, "chapter_id": target.chapter.id,
                   "paragraph_id": comment.paragraph_id, "body": body, "parent_id": comment.parent_id, **since}
         return session.execute(_first_stored(*kind), values).scalars().one()
+    key = stored if parent else stored[0]
+    if parent is None:  # what the insert saw came before it, while no one else could write (the write lock)
+        g.setdefault("comments_came_after", {})[key] = stored[1] if stored[2] else None
     db.add_inserted(comment, key)  # the session has it as stored, and keeps it after the commit
     if parent is not None:
         session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))

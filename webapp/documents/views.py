@@ -116,13 +116,14 @@ def placed(project: Project, current: ChapterInContext, paragraph: Optional[Para
     empty form, taking out the comment that moved on to the next page). ``None`` otherwise: the whole discussion
     is the answer then. A few kilobytes instead of the whole discussion, and none of its queries.
 
-    Nothing is counted: where the newest two are this comment and the list's first, no other comment came since
-    the list was shown (a new one is always the newest, and none is ever taken out of the list: a deleted or
-    blocked comment keeps its place), so the discussion has the list's number and this one."""
+    Nothing is counted or read: where this comment is the newest and came right after the list's first (as its
+    insert saw it, ``comments.came_after``), no other comment came since the list was shown (a new one is always the
+    newest, and none is ever taken out of the list: a deleted or blocked comment keeps its place), so the discussion
+    has the list's number and this one."""
     sent = _LISTED.fullmatch(listed or "")
     if sent is None:
         return None
-    if comments.newest(comments.Target(project.id, current.chapter, paragraph), 2) != [comment.id, int(sent[1])]:
+    if comments.came_after(comment, comments.Target(project.id, current.chapter, paragraph)) != int(sent[1]):
         return None  # someone else's comment came first: the whole discussion
     before = comments.Discussion([], {}, int(sent[2]), 1, "newest", None)
     shown = comments.Discussion([comment], {comment.id: []}, before.total + 1, 1, "newest", None)
