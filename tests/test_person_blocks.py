@@ -400,7 +400,34 @@ def test_blocks_are_read_once_per_request_not_per_comment(app, client, session, 
     finally:
         event.remove(engine, "before_cursor_execute", remember)
     assert len(page.select("article.comment")) >= 5
-    assert len([s for s in statements if "FROM person_block" in s]) == 1
+    assert len([s for s in statements if s.lstrip().startswith("SELECT person_block.")]) == 1
+
+
+def test_a_person_without_a_block_costs_no_query_of_blocks(app, client, session):
+    """Whether a block stands is read with the logged-in person (conduct.blocks.loaded_with): one never blocked,
+    or whose block was ended, gets no query of blocks on a page; the rules still let them take part."""
+    statements = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["db_engine"]
+    for blocked_once in (False, True):
+        person = make_user(app)
+        sign_in(client, person)
+        if blocked_once:
+            ended = PersonBlockFactory(session=session, user=person, project="smart-city")
+            ended.ended_at = clock.utcnow()
+            session.add(ended)
+            session.commit()
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            page = soup(client.get("/de/projects/smart-city/chapters/nachhaltig"))
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        assert page.select_one("#comment-form textarea") is not None, "the form: they may comment"
+        assert not [s for s in statements if s.lstrip().startswith("SELECT person_block.")]
 
 
 def test_site_wide_blocks_are_listed_in_every_project_and_only_administrators_end_them(app, client, session, person):

@@ -118,8 +118,8 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 def _connect_hooks() -> None:
     """Fill the hooks a room offers for what another one knows, so that the room asked imports none of them:
 
-    - accounts (kernel): staff names (roles), names and addresses held by blocks and one's blocks (conduct),
-      ratings (participation) (``webapp/accounts/hooks.py``);
+    - accounts (kernel): staff names (roles), names and addresses held by blocks, one's blocks and whether one
+      holds now (conduct), ratings (participation) (``webapp/accounts/hooks.py``);
     - comments (participation): what keeps a person from taking part, conduct's person blocks
       (``comments.rules.restrict_with``);
     - conduct (staff): what a new threshold for automatic hiding does to the comments reported already, the
@@ -141,7 +141,7 @@ def _connect_hooks() -> None:
     hooks.connect(hooks.Hooks(
         staff_names=staff_usernames, name_held=blocks.name_is_held, address_refused=blocks.site_block_of_address,
         address_claimed=blocks.claim_blocks, blocks=blocks.blocks_with_places, rated_by=rated_by_accounts,
-        recount=recount_ratings))
+        recount=recount_ratings, loaded_with=blocks.loaded_with))
     comment_rules.restrict_with(blocks.block_for)
     conduct_rules.on_new_threshold(autohide.hide_what_reached)
     project_services.load_along(table_of_contents)

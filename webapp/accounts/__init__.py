@@ -1,13 +1,19 @@
 """Accounts: registration, confirmation, login, password and email changes, deletion, export."""
 
 from flask import Blueprint, Flask
+from sqlalchemy import bindparam
+from sqlmodel import select
 
 from .. import db
 from ..extensions import login_manager
 from ..i18n import lazy_gettext as _l
+from . import hooks
 from .models import User
 
 bp = Blueprint("accounts", __name__, url_prefix="/<mode:mode>/account")
+
+#: The logged-in person's statement, by what is loaded with it (``hooks.loaded_with``).
+_LOADS: dict = {}
 
 
 def blueprint() -> Blueprint:
@@ -28,6 +34,10 @@ def init_app(app: Flask) -> None:
         user_id, _, token = value.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session().get(User, int(user_id))
+        options, parameters = hooks.hooks().loaded_with()
+        statement = _LOADS.get(options)
+        if statement is None:  # built once, with parameters (every request of someone logged in asks it)
+            statement = _LOADS[options] = select(User).where(User.id == bindparam("user")).options(*options)
+        user = db.session().execute(statement, {"user": int(user_id), **parameters}).scalars().first()
         # A rotated token (logout, password change) ends sessions that still carry the old one.
         return user if user is not None and token == user.session_token else None

@@ -10,7 +10,9 @@ accounts stands on the kernel floor and imports none of the rooms that know thes
 - ``address_claimed(user)``: a new account, or a newly confirmed address, takes on the blocks of its address;
 - ``blocks(user)``: the blocks that keep a person out now, each with its project (the account page);
 - ``rated_by(user_ids)`` and ``recount(comment_ids)``: the comments that accounts about to go have rated, and
-  their counters set again afterwards (participation).
+  their counters set again afterwards (participation);
+- ``loaded_with()``: what is read with the logged-in person in the same query, as loader options built once and
+  their parameters (conduct: whether a block holds now, so a person without one costs no query of blocks).
 
 Asked before they are connected, they refuse (a ``RuntimeError``) rather than answer "nothing held": a blocked
 name must never come free because the app was made another way.
@@ -32,6 +34,7 @@ class Hooks:
     blocks: Callable[[Any], list]
     rated_by: Callable[[list[int]], list[int]]
     recount: Callable[[list[int]], None]
+    loaded_with: Callable[[], tuple[tuple, dict]]
 
 
 _connected: Optional[Hooks] = None

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from flask import current_app, g
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam, exists, or_
+from sqlalchemy.orm import query_expression, with_expression
 from sqlmodel import col, select
 
 from .. import audit, clock, db, mail, permissions
@@ -98,23 +99,39 @@ def _active_condition(now: datetime):
 
 
 def blocks_of(user) -> tuple[PersonBlock, ...]:
-    """The blocks that hold for ``user`` now, anywhere: one query per person and request, none for anonymous readers."""
+    """The blocks that hold for ``user`` now, anywhere: one query per person and request, none for anonymous readers,
+    nor for a person loaded with the answer that none stands (:func:`loaded_with`)."""
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
         return ()
     cache = g.setdefault("person_blocks", {})
     if user.id not in cache:
-        rows = db.session().execute(_HOLDING, {"user": user.id, "now": clock.utcnow()}).scalars().all()
-        cache[user.id] = tuple(rows)
+        if getattr(user, "may_be_blocked", None) is False and not g.get("person_blocks_changed"):
+            cache[user.id] = ()
+        else:
+            cache[user.id] = tuple(db.session().execute(_HOLDING, {"user": user.id, "now": clock.utcnow()}).scalars())
     return cache[user.id]
 
 
 #: :func:`blocks_of`'s statement (every page of a logged-in reader asks it), built once with parameters.
 _HOLDING = select(PersonBlock).where(PersonBlock.user_id == bindparam("user"), *_active_condition(bindparam("now")))
 
+# Whether a block not ended early stands for the person (it may have run out): read with them where
+# :func:`loaded_with` is given (``None`` elsewhere). Without a parameter: a refresh of the person loads it again.
+User.__mapper__.add_property("may_be_blocked", query_expression())
+_LOADED_WITH = (with_expression(User.may_be_blocked, exists().where(  # type: ignore[attr-defined]
+    PersonBlock.user_id == User.id, col(PersonBlock.ended_at).is_(None))),)
+
+
+def loaded_with() -> tuple[tuple, dict]:
+    """What accounts reads with the logged-in person (``accounts.hooks.loaded_with``): whether a block stands for them
+    (not ended early), in the same query; :func:`blocks_of` then reads none for a person without one."""
+    return _LOADED_WITH, {}
+
 
 def forget_blocks() -> None:
     """Blocks changed in this request: read them again when asked."""
     g.pop("person_blocks", None)
+    g.person_blocks_changed = True
 
 
 def _lasts(block: PersonBlock) -> tuple:
