@@ -270,3 +270,41 @@ def test_after_a_commit_what_it_wrote_is_read_again_and_the_rest_stays_loaded(ap
         assert not inspect(project).expired_attributes
         with db.transaction():
             own.execute(update(Comment).where(Comment.id == comment_id).values(agree_count=before))
+
+
+def test_a_page_that_only_read_ends_its_transaction_with_a_commit_one_that_left_a_write_with_a_rollback(app, monkeypatch):
+    """What a request only read is committed at its end (the same round trip as a rollback; on PostgreSQL psycopg then
+    keeps the statements it prepared, which a rollback makes it drop); a write that no unit of work committed is
+    rolled back, never committed by the end of the request."""
+    from tests.support import login
+
+    engine = app.extensions["db_engine"]
+    ended: list[str] = []
+
+    def note(kind):
+        return lambda _connection: ended.append(kind)
+
+    committed, rolled_back = note("commit"), note("rollback")
+    event.listen(engine, "commit", committed)
+    event.listen(engine, "rollback", rolled_back)
+    try:
+        client = app.test_client()
+        login(client, make_user(app))
+        client.get("/de/imprint")  # the "logged in" message, shown once
+        monkeypatch.setitem(app.config, "READER_PAGE_SECONDS", 0)  # rendered, not kept
+        ended.clear()
+        assert client.get("/de/projects/smart-city/chapters/teilhabe").status_code == 200
+        assert ended == ["commit"]
+        comment = CommentFactory(app=app, chapter="teilhabe", body="Bleibt so")
+        ended.clear()
+        with app.test_request_context():
+            db.session().get(Comment, comment.id).body = "Nie geschrieben"  # pending, never flushed
+            db.session().execute(insert(Rating).values(comment_id=comment.id, user_id=comment.author_id, value=1))
+            app.do_teardown_appcontext()
+        assert ended == ["rollback"]
+    finally:
+        event.remove(engine, "commit", committed)
+        event.remove(engine, "rollback", rolled_back)
+    with app.test_request_context():
+        assert db.session().get(Comment, comment.id).body == "Bleibt so"
+        assert db.session().exec(select(Rating).where(Rating.comment_id == comment.id)).all() == []
