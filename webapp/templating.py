@@ -49,7 +49,7 @@ def time_element(value: datetime, with_time: bool = False) -> Markup:
 def _time_element(value: datetime, with_time: bool, _locale: str, _timezone: str) -> Markup:
     # Formatting a date costs about 0.1 ms and a discussion page shows a hundred of them:
     # each comment's date is formatted once per locale and kept.
-    text = datetime_long(value) if with_time else date_long(value)
+    text = _datetime_text(value, _locale, _timezone) if with_time else date_long(value)  # a control's name has it too
     return Markup('<time datetime="{}">{}</time>').format(iso_local(value), text)
 
 
