@@ -189,16 +189,21 @@ def init_app(app: Flask) -> None:
 
 
 def _end_reading(session: Session) -> None:
-    """A transaction that only read ends with a COMMIT rather than the ROLLBACK of ``close()``: the same round trip,
-    and on PostgreSQL the statements psycopg has prepared on the connection stay prepared (a rollback makes it
+    """On PostgreSQL, a transaction that only read ends with a ``COMMIT`` rather than the ``ROLLBACK`` of ``close()``:
+    the same round trip, and psycopg keeps the statements it has prepared on the connection (a rollback makes it
     forget them all and send ``DEALLOCATE ALL``, so the statements every page asks were planned again and again).
-    A transaction that wrote anything (its tables noted by :mod:`webapp.contentversion`), or holds anything not
-    written yet, is rolled back as before."""
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+
+    The ``COMMIT`` goes to the driver: ``close()`` then finds no transaction there to roll back, and the session
+    sends no "after commit" (the page cache's sign that something changed: nothing did). A transaction that wrote
+    anything (its tables noted by :mod:`webapp.contentversion`), or holds anything not written yet, is rolled back
+    by ``close()`` as before."""
+    if session.get_bind().dialect.name != "postgresql" or not session.in_transaction() or \
+            session.new or session.dirty or session.deleted:
         return
     try:
-        if not contentversion.tables_written(session.connection()):
-            session.commit()
+        connection = session.connection()
+        if not contentversion.tables_written(connection):
+            connection.connection.dbapi_connection.commit()
     except Exception:  # noqa: BLE001 - the connection is gone: close() rolls back what is left
         current_app.logger.warning("Ending a reading transaction failed", exc_info=True)
 
