@@ -112,15 +112,19 @@ def test_dispose_closes_every_threads_connection(app):
     engine.dispose()
 
 
-def test_publishing_with_htmx_reads_its_answer_without_a_transaction_of_its_own(app):
+def test_publishing_with_htmx_reads_its_answer_without_a_transaction_of_its_own(app, session):
+    from tests.test_comments import CHAPTER, before_no_page_break
+
     user = make_user(app)
     client = app.test_client()
     login(client, user)
-    shown = client.get(PATH)  # the thread's own connection made by then (the version)
+    before_no_page_break(session, client)  # a comment that starts a page gets the whole discussion
+    shown = client.get(CHAPTER)
     listed = re.search(r'name="listed" id="comment-listed" value="([^"]+)"', shown.get_data(as_text=True)).group(1)
     engine = app.extensions["db_engine"]
+    ownconnection.execute(engine, BODY, {"id": 0})  # made and begun once per thread: not part of this request
     with Begun(engine) as begun:
-        answer = client.post(PATH + "/comments", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost" + PATH},
+        answer = client.post(CHAPTER + "/comments", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost" + CHAPTER},
                              data={"csrf_token": csrf_token(shown), "body": "Ohne zweite Transaktion", "listed": listed})
     assert answer.status_code == 200 and "Ohne zweite Transaktion" in answer.get_data(as_text=True)
     assert answer.headers.get("HX-Reswap") == "none", "the comment alone, put in place"
