@@ -197,8 +197,7 @@ def _end_reading(session: Session) -> None:
     sends no "after commit" (the page cache's sign that something changed: nothing did). A transaction that wrote
     anything (its tables noted by :mod:`webapp.contentversion`), or holds anything not written yet, is rolled back
     by ``close()`` as before."""
-    if session.get_bind().dialect.name != "postgresql" or not session.in_transaction() or \
-            session.new or session.dirty or session.deleted:
+    if session.get_bind().dialect.name != "postgresql" or not session.in_transaction() or _pending(session):
         return
     try:
         connection = session.connection()
@@ -206,6 +205,11 @@ def _end_reading(session: Session) -> None:
             connection.connection.dbapi_connection.commit()
     except Exception:  # noqa: BLE001 - the connection is gone: close() rolls back what is left
         current_app.logger.warning("Ending a reading transaction failed", exc_info=True)
+
+
+def _pending(session: Session) -> bool:
+    """Whether the session holds changes not written yet."""
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def engine() -> Engine:
@@ -278,7 +282,7 @@ def read(statement: Any, parameters: dict) -> Any:
     thread's own connection (:mod:`webapp.ownconnection`): one round trip, where beginning a transaction again
     costs a liveness check, a ``BEGIN`` and a ``ROLLBACK`` more on PostgreSQL."""
     current = session()
-    if not current.in_transaction() and not (current.new or current.dirty or current.deleted):
+    if not current.in_transaction() and not _pending(current):
         return ownconnection.execute(engine(), statement, parameters)
     current.flush()  # nothing to do, and at once, unless something is pending
     return current.connection().execute(statement, parameters)

@@ -132,12 +132,14 @@ def _came_after(on_paragraph: bool) -> tuple:
 
 
 _CAME_AFTER = {on_paragraph: _came_after(on_paragraph) for on_paragraph in (False, True)}
+#: Where :func:`create` notes, per new comment, what its insert answered (``flask.g``, this request).
+_CAME_AFTER_SEEN = "comments_came_after"
 
 
 def came_after(comment: Comment, target: Target) -> Optional[int]:
     """The comment that was the newest of the discussion before ``comment`` (not a reply) came, where ``comment`` is
     the newest now, else ``None``: as its insert saw it (:func:`create`), else as the discussion is now."""
-    known = g.get("comments_came_after", {})
+    known = g.get(_CAME_AFTER_SEEN, {})
     if comment.id in known:
         return known[comment.id]
     ids = newest(target, 2)
@@ -296,9 +298,11 @@ def create(actor: User, target: Target, body: str, category: Optional[str] = Non
         values = {"author_id": author_id, "submission_key": submission_key, "chapter_id": target.chapter.id,
                   "paragraph_id": comment.paragraph_id, "body": body, "parent_id": comment.parent_id, **since}
         return session.execute(_first_stored(*kind), values).scalars().one()
-    key = stored if parent else stored[0]
     if parent is None:  # what the insert saw came before it, while no one else could write (the write lock)
-        g.setdefault("comments_came_after", {})[key] = stored[1] if stored[2] else None
+        key, previous, first = stored
+        g.setdefault(_CAME_AFTER_SEEN, {})[key] = previous if first else None
+    else:
+        key = stored
     db.add_inserted(comment, key)  # the session has it as stored, and keeps it after the commit
     if parent is not None:
         session.execute(update(Comment).where(Comment.id == parent.id).values(reply_count=Comment.reply_count + 1))
@@ -324,8 +328,8 @@ def _stored_already(by_key: bool, reply: bool, on_paragraph: bool):
 @functools.cache
 def _first_stored(by_key: bool, reply: bool, on_paragraph: bool):
     """The comment :func:`_stored_already` finds, this form's first."""
-    first = case((Comment.submission_key == bindparam("submission_key"), 0), else_=1) if by_key else Comment.id
-    return select(Comment).where(_stored_already(by_key, reply, on_paragraph)).order_by(first, Comment.id).limit(1)
+    form_first = (case((Comment.submission_key == bindparam("submission_key"), 0), else_=1),) if by_key else ()
+    return select(Comment).where(_stored_already(by_key, reply, on_paragraph)).order_by(*form_first, Comment.id).limit(1)
 
 
 @permissions.command
