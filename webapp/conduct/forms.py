@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from flask_babel import ngettext
 from wtforms import RadioField, SelectField, TextAreaField
@@ -17,7 +16,6 @@ from .blocks import MAX_REASON
 from .rules import AUTO_HIDE_CHOICES, MAX_RULES
 
 #: Whose calendar a chosen end date belongs to (the site's readers are in Germany, like its dates).
-BERLIN = ZoneInfo("Europe/Berlin")
 #: How far ahead an end date may lie.
 MAX_YEARS = 5
 DURATIONS = ("7", "30", "date", "forever")
@@ -73,7 +71,7 @@ class BlockPersonForm(BaseForm):
     @staticmethod
     def today() -> date:
         """Today in Berlin, the calendar the chosen day belongs to."""
-        return clock.utcnow().astimezone(BERLIN).date()
+        return clock.berlin_today()
 
     @property
     def site_wide(self) -> bool:
@@ -91,7 +89,7 @@ class BlockPersonForm(BaseForm):
 
 def end_of_day(day: date) -> datetime:
     """The last minute of ``day`` in Berlin, in UTC: a block "until 31 March" holds all of that day."""
-    return datetime.combine(day, time(23, 59), tzinfo=BERLIN).astimezone(UTC)
+    return clock.berlin_moment(day, time(23, 59))
 
 
 class EndBlockForm(BaseForm):

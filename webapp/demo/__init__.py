@@ -7,14 +7,14 @@ demo always has one project in its commenting phase, one finished and one upcomi
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from ..accounts.models import User, normalise_key
 from ..accounts.services import DEMO_ACCOUNTS, DEMO_PASSWORD, new_account
+from ..clock import berlin_moment
 from ..comments.models import Comment
 from ..documents.models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 from ..i18n import MODES
@@ -24,13 +24,8 @@ from ..projects.models import Organisation, Project, ProjectText
 from ..roles.models import OrganisationMember, ProjectModerator
 
 CONTENT_DIR = Path(__file__).parent / "content"
-BERLIN = ZoneInfo("Europe/Berlin")
 PROJECT_FILES = ("smart-city.toml", "radverkehr.toml", "spielplaetze.toml")
 
-
-def _utc(day: date, at: time) -> datetime:
-    """A Berlin wall-clock moment, in UTC."""
-    return datetime.combine(day, at, tzinfo=BERLIN).astimezone(UTC)
 
 
 def _read(name: str) -> dict:
@@ -71,8 +66,8 @@ def build_project(data: dict, organisation: Organisation, today: date, slug: str
     project.phases = [
         Phase(
             kind=entry["kind"],
-            starts_at=_utc(today + timedelta(days=entry["start"]), time(0, 0)),
-            ends_at=_utc(today + timedelta(days=entry["end"]), time(23, 59, 59)),
+            starts_at=berlin_moment(today + timedelta(days=entry["start"]), time(0, 0)),
+            ends_at=berlin_moment(today + timedelta(days=entry["end"]), time(23, 59, 59)),
             texts=[PhaseText(language=lang, **text) for lang, text in entry["text"].items()],
         )
         for entry in data["phase"]
