@@ -157,14 +157,15 @@ def own_chapters(app):
 @pytest.fixture(scope="session", autouse=True)
 def staff_states(app):
     """What the staff pages show in each state (a11y/pages.py): an unpublished draft nobody moderates, an
-    organisation without initiators, an open invitation (its mail's link is the invitation page) and a
-    few entries in the Smart City project's audit log."""
+    organisation without initiators, an open invitation (its mail's link is the invitation page), a few
+    entries in the Smart City project's audit log, and a project just made from the starter without a teaser."""
     from sqlmodel import select
 
-    from a11y.pages import DRAFT_PROJECT, EMPTY_ORGANISATION, INVITED
+    from a11y.pages import DRAFT_PROJECT, EMPTY_ORGANISATION, INVITED, NEW_DRAFT
     from tests.support import TODAY
     from webapp import audit, db, demo
     from webapp.accounts.models import User
+    from webapp.authoring import services as authoring
     from webapp.comments.models import Comment
     from webapp.projects.models import Organisation, Project
     from webapp.roles import services
@@ -186,6 +187,7 @@ def staff_states(app):
         audit.record(moderator, "comment.review", "comment", comment.id, project_id=project.id,
                      reason="Kein Verstoß gegen die Diskussionsregeln.")
         audit.record(admin, "role.add_moderator", "user", moderator.id, project_id=project.id, person=moderator.username)
+        authoring.create_project(admin, organisation, NEW_DRAFT, "Unfertiges Projekt", "", today=TODAY)
 
 
 @pytest.fixture(scope="session", autouse=True)

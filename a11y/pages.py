@@ -183,6 +183,9 @@ def staff_pages(session: Session) -> list[Page]:
 #: What a11y/conftest.py's ``staff_states`` adds: an unpublished draft nobody moderates, an organisation
 #: without initiators (their pages' empty states), and an invitation to this address.
 DRAFT_PROJECT, EMPTY_ORGANISATION, INVITED = "entwurf", "eichbrunn-kultur", "eingeladen@example.org"
+#: A project just made from the starter whose German teaser is empty (``staff_states``): its checklist names much,
+#: publishing it is refused, and its texts form sent as it is comes back in error.
+NEW_DRAFT = "unfertig"
 
 
 def invitation_pages(session: Session) -> list[Page]:
@@ -225,6 +228,23 @@ def role_pages() -> list[Page]:
         Page("initiators, none yet", f"/staff/organisations/{EMPTY_ORGANISATION}/initiators", user=admin),
         Page("initiators with errors", "/staff/organisations/eichbrunn/initiators", user=admin, submit=True),
         Page("staff area, as a participant", "/staff/", status=403, user=True),
+    ]
+
+
+def authoring_pages() -> list[Page]:
+    """The authoring dashboard: a published project's and a new draft's, publishing refused, the texts in the three
+    modes, a new project; filled and in error, as the initiator (or, for another organisation's draft, an
+    administrator)."""
+    initiator, admin = STAFF["initiator"], STAFF["admin"]
+    new = "/staff/organisations/eichbrunn/projects/new"
+    return [
+        Page("edit project", "/staff/projects/smart-city/edit", user=initiator),
+        Page("project texts", "/staff/projects/smart-city/edit/texts", user=initiator),
+        Page("new project", new, user=initiator),
+        Page("new project with errors", new, user=initiator, submit=True),
+        Page("edit project, a new draft", f"/staff/projects/{NEW_DRAFT}/edit", user=admin),
+        Page("edit project, publishing refused", f"/staff/projects/{NEW_DRAFT}/edit", user=admin, submit=True),
+        Page("project texts with errors", f"/staff/projects/{NEW_DRAFT}/edit/texts", user=admin, submit=True),
     ]
 
 
@@ -281,7 +301,7 @@ def conduct_pages(session: Session) -> list[Page]:
 
 def logged_in_pages(session: Session) -> list[Page]:
     """Every page seen logged in, grouped by the account that sees it (so each logs in once)."""
-    found = participant_pages(session) + staff_pages(session) + role_pages() + conduct_pages(session)
+    found = participant_pages(session) + staff_pages(session) + role_pages() + conduct_pages(session) + authoring_pages()
     order = {account: index for index, account in enumerate(dict.fromkeys(p.account for p in found))}
     return sorted(found, key=lambda p: order[p.account])
 

@@ -33,7 +33,7 @@ LAYERS = {
     "content": {"projects", "phases", "documents", "pages"},
     "participation": {"comments"},
     "staff": {"moderation", "conduct", "roles", "auditlog"},
-    "top": {"webapp", "models", "privacy", "staffhome", "cli", "demo", "health", "serving", "gunicorn_conf"},
+    "top": {"webapp", "models", "privacy", "staffhome", "authoring", "cli", "demo", "health", "serving", "gunicorn_conf"},
 }
 FLOOR = {room: floor for floor, rooms in enumerate(LAYERS.values()) for room in rooms}
 

@@ -25,6 +25,7 @@ from tests.factories import CommentFactory, PersonBlockFactory
 from tests.support import make_user
 from webapp import db, permissions
 from webapp.accounts.models import User
+from webapp.authoring import services as authoring
 from webapp.clock import utcnow
 from webapp.comments import services as comments
 from webapp.conduct import blocks
@@ -182,6 +183,15 @@ CASES = {
     "webapp.privacy.erasure.delete_account": [
         ("moderator", lambda w, actor: erasure.delete_account(actor, w.author), "own_account"),
         ("nobody", lambda w, actor: erasure.delete_account(actor, w.author), "login")],
+    "webapp.authoring.services.create_project": [
+        ("moderator", lambda w, actor: authoring.create_project(actor, w.project.organisation, "neu-1", "Neu", "Kurz"),
+         "organisation")],
+    "webapp.authoring.services.save_texts": [
+        ("moderator", lambda w, actor: authoring.save_texts(actor, w.project, {"en": None}), "initiator")],
+    "webapp.authoring.services.publish": [
+        ("moderator", lambda w, actor: authoring.publish(actor, w.project), "initiator")],
+    "webapp.authoring.services.unpublish": [
+        ("participant", lambda w, actor: authoring.unpublish(actor, w.project), "initiator")],
     "webapp.documents.services.delete_project": [
         ("moderator", lambda w, actor: documents.delete_project(actor, w.project), "initiator")],
     "webapp.documents.services.delete_chapter": [

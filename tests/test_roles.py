@@ -115,18 +115,19 @@ def staff_links(response) -> dict[str, list[str]]:
 
 def test_the_overview_shows_each_role_what_it_may_do(app, draft):
     """Every staff page is reached from the overview by the roles that may use it (staff report S1)."""
-    everything = ["Moderation queue", "Blocked people", "Moderation settings", "Moderators", "Audit log"]
+    everything = ["Edit project", "Moderation queue", "Blocked people", "Moderation settings", "Moderators", "Audit log"]
     admin_client = logged_in(app, make_user(app, role="admin"))
     admin = staff_links(admin_client.get("/en/staff/"))
     assert admin["Eichbrunn Smart City Strategy"] == everything
-    assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["Initiators", "Audit log"]  # every organisation
+    assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["New project", "Initiators", "Audit log"]  # every one
     assert any("Radverkehr" in title or "cycling" in title.lower() for title in admin)
     assert soup(admin_client.get("/en/staff/")).find("a", string="Site audit log")["href"] == "/en/staff/audit"
 
     initiator = logged_in(app, make_user(app, role="initiator"))
     cards = staff_links(initiator.get("/en/staff/"))
     assert cards["Eichbrunn Smart City Strategy"] == everything
-    assert cards["Stadt Eichbrunn"] == ["Audit log"]  # their organisation's log; only administrators add initiators
+    # Their organisation's new projects and log; only administrators add initiators.
+    assert cards["Stadt Eichbrunn"] == ["New project", "Audit log"]
     assert "Stadt Eichbrunn – Amt für Mobilität" not in cards  # another organisation
     assert not any("cycling" in title.lower() for title in cards)  # another organisation's project
     page = initiator.get("/en/staff/")

@@ -88,13 +88,13 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
 
     # Here, not at the top: a bare ``import webapp`` (gunicorn's master, alembic's env.py) stays light, and the
     # pages that join another room's blueprint are added before that blueprint is registered below.
-    from . import accounts, auditlog, comments, conduct, documents, moderation, pages, projects, roles
+    from . import accounts, auditlog, authoring, comments, conduct, documents, moderation, pages, projects, roles
     from .privacy import views as privacy_views  # noqa: F401  (the account's data pages join its blueprint)
     from .staffhome import views as staffhome_views  # noqa: F401  (the staff overview joins the roles blueprint)
 
     accounts.init_app(app)
     _connect_hooks()
-    for package in (projects, documents, comments, moderation, conduct, roles, auditlog, accounts, pages):
+    for package in (projects, documents, comments, moderation, conduct, roles, auditlog, authoring, accounts, pages):
         app.register_blueprint(package.blueprint())
 
     @app.get("/")

@@ -234,6 +234,11 @@ def may_see_organisation_log(user, organisation) -> Decision:
     return Decision(False, "organisation")
 
 
+def may_create_project(user, organisation) -> Decision:
+    """Create a project for ``organisation`` (it starts as a draft): its initiators, administrators."""
+    return may_see_organisation_log(user, organisation)
+
+
 def may_manage_initiators(user, organisation=None) -> Decision:
     """Add initiators to ``organisation`` (any; and invite them): administrators."""
     return may_administer(user)
@@ -365,5 +370,5 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         may_moderate=may_moderate, may_author=may_author, may_see_audit_log=may_see_audit_log,
         may_manage_moderators=may_manage_moderators, may_administer=may_administer, is_staff=is_staff,
-        may_see_organisation_log=may_see_organisation_log,
+        may_see_organisation_log=may_see_organisation_log, may_create_project=may_create_project,
         staff_badges=staff_badges)

@@ -11,7 +11,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 from sqlmodel import select
 
-from tests.authorization import test_conduct, test_moderation, test_roles
+from tests.authorization import test_authoring, test_conduct, test_moderation, test_roles
 from tests.authorization.support import RUNS_PROJECT, STAFF_MAKE, STAFF_ROLES
 from tests.support import make_user
 from webapp import audit
@@ -35,6 +35,10 @@ ROWS = {
     "role.remove_moderator": (test_roles, "roles: remove moderator"),
     "role.add_initiator": (test_roles, "roles: add initiator"),
     "role.remove_initiator": (test_roles, "roles: remove initiator"),
+    "project.create": (test_authoring, "authoring: new project"),
+    "project.edit": (test_authoring, "authoring: texts"),
+    "project.publish": (test_authoring, "authoring: publish"),
+    "project.unpublish": (test_authoring, "authoring: unpublish"),
 }
 #: Actions with a ``may`` and no page yet (the authoring dashboard brings them): what the matrix will expect.
 NO_ROUTE_YET = {
@@ -47,7 +51,7 @@ ELSEWHERE = {
     "role.accept_invitation": "its place is the invitation: test_roles' rows 'accept one's/another's invitation'",
 }
 #: Actions whose place is the project's organisation, not the project.
-ORGANISATION = {"role.add_initiator", "role.remove_initiator"}
+ORGANISATION = {"role.add_initiator", "role.remove_initiator", "project.create"}
 
 
 def test_every_action_with_a_may_has_its_row():

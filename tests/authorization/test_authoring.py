@@ -1,0 +1,114 @@
+"""The authoring dashboard (webapp/authoring/): its rows of the staff matrix and its pages' GET answers.
+
+Each action works on a project of its own (a copy of the demo's Smart City one in the same organisation), so
+no test changes what others read: a draft that lacks nothing for "publish", a published one for "unpublish".
+"""
+
+import secrets
+
+import pytest
+from sqlmodel import select
+
+from tests.authorization.support import (
+    RUNS_PROJECT,
+    STAFF_ROLES,
+    opened_as,
+    page_cases,
+    staff_action_needs_csrf_and_post,
+    staff_answers_as_expected,
+    staff_cases,
+    staff_world,
+)
+from tests.support import TODAY
+
+STAFF_EXPECTED = {
+    #                                   anon part  mod  omod  init oinit admin
+    "authoring: new project":           RUNS_PROJECT,
+    "authoring: texts":                 RUNS_PROJECT,
+    "authoring: publish":               RUNS_PROJECT,
+    "authoring: unpublish":             RUNS_PROJECT,
+}
+
+
+def _project_of_its_own(published):
+    def setup(app, client, session, role):
+        from webapp import demo
+        from webapp.models import Organisation
+
+        w = staff_world(app, client, session, role)
+        organisation = session.exec(select(Organisation).where(Organisation.slug == "eichbrunn")).one()
+        project = demo.build_project(demo._read("smart-city.toml"), organisation, TODAY,
+                                     slug=f"autor-{secrets.token_hex(3)}")
+        project.published = published
+        session.add(project)
+        session.commit()
+        w.project = project
+        return w
+    return setup
+
+
+def _project(w):
+    from webapp.models import Project
+
+    w.session.expire_all()
+    return w.session.exec(select(Project).where(Project.slug == w.project.slug)).one()
+
+
+def _new_project(w):
+    from webapp.models import Project
+
+    slug = f"neu-{secrets.token_hex(3)}"
+    response = w.send("/de/staff/organisations/eichbrunn/projects/new", title="Neu", teaser="Kurz.", slug=slug)
+    w.session.expire_all()
+    return response, w.session.exec(select(Project).where(Project.slug == slug)).first() is not None
+
+
+def _texts(w):
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/texts", title_de="Ein neuer Titel", teaser_de="Kurz.")
+    return response, _project(w).localized("de").text.title == "Ein neuer Titel"
+
+
+def _publish(w):
+    response = w.send(f"/de/staff/projects/{w.project.slug}/publish")
+    return response, _project(w).published
+
+
+def _unpublish(w):
+    response = w.send(f"/de/staff/projects/{w.project.slug}/unpublish")
+    return response, not _project(w).published
+
+
+STAFF_ACTIONS = {
+    "authoring: new project": (staff_world, _new_project),
+    "authoring: texts": (_project_of_its_own(True), _texts),
+    "authoring: publish": (_project_of_its_own(False), _publish),
+    "authoring: unpublish": (_project_of_its_own(True), _unpublish),
+}
+ENDPOINTS = {
+    "authoring.new_project": ["authoring: new project"],
+    "authoring.texts": ["authoring: texts"],
+    "authoring.publish": ["authoring: publish"],
+    "authoring.unpublish": ["authoring: unpublish"],
+}
+AUTHORING_PAGES = {
+    #                                                                       anon part  mod  omod  init oinit admin
+    ("/de/staff/projects/smart-city/edit", "Projekt bearbeiten"):           (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/texts", "Texte"):                  (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/organisations/eichbrunn/projects/new", "Neues Projekt"):    (302, 403, 403, 403, 200, 403, 200),
+}
+
+
+@pytest.mark.parametrize(("action", "role"), staff_cases(STAFF_EXPECTED))
+def test_each_role_gets_the_expected_answer_on_authoring_routes(app, client, session, action, role):
+    staff_answers_as_expected(app, client, session, STAFF_EXPECTED, STAFF_ACTIONS, action, role)
+
+
+@pytest.mark.parametrize("action", list(STAFF_ACTIONS))
+def test_authoring_actions_need_a_valid_csrf_token_and_a_post(app, client, session, action):
+    staff_action_needs_csrf_and_post(app, client, session, STAFF_ACTIONS, action)
+
+
+@pytest.mark.parametrize(("page", "role"), page_cases(AUTHORING_PAGES))
+def test_each_role_gets_the_expected_answer_on_the_authoring_pages(app, client, session, page, role):
+    (url, heading), expected = page, AUTHORING_PAGES[page][STAFF_ROLES.index(role)]
+    opened_as(app, client, session, role, url, heading, expected)

@@ -1,0 +1,224 @@
+"""The authoring dashboard (webapp/authoring/): a new project from the starter, its texts in three modes, the
+checklist and publishing. As an initiator would do it, through the forms; the audit log records each step."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlmodel import select
+
+from tests.support import TODAY, csrf_token, make_user, soup
+from webapp.audit.models import AuditEntry
+from webapp.models import Chapter, ChapterText, Organisation, Paragraph, ParagraphText, Project
+
+NEW = "/de/staff/organisations/eichbrunn/projects/new"
+
+
+def sign_in(client, user):
+    with client.session_transaction() as cookie:
+        cookie["_user_id"], cookie["_fresh"] = user.get_id(), True
+
+
+def as_initiator(app, client):
+    user = make_user(app, role="initiator")
+    sign_in(client, user)
+    return user
+
+
+def send(client, url, page=None, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client.get(page or url)), **data})
+
+
+def project_at(session, slug) -> Project | None:
+    session.expire_all()
+    return session.exec(select(Project).where(Project.slug == slug)).first()
+
+
+def entries(session, action, project_id):
+    return session.exec(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.project_id == project_id)).all()
+
+
+def new_project(client, **data) -> str:
+    slug = data.pop("slug", f"neu-{secrets.token_hex(3)}")
+    response = send(client, NEW, title="Neue Radwege", teaser="Wo fehlen Radwege?", slug=slug, **data)
+    assert response.status_code == 303, soup(response).select_one(".error-summary")
+    assert response.headers["Location"].endswith(f"/de/staff/projects/{slug}/edit#outcome")
+    return slug
+
+
+def texts_form(client, slug) -> dict:
+    """What the texts page's form holds as the browser would send it."""
+    page = soup(client.get(f"/de/staff/projects/{slug}/edit/texts"))
+    fields = {i["name"]: i.get("value", "") for i in page.select("main form input:not([type=hidden])")}
+    fields.update({t["name"]: t.get_text().lstrip("\r\n") for t in page.select("main form textarea")})
+    return fields
+
+
+def test_an_initiator_creates_a_draft_from_the_starter(app, client, session):
+    me = as_initiator(app, client)
+    staff_home = soup(client.get("/de/staff/"))
+    assert staff_home.find("a", href=NEW), "the staff home links to the new project page"
+    slug = new_project(client)
+    project = project_at(session, slug)
+    assert not project.published and project.organisation.slug == "eichbrunn"
+    assert [p.kind for p in project.phases] == ["information", "commenting", "results"]
+    assert all(len(p.texts) == 3 for p in project.phases), "the starter's phases have texts in every mode"
+    first, second = project.phases[0], project.phases[1]
+    assert first.ends_at < second.starts_at, "one after the other"
+    assert project.document is not None and project.document.localized("de").text.title == "Neue Radwege"
+    [entry] = entries(session, "project.create", project.id)
+    assert entry.actor_id == me.id
+    # A draft: the public pages do not know it; the dashboard says what it lacks, linking to each field.
+    assert client.get(f"/de/projects/{slug}").status_code == 404
+    page = soup(client.get(f"/de/staff/projects/{slug}/edit"))
+    assert page.find("h1").get_text(" ", strip=True).startswith("Projekt bearbeiten")
+    lacking = {a.get_text(strip=True): a["href"] for a in page.select(".checklist a")}
+    assert lacking["Eine Beschreibung auf Deutsch"] == f"/de/staff/projects/{slug}/edit/texts#description_de"
+    assert lacking["Mindestens ein Kapitel mit einem Absatz"] == "#document"
+    assert "Ein Titel auf Deutsch" not in lacking
+    staff_home = soup(client.get("/de/staff/"))
+    assert staff_home.find("a", href=f"/de/staff/projects/{slug}/edit"), "the draft is reached from the staff home"
+
+
+def test_a_new_project_with_mistakes_comes_back_with_everything_typed(app, client, session):
+    as_initiator(app, client)
+    response = send(client, NEW, title="", teaser="Ein Anreißer", slug="Radwege 2027!")
+    assert response.status_code == 422
+    page = soup(response)
+    summary = [a.get_text(strip=True) for a in page.select(".error-summary a")]
+    assert summary[0] == "Bitte geben Sie einen Titel auf Deutsch ein."
+    assert summary[1].startswith("Bitte verwenden Sie nur Kleinbuchstaben")
+    assert page.select_one("#teaser").get_text() .strip() == "Ein Anreißer"
+    assert page.select_one("#slug")["value"] == "radwege 2027!"
+    assert page.select_one("#title")["aria-invalid"] == "true"
+    assert page.title.get_text().startswith("Fehler:")
+    taken = send(client, NEW, title="Noch eine Strategie", teaser="Ein Anreißer", slug="smart-city")
+    assert taken.status_code == 422
+    assert "Ein anderes Projekt hat diese Adresse schon" in soup(taken).select_one("#slug-error").get_text()
+    assert session.exec(select(Project).where(Project.slug == "smart-city")).one().texts[0].title != "Noch eine Strategie"
+
+
+def test_the_texts_are_saved_side_by_side_and_a_mode_left_empty_falls_back(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    url = f"/de/staff/projects/{slug}/edit/texts"
+    fields = texts_form(client, slug)
+    assert fields["title_de"] == "Neue Radwege" and fields["title_en"] == "" and "image_alt_de" not in fields
+    fields.update(description_de="Wir planen **neue** Radwege.", background_de="## Warum\n\nWeil.",
+                  title_en="New cycle paths", teaser_en="Where are cycle paths missing?")
+    response = send(client, url, **fields)
+    assert response.status_code == 303 and response.headers["Location"].endswith("#outcome")
+    project = project_at(session, slug)
+    texts = {t.language: t for t in project.texts}
+    assert set(texts) == {"de", "en"}
+    assert texts["de"].background == "## Warum\n\nWeil." and texts["en"].title == "New cycle paths"
+    [entry] = entries(session, "project.edit", project.id)
+    assert "en" in entry.details and "de" in entry.details
+    # Half an English version is refused, with everything typed kept and the message naming the field.
+    fields = texts_form(client, slug)
+    fields.update(title_en="", teaser_simple="Hier geht es um Radwege.")
+    response = send(client, url, **fields)
+    assert response.status_code == 422
+    page = soup(response)
+    messages = [a.get_text(strip=True) for a in page.select(".error-summary a")]
+    assert messages == ["Englische Texte brauchen auch einen Titel: Bitte geben Sie einen ein oder leeren Sie alle "
+                        "englischen Felder.",
+                        "Texte in Einfacher Sprache brauchen auch einen Titel: Bitte geben Sie einen ein oder leeren "
+                        "Sie alle ihre Felder."]
+    assert [a["href"] for a in page.select(".error-summary a")] == ["#title_en", "#title_simple"]
+    assert page.select_one("#teaser_simple").get_text().strip() == "Hier geht es um Radwege."
+    assert page.select_one("#title_en")["lang"] == "en"
+    # All English fields emptied: the English version is gone, and English readers get German, marked so.
+    fields = texts_form(client, slug)
+    fields.update(title_en="", teaser_en="")
+    assert send(client, url, **fields).status_code == 303
+    assert {t.language for t in project_at(session, slug).texts} == {"de"}
+    # Saving it unchanged changes nothing and logs nothing.
+    response = send(client, url, **texts_form(client, slug))
+    assert response.status_code == 303
+    shown = soup(client.get(response.headers["Location"])).select_one(".flash")
+    assert shown is not None and shown.get_text(strip=True) == "Es wurde nichts geändert.", shown
+    assert len(entries(session, "project.edit", project_at(session, slug).id)) == 2
+
+
+def test_texts_sent_after_the_form_expired_come_back_kept(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    fields = texts_form(client, slug)
+    fields["description_de"] = "Ein langer Text, der nicht verloren gehen darf."
+    response = client.post(f"/de/staff/projects/{slug}/edit/texts", data={**fields, "csrf_token": "abgelaufen"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#description_de").get_text().strip() == "Ein langer Text, der nicht verloren gehen darf."
+    assert "Dieses Formular ist abgelaufen" in page.select_one(".error-summary").get_text()
+
+
+def _give_a_chapter(session, slug):
+    project = project_at(session, slug)
+    chapter = Chapter(document_id=project.document.id, position=1, slug="einleitung",
+                      texts=[ChapterText(language="de", title="Einleitung")],
+                      paragraphs=[Paragraph(position=1, texts=[ParagraphText(language="de", body="Erster Absatz.")])])
+    session.add(chapter)
+    session.commit()
+
+
+def test_publishing_waits_for_the_checklist_and_unpublishing_keeps_the_comments(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    dashboard = f"/de/staff/projects/{slug}/edit"
+    refused = send(client, f"/de/staff/projects/{slug}/publish", page=dashboard)
+    assert refused.status_code == 409
+    summary = soup(refused).select_one(".error-summary")
+    assert summary.find("h2").get_text(strip=True) == "Das Projekt kann noch nicht veröffentlicht werden"
+    assert summary.find("a", href=f"/de/staff/projects/{slug}/edit/texts#background_de")
+    assert not project_at(session, slug).published
+    fields = texts_form(client, slug)
+    fields.update(description_de="Beschreibung.", background_de="Hintergrund.")
+    assert send(client, f"/de/staff/projects/{slug}/edit/texts", **fields).status_code == 303
+    _give_a_chapter(session, slug)
+    assert not soup(client.get(dashboard)).select(".checklist a")
+    published = send(client, f"/de/staff/projects/{slug}/publish", page=dashboard)
+    assert published.status_code == 303
+    assert client.get(f"/de/projects/{slug}").status_code == 200
+    project = project_at(session, slug)
+    assert project.published and len(entries(session, "project.publish", project.id)) == 1
+    assert client.get(published.headers["Location"]).status_code == 200
+    # Twice: nothing changes, and it says so.
+    again = send(client, f"/de/staff/projects/{slug}/publish", page=dashboard)
+    assert "schon veröffentlicht" in client.get(again.headers["Location"]).get_data(as_text=True)
+    unpublished = send(client, f"/de/staff/projects/{slug}/unpublish", page=dashboard)
+    assert unpublished.status_code == 303
+    assert client.get("/de/").status_code == 200
+    sign_in(client, make_user(app))
+    assert client.get(f"/de/projects/{slug}").status_code == 404
+    assert len(entries(session, "project.unpublish", project.id)) == 1
+
+
+def test_an_initiator_of_another_organisation_may_not_create_or_edit(app, client, session):
+    sign_in(client, make_user(app, role="initiator", project="radverkehr"))
+    organisation = session.exec(select(Organisation).where(Organisation.slug == "eichbrunn")).one()
+    assert client.get(NEW).status_code == 403
+    assert client.get("/de/staff/projects/smart-city/edit").status_code == 403
+    page = soup(client.get("/de/staff/"))
+    assert [a["href"] for a in page.select("a[href$='/projects/new']")] == [
+        "/de/staff/organisations/eichbrunn-mobilitaet/projects/new"], f"{organisation.name}: only their own organisation"
+
+
+def test_the_starter_places_its_phases_in_berlin_days():
+    from webapp.authoring.starter import phases_from
+
+    phases = phases_from(TODAY)
+    assert [kind for kind, *_ in phases] == ["information", "commenting", "results"]
+    for (_k, _s, end, _t), (_k2, start, _e, _t2) in zip(phases, phases[1:], strict=False):
+        assert (start - end).total_seconds() == 1, "each phase starts the second after the one before ends"
+
+
+def test_an_address_left_empty_is_made_from_the_title_and_never_taken_twice(app, client, session):
+    as_initiator(app, client)
+    title = f"Straße am Fluss {secrets.token_hex(2)}"
+    first = send(client, NEW, title=title, teaser="Wie soll die Straße aussehen?", slug="")
+    second = send(client, NEW, title=title, teaser="Noch einmal.", slug="")
+    expected = "strasse-am-fluss-" + title.rsplit(" ", 1)[1]
+    assert first.headers["Location"].endswith(f"/projects/{expected}/edit#outcome")
+    assert second.headers["Location"].endswith(f"/projects/{expected}-2/edit#outcome")
+    assert project_at(session, f"{expected}-2").texts[0].teaser == "Noch einmal."

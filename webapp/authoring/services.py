@@ -1,0 +1,198 @@
+"""The authoring commands: create a project, change its texts, publish and unpublish it; and what it still lacks.
+
+Each command takes the acting person first, asks :mod:`webapp.permissions` through the audit log's action
+(:func:`webapp.audit.may`), changes rows, writes its audit entry and never commits: the caller's
+``db.transaction()`` does (views, and later the importer, the CLI and the demo loader alike).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Optional
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from .. import audit, db, permissions
+from ..clock import berlin_today
+from ..documents.models import Chapter, Document, DocumentText, Paragraph
+from ..i18n import FALLBACK_KEY
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
+from ..phases.models import Phase, PhaseText
+from ..projects.models import Organisation, Project, ProjectText
+from . import starter
+
+#: The texts of a project in each mode, as the form names them.
+TEXT_FIELDS = ("title", "teaser", "description", "background", "image_alt")
+
+
+class AuthoringError(Exception):
+    """A refusal with a message for the person acting, and the field it is about (if one)."""
+
+    def __init__(self, message: str, field: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session().exec(select(Project.id).where(Project.slug == slug)).first() is not None
+
+
+#: How German letters are written in an address ("Straße" → "strasse").
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def address_for(title: str) -> str:
+    """A free address made from ``title``: lower-case, umlauts spelled out, other letters without accents, words
+    joined by hyphens, at most 60 characters; "-2", "-3" ... added when it is taken ("projekt" if nothing is left)."""
+    plain = unicodedata.normalize("NFKD", title.lower().translate(_SPELLED_OUT)).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or "projekt"
+    slug, number = base, 1
+    while slug_taken(slug):
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+@permissions.command
+def create_project(actor, organisation: Organisation, slug: str, title: str, teaser: str,
+                   today: Optional[date] = None) -> Project:
+    """A new draft project of ``organisation`` at the address ``slug``, with its German title and teaser, the
+    starter's phases (:mod:`.starter`, placed from ``today``, a Berlin day) and an empty document.
+
+    Raises :class:`AuthoringError` when the address is taken; refused unless ``actor`` may create projects there.
+    """
+    permissions.require(audit.may("project.create", actor, organisation))
+    if slug_taken(slug):
+        raise AuthoringError(_("Another project has this address already. Please choose another one."), "slug")
+    project = Project(slug=slug, organisation=organisation, published=False)
+    project.texts = [ProjectText(language=FALLBACK_KEY, title=title, teaser=teaser)]
+    project.phases = [Phase(kind=kind, starts_at=starts, ends_at=ends,
+                            texts=[PhaseText(language=key, title=t, description=d) for key, (t, d) in texts.items()])
+                      for kind, starts, ends, texts in starter.phases_from(today or berlin_today())]
+    project.document = Document(texts=[DocumentText(language=FALLBACK_KEY, title=title)])
+    session = db.session()
+    session.add(project)
+    session.flush()
+    audit.record(actor, "project.create", "project", project.id, project_id=project.id,
+                 organisation_id=organisation.id, slug=slug, title=title)
+    return project
+
+
+@permissions.command
+def save_texts(actor, project: Project, texts: dict[str, Optional[dict[str, Any]]]) -> list[str]:
+    """Store the project's texts: for each mode key of ``texts`` the values of :data:`TEXT_FIELDS`, or ``None``
+    for none in that mode (its readers then get the German text, marked as such; German is never removed).
+
+    Returns the mode keys whose texts changed, with one audit entry naming them. Refused unless ``actor``
+    may author the project. The caller commits.
+    """
+    permissions.require(audit.may("project.edit", actor, project))
+    session = db.session()
+    rows = {row.language: row for row in project.texts}
+    changed = []
+    for key, values in texts.items():
+        row = rows.get(key)
+        if values is None:
+            if row is not None and key != FALLBACK_KEY:
+                project.texts.remove(row)
+                session.delete(row)
+                changed.append(key)
+            continue
+        values = {name: values.get(name) or ("" if name != "image_alt" else None) for name in TEXT_FIELDS}
+        if row is not None and all(getattr(row, name) == value for name, value in values.items()):
+            continue
+        if row is None:
+            row = ProjectText(language=key, **values)
+            project.texts.append(row)
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        session.add(row)
+        changed.append(key)
+    if changed:
+        audit.record(actor, "project.edit", "project", project.id, project_id=project.id,
+                     organisation_id=project.organisation_id, languages=changed)
+    return changed
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One thing a project lacks before it may be published: what, and the field or section that gives it."""
+
+    key: str
+    label: Any
+    #: Where it is put right: "texts" (the texts page) or "project" (the dashboard), and the element's id there.
+    page: str
+    anchor: str
+
+
+def checklist(project: Project) -> list[Missing]:
+    """What ``project`` still lacks before it may be published, in the order of the dashboard (empty: ready)."""
+    missing = []
+    german = {row.language: row for row in project.texts}.get(FALLBACK_KEY)
+    for name, label in (("title", _l("A title in German")), ("teaser", _l("A teaser in German")),
+                        ("description", _l("A description in German")), ("background", _l("The background in German"))):
+        if german is None or not (getattr(german, name) or "").strip():
+            missing.append(Missing(name, label, "texts", f"{name}_{FALLBACK_KEY}"))
+    alt_missing = {"de": _l("The image's alternative text in German"),
+                   "en": _l("The image's alternative text in English"),
+                   "simple": _l("The image's alternative text in simple German")}
+    for key in project.missing_image_alt():
+        missing.append(Missing(f"image_alt_{key}", alt_missing[key], "texts", f"image_alt_{key}"))
+    if not any(phase.kind == "commenting" for phase in project.phases):
+        missing.append(Missing("phases", _l("A commenting phase"), "project", "phases"))
+    if not paragraph_counts(project):
+        missing.append(Missing("chapters", _l("At least one chapter with a paragraph"), "project", "document"))
+    if not (project.organisation.email or "").strip():
+        missing.append(Missing("contact", _l("A contact address of the organisation"), "project", "contact"))
+    return missing
+
+
+def paragraph_counts(project: Project) -> dict[int, int]:
+    """Paragraphs per chapter of the project's document (chapter id → number; chapters without any left out)."""
+    if project.document is None:
+        return {}
+    return dict(db.session().exec(
+        select(Paragraph.chapter_id, func.count()).join(Chapter, Chapter.id == Paragraph.chapter_id)
+        .where(Chapter.document_id == project.document.id).group_by(Paragraph.chapter_id)).all())
+
+
+#: The mode keys, in the order the authoring pages show them.
+MODE_KEYS = ("de", "en", "simple")
+
+
+@permissions.command
+def publish(actor, project: Project) -> bool:
+    """Publish ``project``: its pages are public from the commit on. True if it was a draft.
+
+    Raises :class:`AuthoringError` while :func:`checklist` names anything; refused unless ``actor`` may author it.
+    """
+    permissions.require(audit.may("project.publish", actor, project))
+    if project.published:
+        return False
+    if checklist(project):
+        raise AuthoringError(_("The project cannot be published yet: it lacks what the checklist names."))
+    project.published = True
+    db.session().add(project)
+    audit.record(actor, "project.publish", "project", project.id, project_id=project.id,
+                 organisation_id=project.organisation_id)
+    return True
+
+
+@permissions.command
+def unpublish(actor, project: Project) -> bool:
+    """Make ``project`` a draft again: only its staff see it. Its comments stay. True if it was published."""
+    permissions.require(audit.may("project.unpublish", actor, project))
+    if not project.published:
+        return False
+    project.published = False
+    db.session().add(project)
+    audit.record(actor, "project.unpublish", "project", project.id, project_id=project.id,
+                 organisation_id=project.organisation_id)
+    return True
+
