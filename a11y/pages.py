@@ -231,13 +231,29 @@ def role_pages() -> list[Page]:
     ]
 
 
-def authoring_pages() -> list[Page]:
+def authoring_pages(session: Session) -> list[Page]:
     """The authoring dashboard: a published project's and a new draft's, publishing refused, the texts in the three
-    modes, a new project; filled and in error, as the initiator (or, for another organisation's draft, an
-    administrator)."""
+    modes, a new project, the phases (a new one, a changed one, asking before one is removed), the chapters (a new
+    one, a changed one); filled and in error,
+    as the initiator (or, for another organisation's draft, an administrator)."""
+    from webapp.phases.models import Phase
+
     initiator, admin = STAFF["initiator"], STAFF["admin"]
     new = "/staff/organisations/eichbrunn/projects/new"
+    phases = "/staff/projects/smart-city/edit/phases"
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    phase = session.exec(select(Phase.id).where(Phase.project_id == project.id).order_by(Phase.starts_at)).first()
+    chapter = project.document.chapters[0].id
     return [
+        Page("phases", phases, user=initiator),
+        Page("new phase", f"{phases}/new", user=initiator),
+        Page("new phase with errors", f"{phases}/new", user=initiator, submit=True),
+        Page("change a phase", f"{phases}/{phase}", user=initiator),
+        Page("remove a phase, asked first", f"{phases}/{phase}/remove", user=initiator),
+        Page("chapters", "/staff/projects/smart-city/edit/chapters", user=initiator),
+        Page("new chapter", "/staff/projects/smart-city/edit/chapters/new", user=initiator),
+        Page("new chapter with errors", "/staff/projects/smart-city/edit/chapters/new", user=initiator, submit=True),
+        Page("change a chapter's titles", f"/staff/projects/smart-city/edit/chapters/{chapter}", user=initiator),
         Page("edit project", "/staff/projects/smart-city/edit", user=initiator),
         Page("project texts", "/staff/projects/smart-city/edit/texts", user=initiator),
         Page("new project", new, user=initiator),
@@ -301,7 +317,7 @@ def conduct_pages(session: Session) -> list[Page]:
 
 def logged_in_pages(session: Session) -> list[Page]:
     """Every page seen logged in, grouped by the account that sees it (so each logs in once)."""
-    found = participant_pages(session) + staff_pages(session) + role_pages() + conduct_pages(session) + authoring_pages()
+    found = participant_pages(session) + staff_pages(session) + role_pages() + conduct_pages(session) + authoring_pages(session)
     order = {account: index for index, account in enumerate(dict.fromkeys(p.account for p in found))}
     return sorted(found, key=lambda p: order[p.account])
 

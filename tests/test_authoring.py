@@ -4,6 +4,7 @@ checklist and publishing. As an initiator would do it, through the forms; the au
 from __future__ import annotations
 
 import secrets
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -74,7 +75,7 @@ def test_an_initiator_creates_a_draft_from_the_starter(app, client, session):
     assert page.find("h1").get_text(" ", strip=True).startswith("Projekt bearbeiten")
     lacking = {a.get_text(strip=True): a["href"] for a in page.select(".checklist a")}
     assert lacking["Eine Beschreibung auf Deutsch"] == f"/de/staff/projects/{slug}/edit/texts#description_de"
-    assert lacking["Mindestens ein Kapitel mit einem Absatz"] == "#document"
+    assert lacking["Mindestens ein Kapitel mit einem Absatz"] == f"/de/staff/projects/{slug}/edit/chapters"
     assert "Ein Titel auf Deutsch" not in lacking
     staff_home = soup(client.get("/de/staff/"))
     assert staff_home.find("a", href=f"/de/staff/projects/{slug}/edit"), "the draft is reached from the staff home"
@@ -222,3 +223,134 @@ def test_an_address_left_empty_is_made_from_the_title_and_never_taken_twice(app,
     assert first.headers["Location"].endswith(f"/projects/{expected}/edit#outcome")
     assert second.headers["Location"].endswith(f"/projects/{expected}-2/edit#outcome")
     assert project_at(session, f"{expected}-2").texts[0].teaser == "Noch einmal."
+
+
+# Phases -------------------------------------------------------------------------------------------------------
+
+def phase_form(client, url) -> dict:
+    page = soup(client.get(url))
+    fields = {i["name"]: i.get("value", "") for i in page.select("main form input:not([type=hidden]):not([type=radio])")}
+    fields.update({t["name"]: t.get_text().lstrip("\r\n") for t in page.select("main form textarea")})
+    checked = page.select_one("main form input[type=radio][checked]")
+    fields["kind"] = checked["value"] if checked else ""
+    return fields
+
+
+def a_project_without_phases(app, client, session) -> str:
+    as_initiator(app, client)
+    slug = new_project(client)
+    for phase in list(project_at(session, slug).phases):
+        assert send(client, f"/de/staff/projects/{slug}/edit/phases/{phase.id}/remove").status_code == 303
+    assert not project_at(session, slug).phases
+    return slug
+
+
+def test_a_phase_is_added_in_berlin_time_and_shown_as_readers_see_it(app, client, session):
+    slug = a_project_without_phases(app, client, session)
+    phases = f"/de/staff/projects/{slug}/edit/phases"
+    assert soup(client.get(f"/de/staff/projects/{slug}/edit")).find("a", href=phases)
+    page = soup(client.get(phases))
+    new = page.find("a", href=f"{phases}/new")
+    assert new is not None
+    response = send(client, f"{phases}/new", kind="commenting", starts_on="01.03.2027", starts_time="9:30",
+                    ends_on="2027-03-31", ends_time="18 Uhr", title_de="Kommentierung", description_de="Jetzt mitreden.",
+                    title_en="", description_en="", title_simple="", description_simple="")
+    assert response.status_code == 303, soup(response).select_one(".error-summary")
+    [phase] = project_at(session, slug).phases
+    assert (phase.kind, phase.starts_at.isoformat(), phase.ends_at.isoformat()) == (
+        "commenting", "2027-03-01T08:30:00+00:00", "2027-03-31T16:00:59+00:00")  # Berlin is UTC+1, then UTC+2
+    assert [e.details for e in entries(session, "phase.add", phase.project_id)]
+    preview = soup(client.get(phases)).select_one("section .timeline")
+    assert "Kommentierung" in preview.get_text() and "1. März 2027" in preview.get_text()
+    # The form shows it as entered, in Berlin time; sent back unchanged, nothing changes.
+    fields = phase_form(client, f"{phases}/{phase.id}")
+    assert (fields["starts_on"], fields["starts_time"], fields["ends_time"]) == ("2027-03-01", "09:30", "18:00")
+    response = send(client, f"{phases}/{phase.id}", **fields)
+    shown = soup(client.get(response.headers["Location"])).select_one(".flash").get_text(strip=True)
+    assert shown == "Es wurde nichts geändert." and not entries(session, "phase.edit", phase.project_id)
+
+
+def test_phases_that_overlap_or_end_before_they_start_are_refused_with_the_input_kept(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    project = project_at(session, slug)
+    first = project.phases[0]
+    phases = f"/de/staff/projects/{slug}/edit/phases"
+    fields = phase_form(client, f"{phases}/new")
+    assert fields["starts_time"] == "00:00" and fields["ends_time"] == "23:59"
+    berlin_start = first.starts_at.astimezone(ZoneInfo("Europe/Berlin")).date()
+    fields.update(kind="results", starts_on=berlin_start.strftime("%d.%m.%Y"), ends_on=berlin_start.strftime("%d.%m.%Y"),
+                  title_de="Doppelt")
+    response = send(client, f"{phases}/new", **fields)
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one(".error-summary a")["href"] == "#starts_on"
+    assert "überschneiden" in page.select_one("#starts_on-error").get_text()
+    assert page.select_one("#title_de")["value"] == "Doppelt"
+    fields.update(starts_on="10.05.2030", ends_on="09.05.2030")
+    response = send(client, f"{phases}/new", **fields)
+    assert "Das Ende muss nach dem Beginn liegen." in soup(response).select_one("#ends_on-error").get_text()
+    fields.update(starts_on="30.02.2030", ends_on="", ends_time="25:99", title_de="", description_en="Only English.")
+    page = soup(send(client, f"{phases}/new", **fields))
+    errors = {a["href"]: a.get_text(strip=True) for a in page.select(".error-summary a")}
+    assert errors["#starts_on"].startswith("Bitte geben Sie das Datum mit Tag, Monat und Jahr ein")
+    assert errors["#ends_on"] == "Bitte geben Sie den letzten Tag der Phase ein."
+    assert errors["#ends_time"].startswith("Bitte geben Sie die Uhrzeit in Stunden und Minuten ein")
+    assert errors["#title_de"] == "Bitte geben Sie einen Titel auf Deutsch ein."
+    assert errors["#title_en"].startswith("Eine englische Beschreibung braucht auch einen englischen Titel")
+    assert len(project_at(session, slug).phases) == 3
+
+
+def test_a_phase_is_removed_after_a_page_that_asks(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    project = project_at(session, slug)
+    phase = project.phases[2]
+    url = f"/de/staff/projects/{slug}/edit/phases/{phase.id}/remove"
+    page = soup(client.get(url))
+    assert page.find("h1").get_text(" ", strip=True).startswith("Phase entfernen")
+    assert page.find("a", href=f"/de/staff/projects/{slug}/edit/phases")
+    assert len(project_at(session, slug).phases) == 3, "opening the page removes nothing"
+    assert send(client, url).status_code == 303
+    assert [p.kind for p in project_at(session, slug).phases] == ["information", "commenting"]
+    assert len(entries(session, "phase.remove", project.id)) == 1
+    assert client.get(url).status_code == 404
+
+
+# Chapters -----------------------------------------------------------------------------------------------------
+
+def test_chapters_are_added_titled_and_moved_and_their_addresses_stay(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    chapters = f"/de/staff/projects/{slug}/edit/chapters"
+    assert soup(client.get(f"/de/staff/projects/{slug}/edit")).find("a", href=chapters)
+    refused = send(client, f"{chapters}/new", title_de="", title_en="Only English", title_simple="")
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#title_en")["value"] == "Only English"
+    for title in ("Über uns", "Ziele", "Über uns"):
+        assert send(client, f"{chapters}/new", title_de=title, title_en="", title_simple="").status_code == 303
+    document = project_at(session, slug).document
+    assert [c.slug for c in document.chapters] == ["ueber-uns", "ziele", "ueber-uns-2"]
+    first, second, third = document.chapters
+    assert len(entries(session, "chapter.add", document.project_id)) == 3
+    # Titles in three modes; the address stays.
+    url = f"{chapters}/{second.id}"
+    assert send(client, url, title_de="Unsere Ziele", title_en="Our goals", title_simple="Was wir wollen").status_code == 303
+    document = project_at(session, slug).document
+    assert {t.language: t.title for t in document.chapters[1].texts} == {
+        "de": "Unsere Ziele", "en": "Our goals", "simple": "Was wir wollen"}
+    assert document.chapters[1].slug == "ziele"
+    # Moving: the last one up, twice; the first one further up says it is first already.
+    move = f"{chapters}/{third.id}/move"
+    assert send(client, move, page=chapters, step="up").status_code == 303
+    response = send(client, move, page=chapters, step="up")
+    assert soup(client.get(response.headers["Location"])).select_one(".flash").get_text(strip=True) == (
+        "„Über uns“ ist jetzt Kapitel 1.")
+    assert [c.id for c in project_at(session, slug).document.chapters] == [third.id, first.id, second.id]
+    response = send(client, move, page=chapters, step="up")
+    assert "schon das erste Kapitel" in soup(client.get(response.headers["Location"])).select_one(".flash").get_text()
+    assert send(client, move, page=chapters, step="sideways").status_code == 400
+    page = soup(client.get(chapters))
+    names = [b.get_text(" ", strip=True) for b in page.select("main form button")]
+    # The first has no "up", the last no "down"; each button names its chapter.
+    assert names == ["Nach unten : Über uns", "Nach oben : Über uns", "Nach unten : Über uns", "Nach oben : Unsere Ziele"]

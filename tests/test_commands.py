@@ -30,11 +30,13 @@ from webapp.clock import utcnow
 from webapp.comments import services as comments
 from webapp.conduct import blocks
 from webapp.conduct import rules as discussion_rules
+from webapp.documents import commands as chapter_commands
 from webapp.documents import services as documents
 from webapp.i18n import MODES
 from webapp.models import PersonBlock, Project
 from webapp.moderation import actions
 from webapp.moderation import services as moderation
+from webapp.phases import commands as phase_commands
 from webapp.privacy import erasure
 from webapp.roles import services as roles
 from webapp.roles.models import Invitation
@@ -192,6 +194,26 @@ CASES = {
         ("moderator", lambda w, actor: authoring.publish(actor, w.project), "initiator")],
     "webapp.authoring.services.unpublish": [
         ("participant", lambda w, actor: authoring.unpublish(actor, w.project), "initiator")],
+    "webapp.phases.commands.add_phase": [
+        ("moderator", lambda w, actor: phase_commands.add_phase(actor, w.project, phase_commands.PhaseInput(
+            "results", utcnow() + timedelta(days=400), utcnow() + timedelta(days=401), {"de": ("Neu", "")})),
+         "initiator")],
+    "webapp.phases.commands.edit_phase": [
+        ("participant", lambda w, actor: phase_commands.edit_phase(actor, w.project, w.project.phases[0],
+                                                                   phase_commands.PhaseInput(
+            "results", utcnow() + timedelta(days=400), utcnow() + timedelta(days=401), {"de": ("Neu", "")})),
+         "initiator")],
+    "webapp.phases.commands.remove_phase": [
+        ("moderator", lambda w, actor: phase_commands.remove_phase(actor, w.project, w.project.phases[0]),
+         "initiator")],
+    "webapp.documents.commands.add_chapter": [
+        ("moderator", lambda w, actor: chapter_commands.add_chapter(actor, w.project, {"de": "Neu"}), "initiator")],
+    "webapp.documents.commands.edit_chapter": [
+        ("participant", lambda w, actor: chapter_commands.edit_chapter(actor, w.project, w.target.chapter,
+                                                                       {"de": "Neu"}), "initiator")],
+    "webapp.documents.commands.move_chapter": [
+        ("moderator", lambda w, actor: chapter_commands.move_chapter(actor, w.project, w.target.chapter, 1),
+         "initiator")],
     "webapp.documents.services.delete_project": [
         ("moderator", lambda w, actor: documents.delete_project(actor, w.project), "initiator")],
     "webapp.documents.services.delete_chapter": [

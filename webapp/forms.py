@@ -121,6 +121,42 @@ class DayField(DateField):
         return date(today.year + 1, 12, 31).strftime("%d.%m.%Y")
 
 
+class ClockField(StringField):
+    """A time of day, typed as people write it: ``14:30``, ``14.30``, ``9`` or ``9 Uhr``.
+
+    It renders as ``type="time"`` (a picker where there is one); as for :class:`DayField`, a value that is
+    no time leaves ``data`` empty and :attr:`unreadable` true, for the form to word in our catalogs.
+    """
+
+    FORMATS = ("%H:%M", "%H.%M", "%H")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).setdefault("type", "time")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0]:
+            return
+        text = "".join(valuelist[0].lower().split()).removesuffix("uhr")
+        for pattern in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, pattern).time()
+                return
+            except ValueError:
+                continue
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+    @property
+    def unreadable(self) -> bool:
+        """Something was typed, and it is no time of day."""
+        return bool(self.raw_data and self.raw_data[0].strip()) and self.data is None
+
+
 def no_control_characters(_form, field) -> None:
     """Refuse control characters; the text comes back with each shown as "�" so it can be found."""
     if field.data and _CONTROL.search(field.data):

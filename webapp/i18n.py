@@ -7,6 +7,9 @@ catalog (through Flask-Babel) and the version of the authors' texts.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -72,6 +75,23 @@ class ModeConverter(BaseConverter):
 def mode_for(key: str | None) -> LanguageMode:
     """The mode stored under ``key`` (e.g. an account's ``language``); the default for unknown keys."""
     return MODES.get(key or "", DEFAULT_MODE)
+
+
+#: How German letters are written in an address ("Straße" → "strasse").
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def slug_from(text: str, taken: Callable[[str], bool], fallback: str) -> str:
+    """A free address made from ``text``: lower-case, umlauts spelled out, other letters without accents, words
+    joined by hyphens, at most 60 characters; "-2", "-3" ... added while ``taken`` says so (``fallback`` when
+    nothing is left of the text)."""
+    plain = unicodedata.normalize("NFKD", text.lower().translate(_SPELLED_OUT)).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or fallback
+    slug, number = base, 1
+    while taken(slug):
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
 
 
 class SlugConverter(BaseConverter):

@@ -1,10 +1,12 @@
 """The authoring dashboard (webapp/authoring/): its rows of the staff matrix and its pages' GET answers.
 
 Each action works on a project of its own (a copy of the demo's Smart City one in the same organisation), so
-no test changes what others read: a draft that lacks nothing for "publish", a published one for "unpublish".
+no test changes what others read: a draft (that lacks nothing for "publish"), a published one only for
+"unpublish" (the page walks visit every published project, and a new chapter has no paragraph yet).
 """
 
 import secrets
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -27,6 +29,12 @@ STAFF_EXPECTED = {
     "authoring: texts":                 RUNS_PROJECT,
     "authoring: publish":               RUNS_PROJECT,
     "authoring: unpublish":             RUNS_PROJECT,
+    "authoring: add phase":             RUNS_PROJECT,
+    "authoring: change phase":          RUNS_PROJECT,
+    "authoring: remove phase":          RUNS_PROJECT,
+    "authoring: add chapter":           RUNS_PROJECT,
+    "authoring: change chapter":        RUNS_PROJECT,
+    "authoring: move chapter":          RUNS_PROJECT,
 }
 
 
@@ -78,23 +86,83 @@ def _unpublish(w):
     return response, not _project(w).published
 
 
+def _add_phase(w):
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/phases/new", kind="results", starts_on="01.01.2040",
+                      ends_on="31.01.2040", title_de="Noch eine Phase")
+    return response, any(p.localized("de").text.title == "Noch eine Phase" for p in _project(w).phases)
+
+
+def _change_phase(w):
+    phase = _project(w).phases[0]
+    starts, ends = (m.astimezone(ZoneInfo("Europe/Berlin")) for m in (phase.starts_at, phase.ends_at))
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/phases/{phase.id}", kind=phase.kind,
+                      starts_on=starts.strftime("%d.%m.%Y"), starts_time=starts.strftime("%H:%M"),
+                      ends_on=ends.strftime("%d.%m.%Y"), ends_time=ends.strftime("%H:%M"), title_de="Umbenannt")
+    return response, _project(w).phases[0].localized("de").text.title == "Umbenannt"
+
+
+def _remove_phase(w):
+    phase_id = _project(w).phases[-1].id
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/phases/{phase_id}/remove")
+    return response, phase_id not in {p.id for p in _project(w).phases}
+
+
+def _add_chapter(w):
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/chapters/new", title_de="Ein neues Kapitel")
+    return response, _project(w).document.chapters[-1].localized("de").text.title == "Ein neues Kapitel"
+
+
+def _change_chapter(w):
+    chapter = _project(w).document.chapters[0]
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/chapters/{chapter.id}", title_de="Umbenannt")
+    return response, _project(w).document.chapters[0].localized("de").text.title == "Umbenannt"
+
+
+def _move_chapter(w):
+    chapter = _project(w).document.chapters[0]
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/chapters/{chapter.id}/move", step="down")
+    return response, _project(w).document.chapters[1].id == chapter.id
+
+
 STAFF_ACTIONS = {
     "authoring: new project": (staff_world, _new_project),
-    "authoring: texts": (_project_of_its_own(True), _texts),
+    "authoring: texts": (_project_of_its_own(False), _texts),
     "authoring: publish": (_project_of_its_own(False), _publish),
     "authoring: unpublish": (_project_of_its_own(True), _unpublish),
+    "authoring: add phase": (_project_of_its_own(False), _add_phase),
+    "authoring: change phase": (_project_of_its_own(False), _change_phase),
+    "authoring: remove phase": (_project_of_its_own(False), _remove_phase),
+    "authoring: add chapter": (_project_of_its_own(False), _add_chapter),
+    "authoring: change chapter": (_project_of_its_own(False), _change_chapter),
+    "authoring: move chapter": (_project_of_its_own(False), _move_chapter),
 }
 ENDPOINTS = {
     "authoring.new_project": ["authoring: new project"],
     "authoring.texts": ["authoring: texts"],
     "authoring.publish": ["authoring: publish"],
     "authoring.unpublish": ["authoring: unpublish"],
+    "authoring.new_phase": ["authoring: add phase"],
+    "authoring.phase": ["authoring: change phase"],
+    "authoring.remove_phase": ["authoring: remove phase"],
+    "authoring.new_chapter": ["authoring: add chapter"],
+    "authoring.chapter": ["authoring: change chapter"],
+    "authoring.move_chapter": ["authoring: move chapter"],
 }
 AUTHORING_PAGES = {
     #                                                                       anon part  mod  omod  init oinit admin
     ("/de/staff/projects/smart-city/edit", "Projekt bearbeiten"):           (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/texts", "Texte"):                  (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/organisations/eichbrunn/projects/new", "Neues Projekt"):    (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/phases", "Phasen"):                (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/phases/new", "Phase hinzufügen"):  (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/phases/{phase}", "Phase ändern"):  (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/phases/{phase}/remove", "Phase entfernen"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters", "Kapitel"):             (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/new", "Kapitel hinzufügen"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/{chapter}", "Titel des Kapitels ändern"):
+        (302, 403, 403, 403, 200, 403, 200),
 }
 
 

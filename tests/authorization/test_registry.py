@@ -39,6 +39,12 @@ ROWS = {
     "project.edit": (test_authoring, "authoring: texts"),
     "project.publish": (test_authoring, "authoring: publish"),
     "project.unpublish": (test_authoring, "authoring: unpublish"),
+    "phase.add": (test_authoring, "authoring: add phase"),
+    "phase.edit": (test_authoring, "authoring: change phase"),
+    "phase.remove": (test_authoring, "authoring: remove phase"),
+    "chapter.add": (test_authoring, "authoring: add chapter"),
+    "chapter.edit": (test_authoring, "authoring: change chapter"),
+    "chapter.move": (test_authoring, "authoring: move chapter"),
 }
 #: Actions with a ``may`` and no page yet (the authoring dashboard brings them): what the matrix will expect.
 NO_ROUTE_YET = {

@@ -64,7 +64,13 @@ ACTIONS = {
     "project.edit": Action(_l("Project texts changed"), may=permissions.may_author),
     "project.publish": Action(_l("Project published"), may=permissions.may_author),
     "project.unpublish": Action(_l("Project unpublished"), may=permissions.may_author),
+    "phase.add": Action(_l("Phase added"), may=permissions.may_author),
+    "phase.edit": Action(_l("Phase changed"), may=permissions.may_author),
+    "phase.remove": Action(_l("Phase removed"), may=permissions.may_author),
     "project.delete": Action(_l("Project deleted"), may=permissions.may_author),
+    "chapter.add": Action(_l("Chapter added"), may=permissions.may_author),
+    "chapter.edit": Action(_l("Chapter titles changed"), may=permissions.may_author),
+    "chapter.move": Action(_l("Chapter moved"), may=permissions.may_author),
     "chapter.delete": Action(_l("Chapter deleted"), may=permissions.may_author),
     "paragraph.delete": Action(_l("Paragraph deleted"), may=permissions.may_author),
 }

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 from typing import Any, Optional
 
-from wtforms import StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
-from ..forms import BaseForm, no_control_characters, normalise_prose
+from ..clock import BERLIN, berlin_moment, berlin_today
+from ..forms import BaseForm, ClockField, DayField, no_control_characters, normalise_prose
 from ..i18n import FALLBACK_KEY
 from ..i18n import lazy_gettext as _l
 from .services import MODE_KEYS, TEXT_FIELDS
@@ -112,3 +115,128 @@ class ProjectTextsForm(BaseForm):
 for _name in TEXT_FIELDS:
     for _key in MODE_KEYS:
         setattr(ProjectTextsForm, f"{_name}_{_key}", _text(_name, LABELS[_name, _key]))
+
+
+#: What readers can do in each kind of phase, as the phase form offers it.
+PHASE_KIND_CHOICES = (
+    ("information", _l("Information: readers read the project; they cannot comment yet")),
+    ("commenting", _l("Commenting: readers can comment, reply and rate")),
+    ("results", _l("Results: the discussion is closed; readers read what became of it")),
+)
+PHASE_LABELS = {
+    ("title", "de"): _l("Title in German"),
+    ("title", "en"): _l("Title in English"),
+    ("title", "simple"): _l("Title in simple German"),
+    ("description", "de"): _l("Description in German"),
+    ("description", "en"): _l("Description in English"),
+    ("description", "simple"): _l("Description in simple German"),
+}
+PHASE_REQUIRED = {
+    "de": _l("Please enter a title in German."),
+    "en": _l("An English description needs an English title too: please enter one, or empty both."),
+    "simple": _l("A description in simple German needs a title in simple German too: please enter one, or empty both."),
+}
+
+
+class PhaseForm(BaseForm):
+    """A phase: what readers can do, its first and last moment (Berlin time), its title and description per mode."""
+
+    kind = RadioField(_l("What readers can do"), choices=[SelectChoice(value, label) for value, label in PHASE_KIND_CHOICES],
+                      validate_choice=False)
+    starts_on = DayField(_l("First day"))
+    starts_time = ClockField(_l("Starts at (time)"), default=time(0, 0))
+    ends_on = DayField(_l("Last day"))
+    ends_time = ClockField(_l("Ends at (time)"), default=time(23, 59))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data not in dict(PHASE_KIND_CHOICES):
+            self.kind.errors = [*self.kind.errors, _l("Please choose what readers can do in this phase.")]
+            valid = False
+        for day, clock, missing in ((self.starts_on, self.starts_time, _l("Please enter the phase's first day.")),
+                                    (self.ends_on, self.ends_time, _l("Please enter the phase's last day."))):
+            if day.unreadable:
+                day.errors = [*day.errors, _l("Please enter the date as day, month and year, for example %(example)s.",
+                                              example=self.day_example())]
+                valid = False
+            elif day.data is None and not day.errors:
+                day.errors = [*day.errors, missing]
+                valid = False
+            if clock.unreadable:
+                clock.errors = [*clock.errors, _l("Please enter the time as hours and minutes, for example 18:00.")]
+                valid = False
+        starts, ends = self.moment("starts"), self.moment("ends")
+        if starts and ends and ends <= starts and not self.ends_time.unreadable and not self.starts_time.unreadable:
+            self.ends_on.errors = [*self.ends_on.errors, _l("The end must come after the start.")]
+            valid = False
+        for key in MODE_KEYS:
+            title, description = self[f"title_{key}"], self[f"description_{key}"]
+            if (key == FALLBACK_KEY or description.data) and not title.data and not title.errors:
+                title.errors = [*title.errors, PHASE_REQUIRED[key]]
+                valid = False
+        return valid
+
+    @staticmethod
+    def day_example() -> str:
+        """A day to show how to write one (the last of next year)."""
+        return DayField.example(berlin_today())
+
+    def moment(self, which: str) -> Optional[datetime]:
+        """The phase's start or end ("starts", "ends") as entered, aware (Berlin time), or ``None``; an end is the
+        last second of its minute (the demo's phases end at 23:59:59)."""
+        day, clock = self[f"{which}_on"].data, self[f"{which}_time"].data
+        if day is None:
+            return None
+        if which == "starts":
+            return berlin_moment(day, clock or time(0, 0))
+        return berlin_moment(day, clock or time(23, 59)) + timedelta(seconds=59)  # to the end of that minute
+
+    def texts(self) -> dict[str, Optional[tuple[str, str]]]:
+        """Title and description by mode key, ``None`` where both are empty."""
+        found = {}
+        for key in MODE_KEYS:
+            title, description = self[f"title_{key}"].data or "", self[f"description_{key}"].data or ""
+            found[key] = (title, description) if title or description else None
+        return found
+
+    @classmethod
+    def of(cls, phase) -> "PhaseForm":
+        """The form filled with ``phase`` as it is, in Berlin time."""
+        starts, ends = phase.starts_at.astimezone(BERLIN), phase.ends_at.astimezone(BERLIN)
+        data = {"kind": phase.kind, "starts_on": starts.date(), "starts_time": starts.time().replace(second=0),
+                "ends_on": ends.date(), "ends_time": ends.time().replace(second=0, microsecond=0)}
+        for row in phase.texts:
+            data[f"title_{row.language}"], data[f"description_{row.language}"] = row.title, row.description
+        return cls(data=data)
+
+
+for _key in MODE_KEYS:
+    setattr(PhaseForm, f"title_{_key}", StringField(
+        PHASE_LABELS["title", _key], filters=[normalise_prose],
+        validators=[_too_long(200), no_control_characters]))
+    setattr(PhaseForm, f"description_{_key}", TextAreaField(
+        PHASE_LABELS["description", _key], filters=[normalise_prose],
+        validators=[_too_long(2000), no_control_characters], render_kw={"rows": 4}))
+
+
+class ChapterForm(BaseForm):
+    """A chapter's title in the three modes (German needed)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.title_de.data and not self.title_de.errors:
+            self.title_de.errors = [*self.title_de.errors, REQUIRED["title", "de"]]
+            valid = False
+        return valid
+
+    def titles(self) -> dict[str, Optional[str]]:
+        return {key: self[f"title_{key}"].data or None for key in MODE_KEYS}
+
+    @classmethod
+    def of(cls, chapter) -> "ChapterForm":
+        return cls(data={f"title_{row.language}": row.title for row in chapter.texts})
+
+
+for _key in MODE_KEYS:
+    setattr(ChapterForm, f"title_{_key}", StringField(
+        LABELS["title", _key], filters=[normalise_prose], validators=[_too_long(200), no_control_characters]))

@@ -7,8 +7,6 @@ Each command takes the acting person first, asks :mod:`webapp.permissions` throu
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Optional
@@ -19,7 +17,7 @@ from sqlmodel import select
 from .. import audit, db, permissions
 from ..clock import berlin_today
 from ..documents.models import Chapter, Document, DocumentText, Paragraph
-from ..i18n import FALLBACK_KEY
+from ..i18n import FALLBACK_KEY, slug_from
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..phases.models import Phase, PhaseText
@@ -42,20 +40,9 @@ def slug_taken(slug: str) -> bool:
     return db.session().exec(select(Project.id).where(Project.slug == slug)).first() is not None
 
 
-#: How German letters are written in an address ("Straße" → "strasse").
-_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
 def address_for(title: str) -> str:
-    """A free address made from ``title``: lower-case, umlauts spelled out, other letters without accents, words
-    joined by hyphens, at most 60 characters; "-2", "-3" ... added when it is taken ("projekt" if nothing is left)."""
-    plain = unicodedata.normalize("NFKD", title.lower().translate(_SPELLED_OUT)).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].strip("-") or "projekt"
-    slug, number = base, 1
-    while slug_taken(slug):
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
+    """A free project address made from ``title`` ("Straße am Fluss" → "strasse-am-fluss", then "-2" ...)."""
+    return slug_from(title, slug_taken, "projekt")
 
 
 @permissions.command
@@ -126,7 +113,7 @@ class Missing:
 
     key: str
     label: Any
-    #: Where it is put right: "texts" (the texts page) or "project" (the dashboard), and the element's id there.
+    #: Where it is put right: "texts", "phases" or "chapters" (those pages) or "project" (the dashboard), and the element's id there.
     page: str
     anchor: str
 
@@ -145,9 +132,9 @@ def checklist(project: Project) -> list[Missing]:
     for key in project.missing_image_alt():
         missing.append(Missing(f"image_alt_{key}", alt_missing[key], "texts", f"image_alt_{key}"))
     if not any(phase.kind == "commenting" for phase in project.phases):
-        missing.append(Missing("phases", _l("A commenting phase"), "project", "phases"))
+        missing.append(Missing("phases", _l("A commenting phase"), "phases", ""))
     if not paragraph_counts(project):
-        missing.append(Missing("chapters", _l("At least one chapter with a paragraph"), "project", "document"))
+        missing.append(Missing("chapters", _l("At least one chapter with a paragraph"), "chapters", ""))
     if not (project.organisation.email or "").strip():
         missing.append(Missing("contact", _l("A contact address of the organisation"), "project", "contact"))
     return missing

@@ -14,16 +14,20 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import db, permissions
 from ..comments.messages import flash_outcome
+from ..documents import commands as chapter_commands
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
 from ..i18n import gettext as _
+from ..phases import commands as phase_commands
+from ..phases.services import timeline
 from ..projects.services import get_for_staff
 from ..roles.services import organisation_by_slug
 from . import bp, services
-from .forms import ButtonForm, NewProjectForm, ProjectTextsForm
+from .forms import ButtonForm, ChapterForm, NewProjectForm, PhaseForm, ProjectTextsForm
 
 STAFF = "/staff/projects/<slug:slug>"
+ID = "int(max=2147483647)"
 
 
 @bp.after_request
@@ -131,3 +135,152 @@ def new_project(mode: LanguageMode, slug: str):
             return redirect(url_for(".project", slug=created.slug, _anchor="outcome"), 303)
     return render("authoring/new_project.html", status=422 if form.errors else 200, organisation=organisation,
                   form=form)
+
+
+def _phase(project, phase_id: int):
+    """The project's phase ``phase_id`` (a 404 page otherwise)."""
+    phase = next((p for p in project.phases if p.id == phase_id), None)
+    if phase is None:
+        raise db.NotFound(f"phase {phase_id}")
+    return phase
+
+
+@bp.get(f"{STAFF}/edit/phases", endpoint="phases")
+def phases(mode: LanguageMode, slug: str):
+    """The project's phases, each with "change" and "remove", "add a phase", and the timeline as readers see it."""
+    project = _project(slug)
+    return render("authoring/phases.html", project=project, timeline=timeline(project.phases))
+
+
+def _phase_form_page(project, form, phase=None, status: int = 200):
+    return render("authoring/phase.html", status=status if not form.errors else 422, project=project, form=form,
+                  phase=phase)
+
+
+def _saved_phase(form: PhaseForm, save) -> bool:
+    """Store the form's phase with ``save(values)`` in one unit of work: True, or False with the refusal on its field."""
+    values = phase_commands.PhaseInput(form.kind.data, form.moment("starts"), form.moment("ends"), form.texts())
+    try:
+        with db.transaction():
+            return save(values)
+    except phase_commands.PhaseError as error:
+        form[error.field or "starts_on"].errors.append(error.message)
+        return False
+
+
+@bp.route(f"{STAFF}/edit/phases/new", methods=["GET", "POST"], endpoint="new_phase")
+@keeps_input
+def new_phase(mode: LanguageMode, slug: str):
+    """A new phase: what readers can do, its days and times (Berlin time), its texts in the three modes."""
+    project = _project(slug)
+    form = PhaseForm()
+    if form.validate_on_submit() and _saved_phase(form, lambda values: phase_commands.add_phase(_actor(), project, values)):
+        flash_outcome(_("The phase is added."))
+        return redirect(url_for(".phases", slug=project.slug, _anchor="outcome"), 303)
+    return _phase_form_page(project, form)
+
+
+@bp.route(f"{STAFF}/edit/phases/<{ID}:phase_id>", methods=["GET", "POST"], endpoint="phase")
+@keeps_input
+def phase(mode: LanguageMode, slug: str, phase_id: int):
+    """Change one phase."""
+    project = _project(slug)
+    existing = _phase(project, phase_id)
+    form = PhaseForm() if request.method == "POST" else PhaseForm.of(existing)
+    if request.method == "POST" and form.validate_on_submit():
+        outcome = {}
+
+        def save(values):
+            outcome["changed"] = phase_commands.edit_phase(_actor(), project, existing, values)
+            return True
+
+        if _saved_phase(form, save):
+            flash_outcome(_("The phase is changed.") if outcome["changed"] else _("Nothing was changed."))
+            return redirect(url_for(".phases", slug=project.slug, _anchor="outcome"), 303)
+    return _phase_form_page(project, form, existing)
+
+
+@bp.route(f"{STAFF}/edit/phases/<{ID}:phase_id>/remove", methods=["GET", "POST"], endpoint="remove_phase")
+@back_when_expired(lambda slug, phase_id: url_for("authoring.phases", slug=slug))
+def remove_phase(mode: LanguageMode, slug: str, phase_id: int):
+    """Ask, then remove one phase."""
+    project = _project(slug)
+    existing = _phase(project, phase_id)
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        with db.transaction():
+            phase_commands.remove_phase(_actor(), project, existing)
+        flash_outcome(_("The phase is removed."))
+        return redirect(url_for(".phases", slug=project.slug, _anchor="outcome"), 303)
+    now = timeline(project.phases)
+    return render("authoring/remove_phase.html", project=project, phase=existing, running=now.active is existing)
+
+
+def _chapter(project, chapter_id: int):
+    """The chapter ``chapter_id`` of the project's document (a 404 page otherwise)."""
+    chapters = project.document.chapters if project.document else []
+    chapter = next((c for c in chapters if c.id == chapter_id), None)
+    if chapter is None:
+        raise db.NotFound(f"chapter {chapter_id}")
+    return chapter
+
+
+@bp.get(f"{STAFF}/edit/chapters", endpoint="chapters")
+def chapters(mode: LanguageMode, slug: str):
+    """The document's chapters in order, each with its paragraphs' number, "change", "move up" and "move down"."""
+    project = _project(slug)
+    return render("authoring/chapters.html", project=project, paragraphs=services.paragraph_counts(project),
+                  chapters=list(project.document.chapters) if project.document else [])
+
+
+@bp.route(f"{STAFF}/edit/chapters/new", methods=["GET", "POST"], endpoint="new_chapter")
+@keeps_input
+def new_chapter(mode: LanguageMode, slug: str):
+    """A new last chapter: its title in the three modes."""
+    project = _project(slug)
+    form = ChapterForm()
+    if form.validate_on_submit():
+        with db.transaction():
+            chapter_commands.add_chapter(_actor(), project, form.titles())
+        flash_outcome(_("The chapter is added at the end."))
+        return redirect(url_for(".chapters", slug=project.slug, _anchor="outcome"), 303)
+    return render("authoring/chapter.html", status=422 if form.errors else 200, project=project, form=form,
+                  chapter=None)
+
+
+@bp.route(f"{STAFF}/edit/chapters/<{ID}:chapter_id>", methods=["GET", "POST"], endpoint="chapter")
+@keeps_input
+def chapter(mode: LanguageMode, slug: str, chapter_id: int):
+    """Change one chapter's titles."""
+    project = _project(slug)
+    existing = _chapter(project, chapter_id)
+    form = ChapterForm() if request.method == "POST" else ChapterForm.of(existing)
+    if request.method == "POST" and form.validate_on_submit():
+        with db.transaction():
+            changed = chapter_commands.edit_chapter(_actor(), project, existing, form.titles())
+        flash_outcome(_("The chapter's titles are saved.") if changed else _("Nothing was changed."))
+        return redirect(url_for(".chapters", slug=project.slug, _anchor="outcome"), 303)
+    return render("authoring/chapter.html", status=422 if form.errors else 200, project=project, form=form,
+                  chapter=existing)
+
+
+@bp.post(f"{STAFF}/edit/chapters/<{ID}:chapter_id>/move", endpoint="move_chapter")
+@back_when_expired(lambda slug, chapter_id: url_for("authoring.chapters", slug=slug))
+def move_chapter(mode: LanguageMode, slug: str, chapter_id: int):
+    """Move one chapter a place up or down (``step``: "up" or "down")."""
+    project = _project(slug)
+    existing = _chapter(project, chapter_id)
+    if not ButtonForm().validate_on_submit() or request.form.get("step") not in ("up", "down"):
+        abort(400)
+    with db.transaction():
+        moved = chapter_commands.move_chapter(_actor(), project, existing, -1 if request.form["step"] == "up" else 1)
+    title = existing.localized(mode.key).text.title
+    if moved:
+        position = next(i for i, c in enumerate(project.document.chapters, start=1) if c.id == existing.id)
+        flash_outcome(_("“%(title)s” is now chapter %(number)d.", title=title, number=position))
+    else:
+        flash_outcome(_("“%(title)s” is already the first chapter.", title=title) if request.form["step"] == "up"
+                      else _("“%(title)s” is already the last chapter.", title=title))
+    return redirect(url_for(".chapters", slug=project.slug, _anchor="outcome"), 303)
