@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Optional, TypeVar
+
+from sqlalchemy.orm import object_session
 
 from .i18n import FALLBACK_KEY, MODES
 
@@ -53,3 +55,29 @@ class HasTexts:
         if chosen is None:
             raise LookupError(f"{type(self).__name__} {getattr(self, 'id', '?')} has no German text")
         return chosen
+
+
+def write_texts(owner, make, values: dict[str, Optional[dict[str, Any]]]) -> list[str]:
+    """Store ``owner``'s text rows (its ``texts``) as authors entered them: for each mode key of ``values`` the
+    columns of its row, or ``None`` for no version in that mode (readers then get German; the German row is
+    never removed). ``make(language=..., **columns)`` makes a new row. Returns the mode keys whose row changed."""
+    rows = {row.language: row for row in owner.texts}
+    changed = []
+    for key, columns in values.items():
+        row = rows.get(key)
+        if columns is None:
+            if row is not None and key != FALLBACK_KEY:
+                owner.texts.remove(row)
+                if object_session(row) is not None:
+                    object_session(row).delete(row)
+                changed.append(key)
+            continue
+        if row is None:
+            owner.texts.append(make(language=key, **columns))
+        elif any(getattr(row, name) != value for name, value in columns.items()):
+            for name, value in columns.items():
+                setattr(row, name, value)
+        else:
+            continue
+        changed.append(key)
+    return changed

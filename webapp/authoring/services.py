@@ -20,6 +20,7 @@ from ..documents.models import Chapter, Document, DocumentText, Paragraph
 from ..i18n import FALLBACK_KEY, slug_from
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..localized import write_texts
 from ..phases.models import Phase, PhaseText
 from ..projects.models import Organisation, Project, ProjectText
 from . import starter
@@ -79,28 +80,10 @@ def save_texts(actor, project: Project, texts: dict[str, Optional[dict[str, Any]
     may author the project. The caller commits.
     """
     permissions.require(audit.may("project.edit", actor, project))
-    session = db.session()
-    rows = {row.language: row for row in project.texts}
-    changed = []
-    for key, values in texts.items():
-        row = rows.get(key)
-        if values is None:
-            if row is not None and key != FALLBACK_KEY:
-                project.texts.remove(row)
-                session.delete(row)
-                changed.append(key)
-            continue
-        values = {name: values.get(name) or ("" if name != "image_alt" else None) for name in TEXT_FIELDS}
-        if row is not None and all(getattr(row, name) == value for name, value in values.items()):
-            continue
-        if row is None:
-            row = ProjectText(language=key, **values)
-            project.texts.append(row)
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-        session.add(row)
-        changed.append(key)
+    changed = write_texts(project, ProjectText, {
+        key: None if values is None else {name: values.get(name) or ("" if name != "image_alt" else None)
+                                          for name in TEXT_FIELDS}
+        for key, values in texts.items()})
     if changed:
         audit.record(actor, "project.edit", "project", project.id, project_id=project.id,
                      organisation_id=project.organisation_id, languages=changed)

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from .. import audit, db, permissions
 from ..i18n import FALLBACK_KEY, slug_from
+from ..localized import write_texts
 from .models import Chapter, ChapterText, Document, DocumentText
 
 
@@ -28,24 +29,7 @@ def _document(project) -> Document:
 
 
 def _write_titles(chapter: Chapter, titles: dict[str, Optional[str]]) -> list[str]:
-    rows = {row.language: row for row in chapter.texts}
-    changed = []
-    for key, title in titles.items():
-        row = rows.get(key)
-        if not title:
-            if row is not None and key != FALLBACK_KEY:
-                chapter.texts.remove(row)
-                db.session().delete(row)
-                changed.append(key)
-            continue
-        if row is None:
-            chapter.texts.append(ChapterText(language=key, title=title))
-        elif row.title != title:
-            row.title = title
-        else:
-            continue
-        changed.append(key)
-    return changed
+    return write_texts(chapter, ChapterText, {key: {"title": title} if title else None for key, title in titles.items()})
 
 
 @permissions.command

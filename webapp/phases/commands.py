@@ -14,6 +14,7 @@ from typing import Optional
 from .. import audit, db, permissions
 from ..i18n import FALLBACK_KEY
 from ..i18n import gettext as _
+from ..localized import write_texts
 from .models import PHASE_KINDS, Phase, PhaseText
 
 
@@ -56,26 +57,8 @@ def _check(project, values: PhaseInput, phase: Optional[Phase] = None) -> None:
 
 
 def _write_texts(phase: Phase, texts: dict[str, Optional[tuple[str, str]]]) -> list[str]:
-    session = db.session()
-    rows = {row.language: row for row in phase.texts}
-    changed = []
-    for key, value in texts.items():
-        row = rows.get(key)
-        if value is None:
-            if row is not None and key != FALLBACK_KEY:
-                phase.texts.remove(row)
-                session.delete(row)
-                changed.append(key)
-            continue
-        title, description = value
-        if row is not None and (row.title, row.description) == (title, description):
-            continue
-        if row is None:
-            phase.texts.append(PhaseText(language=key, title=title, description=description))
-        else:
-            row.title, row.description = title, description
-        changed.append(key)
-    return changed
+    return write_texts(phase, PhaseText, {key: None if value is None else {"title": value[0], "description": value[1]}
+                                          for key, value in texts.items()})
 
 
 @permissions.command
