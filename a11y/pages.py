@@ -234,7 +234,7 @@ def role_pages() -> list[Page]:
 def authoring_pages(session: Session) -> list[Page]:
     """The authoring dashboard: a published project's and a new draft's, publishing refused, the texts in the three
     modes, a new project, the phases (a new one, a changed one, asking before one is removed), the chapters (a new
-    one, a changed one); filled and in error,
+    one, a changed one) and a chapter's paragraphs (a new one, a changed one); filled and in error,
     as the initiator (or, for another organisation's draft, an administrator)."""
     from webapp.phases.models import Phase
 
@@ -243,7 +243,7 @@ def authoring_pages(session: Session) -> list[Page]:
     phases = "/staff/projects/smart-city/edit/phases"
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     phase = session.exec(select(Phase.id).where(Phase.project_id == project.id).order_by(Phase.starts_at)).first()
-    chapter = project.document.chapters[0].id
+    chapter, paragraph = project.document.chapters[0].id, project.document.chapters[0].paragraphs[0].id
     return [
         Page("phases", phases, user=initiator),
         Page("new phase", f"{phases}/new", user=initiator),
@@ -254,6 +254,12 @@ def authoring_pages(session: Session) -> list[Page]:
         Page("new chapter", "/staff/projects/smart-city/edit/chapters/new", user=initiator),
         Page("new chapter with errors", "/staff/projects/smart-city/edit/chapters/new", user=initiator, submit=True),
         Page("change a chapter's titles", f"/staff/projects/smart-city/edit/chapters/{chapter}", user=initiator),
+        Page("paragraphs", f"/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs", user=initiator),
+        Page("new paragraph", f"/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/new", user=initiator),
+        Page("new paragraph with errors", f"/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/new",
+             user=initiator, submit=True),
+        Page("change a paragraph", f"/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/{paragraph}",
+             user=initiator),
         Page("edit project", "/staff/projects/smart-city/edit", user=initiator),
         Page("project texts", "/staff/projects/smart-city/edit/texts", user=initiator),
         Page("new project", new, user=initiator),

@@ -354,3 +354,48 @@ def test_chapters_are_added_titled_and_moved_and_their_addresses_stay(app, clien
     names = [b.get_text(" ", strip=True) for b in page.select("main form button")]
     # The first has no "up", the last no "down"; each button names its chapter.
     assert names == ["Nach unten : Über uns", "Nach oben : Über uns", "Nach unten : Über uns", "Nach oben : Unsere Ziele"]
+
+
+# Paragraphs ---------------------------------------------------------------------------------------------------
+
+def test_a_paragraph_is_previewed_without_saving_then_saved_and_moved_keeping_its_id(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    chapters = f"/de/staff/projects/{slug}/edit/chapters"
+    assert send(client, f"{chapters}/new", title_de="Ziele").status_code == 303
+    chapter = project_at(session, slug).document.chapters[0]
+    paragraphs = f"{chapters}/{chapter.id}/paragraphs"
+    assert soup(client.get(chapters)).find("a", href=paragraphs)
+    empty = {f"{name}_{key}": "" for name in ("heading", "body") for key in ("de", "en", "simple")}
+    # A preview shows the text as readers will, saves nothing, and keeps the form filled.
+    preview = send(client, f"{paragraphs}/new", **{**empty, "heading_de": "Ziel 1", "body_de": "Wir **wollen** mehr.",
+                                                   "preview": "1"})
+    assert preview.status_code == 200
+    page = soup(preview)
+    shown = page.select_one("#preview")
+    assert shown.find("h4").get_text() == "Ziel 1" and shown.find("strong").get_text() == "wollen"
+    assert page.select_one("main form.form")["action"].endswith("#preview")
+    assert page.select_one("#body_de").get_text().strip() == "Wir **wollen** mehr."
+    assert not project_at(session, slug).document.chapters[0].paragraphs
+    # A heading without its text is refused, in the mode it is in.
+    refused = send(client, f"{paragraphs}/new", **{**empty, "body_de": "Text.", "heading_en": "Goal"})
+    assert refused.status_code == 422
+    assert soup(refused).select_one(".error-summary a")["href"] == "#body_en"
+    for body in ("Erster Absatz.", "Zweiter Absatz mit vielen Wörtern, die man nicht alle in der Liste sehen muss."):
+        assert send(client, f"{paragraphs}/new", **{**empty, "body_de": body}).status_code == 303
+    first, second = project_at(session, slug).document.chapters[0].paragraphs
+    listed = [s.get_text(strip=True) for s in soup(client.get(paragraphs)).select("main .people strong")]
+    assert listed == ["Erster Absatz.", "Zweiter Absatz mit vielen Wörtern, die man nicht …"]
+    # Changed and moved: the id (and with it every comment and link) stays.
+    response = send(client, f"{paragraphs}/{first.id}", **{**empty, "body_de": "Erster Absatz, neu.",
+                                                            "body_simple": "Das ist neu."})
+    assert response.status_code == 303
+    response = send(client, f"{paragraphs}/{second.id}/move", page=paragraphs, step="up")
+    assert soup(client.get(response.headers["Location"])).select_one(".flash").get_text(strip=True).endswith(
+        "ist jetzt Absatz 1.")
+    after = project_at(session, slug).document.chapters[0].paragraphs
+    assert [p.id for p in after] == [second.id, first.id]
+    assert {t.language: t.body for t in after[1].texts} == {"de": "Erster Absatz, neu.", "simple": "Das ist neu."}
+    project_id = project_at(session, slug).id
+    assert [len(entries(session, a, project_id)) for a in ("paragraph.add", "paragraph.edit", "paragraph.move")] == [
+        2, 1, 1]

@@ -214,6 +214,15 @@ CASES = {
     "webapp.documents.commands.move_chapter": [
         ("moderator", lambda w, actor: chapter_commands.move_chapter(actor, w.project, w.target.chapter, 1),
          "initiator")],
+    "webapp.documents.commands.add_paragraph": [
+        ("moderator", lambda w, actor: chapter_commands.add_paragraph(actor, w.project, w.target.chapter,
+                                                                      {"de": ("", "Neu")}), "initiator")],
+    "webapp.documents.commands.edit_paragraph": [
+        ("author", lambda w, actor: chapter_commands.edit_paragraph(actor, w.project, w.target.chapter.paragraphs[0],
+                                                                    {"de": ("", "Neu")}), "initiator")],
+    "webapp.documents.commands.move_paragraph": [
+        ("moderator", lambda w, actor: chapter_commands.move_paragraph(actor, w.project,
+                                                                       w.target.chapter.paragraphs[0], 1), "initiator")],
     "webapp.documents.services.delete_project": [
         ("moderator", lambda w, actor: documents.delete_project(actor, w.project), "initiator")],
     "webapp.documents.services.delete_chapter": [

@@ -13,7 +13,7 @@ from sqlmodel import select
 from tests.factories import CommentFactory
 from tests.support import csrf_token, make_user, soup
 from webapp.accounts.tokens import make_token
-from webapp.models import Comment, Phase, User
+from webapp.models import Comment, Paragraph, Phase, User
 
 ROLES = ("anonymous", "unconfirmed", "author", "other", "moderator", "admin")
 CHAPTERS = {"smart-city": "nachhaltig", "radverkehr": "sicher-unterwegs"}
@@ -218,10 +218,10 @@ def staff_action_needs_csrf_and_post(app, client, session, staff_actions, action
 # ------------------------------------------------------------------------------------------------------------
 # Pages (GET): a page matrix maps (url, heading) to the answer of each role of STAFF_ROLES. Both may name the
 # staff world's comment ``{comment}`` (its id), its author ``{author}`` (id) and ``{author_name}``, and the
-# first phase of its project ``{phase}`` and its chapter ``{chapter}`` (ids).
+# first phase of its project ``{phase}``, its chapter ``{chapter}`` and that chapter's first ``{paragraph}`` (ids).
 # ------------------------------------------------------------------------------------------------------------
 #: Stand-ins for the placeholders, for finding a page's route without a world (tests/authorization/test_routes.py).
-SAMPLE_NAMES = {"comment": 1, "author": 1, "author_name": "Name", "phase": 1, "chapter": 1}
+SAMPLE_NAMES = {"comment": 1, "author": 1, "author_name": "Name", "phase": 1, "chapter": 1, "paragraph": 1}
 
 
 def page_cases(pages):
@@ -236,7 +236,9 @@ def opened_as(app, client, session, role, url, heading, expected):
              "author_name": session.get(User, w.comment.author_id).username,
              "phase": session.exec(select(Phase.id).where(Phase.project_id == w.comment.project_id)
                                    .order_by(Phase.starts_at)).first(),
-             "chapter": w.comment.chapter_id}
+             "chapter": w.comment.chapter_id,
+             "paragraph": session.exec(select(Paragraph.id).where(Paragraph.chapter_id == w.comment.chapter_id)
+                                       .order_by(Paragraph.position)).first()}
     response = client.get(url.format(**names))
     assert response.status_code == expected
     if expected == 302:

@@ -35,6 +35,9 @@ STAFF_EXPECTED = {
     "authoring: add chapter":           RUNS_PROJECT,
     "authoring: change chapter":        RUNS_PROJECT,
     "authoring: move chapter":          RUNS_PROJECT,
+    "authoring: add paragraph":         RUNS_PROJECT,
+    "authoring: change paragraph":      RUNS_PROJECT,
+    "authoring: move paragraph":        RUNS_PROJECT,
 }
 
 
@@ -124,6 +127,30 @@ def _move_chapter(w):
     return response, _project(w).document.chapters[1].id == chapter.id
 
 
+def _paragraphs_url(w):
+    chapter = _project(w).document.chapters[0]
+    return f"/de/staff/projects/{w.project.slug}/edit/chapters/{chapter.id}/paragraphs", chapter
+
+
+def _add_paragraph(w):
+    url, _chapter = _paragraphs_url(w)
+    response = w.send(f"{url}/new", body_de="Ein neuer Absatz.")
+    return response, _project(w).document.chapters[0].paragraphs[-1].localized("de").text.body == "Ein neuer Absatz."
+
+
+def _change_paragraph(w):
+    url, chapter = _paragraphs_url(w)
+    response = w.send(f"{url}/{chapter.paragraphs[0].id}", body_de="Geändert.")
+    return response, _project(w).document.chapters[0].paragraphs[0].localized("de").text.body == "Geändert."
+
+
+def _move_paragraph(w):
+    url, chapter = _paragraphs_url(w)
+    moving = chapter.paragraphs[0].id
+    response = w.send(f"{url}/{moving}/move", step="down")
+    return response, _project(w).document.chapters[0].paragraphs[1].id == moving
+
+
 STAFF_ACTIONS = {
     "authoring: new project": (staff_world, _new_project),
     "authoring: texts": (_project_of_its_own(False), _texts),
@@ -135,6 +162,9 @@ STAFF_ACTIONS = {
     "authoring: add chapter": (_project_of_its_own(False), _add_chapter),
     "authoring: change chapter": (_project_of_its_own(False), _change_chapter),
     "authoring: move chapter": (_project_of_its_own(False), _move_chapter),
+    "authoring: add paragraph": (_project_of_its_own(False), _add_paragraph),
+    "authoring: change paragraph": (_project_of_its_own(False), _change_paragraph),
+    "authoring: move paragraph": (_project_of_its_own(False), _move_paragraph),
 }
 ENDPOINTS = {
     "authoring.new_project": ["authoring: new project"],
@@ -147,6 +177,9 @@ ENDPOINTS = {
     "authoring.new_chapter": ["authoring: add chapter"],
     "authoring.chapter": ["authoring: change chapter"],
     "authoring.move_chapter": ["authoring: move chapter"],
+    "authoring.new_paragraph": ["authoring: add paragraph"],
+    "authoring.paragraph": ["authoring: change paragraph"],
+    "authoring.move_paragraph": ["authoring: move paragraph"],
 }
 AUTHORING_PAGES = {
     #                                                                       anon part  mod  omod  init oinit admin
@@ -162,6 +195,12 @@ AUTHORING_PAGES = {
     ("/de/staff/projects/smart-city/edit/chapters/new", "Kapitel hinzufügen"):
         (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/chapters/{chapter}", "Titel des Kapitels ändern"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs", "Absätze"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/new", "Absatz hinzufügen"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/{paragraph}", "Absatz ändern"):
         (302, 403, 403, 403, 200, 403, 200),
 }
 

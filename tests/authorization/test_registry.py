@@ -45,6 +45,9 @@ ROWS = {
     "chapter.add": (test_authoring, "authoring: add chapter"),
     "chapter.edit": (test_authoring, "authoring: change chapter"),
     "chapter.move": (test_authoring, "authoring: move chapter"),
+    "paragraph.add": (test_authoring, "authoring: add paragraph"),
+    "paragraph.edit": (test_authoring, "authoring: change paragraph"),
+    "paragraph.move": (test_authoring, "authoring: move paragraph"),
 }
 #: Actions with a ``may`` and no page yet (the authoring dashboard brings them): what the matrix will expect.
 NO_ROUTE_YET = {

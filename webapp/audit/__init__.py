@@ -72,6 +72,9 @@ ACTIONS = {
     "chapter.edit": Action(_l("Chapter titles changed"), may=permissions.may_author),
     "chapter.move": Action(_l("Chapter moved"), may=permissions.may_author),
     "chapter.delete": Action(_l("Chapter deleted"), may=permissions.may_author),
+    "paragraph.add": Action(_l("Paragraph added"), may=permissions.may_author),
+    "paragraph.edit": Action(_l("Paragraph changed"), may=permissions.may_author),
+    "paragraph.move": Action(_l("Paragraph moved"), may=permissions.may_author),
     "paragraph.delete": Action(_l("Paragraph deleted"), may=permissions.may_author),
 }
 

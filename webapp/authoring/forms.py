@@ -240,3 +240,58 @@ class ChapterForm(BaseForm):
 for _key in MODE_KEYS:
     setattr(ChapterForm, f"title_{_key}", StringField(
         LABELS["title", _key], filters=[normalise_prose], validators=[_too_long(200), no_control_characters]))
+
+
+PARAGRAPH_LABELS = {
+    ("heading", "de"): _l("Heading in German (optional)"),
+    ("heading", "en"): _l("Heading in English (optional)"),
+    ("heading", "simple"): _l("Heading in simple German (optional)"),
+    ("body", "de"): _l("Text in German"),
+    ("body", "en"): _l("Text in English"),
+    ("body", "simple"): _l("Text in simple German"),
+}
+PARAGRAPH_REQUIRED = {
+    "de": _l("Please write the paragraph's text in German."),
+    "en": _l("The English heading needs an English text too: please write it, or empty the heading."),
+    "simple": _l("The heading in simple German needs a text in simple German too: please write it, or empty the "
+                 "heading."),
+}
+#: The longest text of one paragraph.
+MAX_PARAGRAPH = 20_000
+
+
+class ParagraphForm(BaseForm):
+    """A paragraph's optional heading and its Markdown text in the three modes (German text needed)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for key in MODE_KEYS:
+            heading, body = self[f"heading_{key}"], self[f"body_{key}"]
+            if (key == FALLBACK_KEY or heading.data) and not body.data and not body.errors:
+                body.errors = [*body.errors, PARAGRAPH_REQUIRED[key]]
+                valid = False
+        return valid
+
+    def texts(self) -> dict[str, Optional[tuple[str, str]]]:
+        """Heading and text by mode key, ``None`` where both are empty."""
+        found = {}
+        for key in MODE_KEYS:
+            heading, body = self[f"heading_{key}"].data or "", self[f"body_{key}"].data or ""
+            found[key] = (heading, body) if heading or body else None
+        return found
+
+    @classmethod
+    def of(cls, paragraph) -> "ParagraphForm":
+        data = {}
+        for row in paragraph.texts:
+            data[f"heading_{row.language}"], data[f"body_{row.language}"] = row.heading, row.body
+        return cls(data=data)
+
+
+for _key in MODE_KEYS:
+    setattr(ParagraphForm, f"heading_{_key}", StringField(
+        PARAGRAPH_LABELS["heading", _key], filters=[normalise_prose], validators=[_too_long(300), no_control_characters]))
+for _key in MODE_KEYS:
+    setattr(ParagraphForm, f"body_{_key}", TextAreaField(
+        PARAGRAPH_LABELS["body", _key], filters=[normalise_prose],
+        validators=[_too_long(MAX_PARAGRAPH), no_control_characters], render_kw={"rows": 10}))

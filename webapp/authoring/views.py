@@ -24,7 +24,7 @@ from ..phases.services import timeline
 from ..projects.services import get_for_staff
 from ..roles.services import organisation_by_slug
 from . import bp, services
-from .forms import ButtonForm, ChapterForm, NewProjectForm, PhaseForm, ProjectTextsForm
+from .forms import ButtonForm, ChapterForm, NewProjectForm, ParagraphForm, PhaseForm, ProjectTextsForm
 
 STAFF = "/staff/projects/<slug:slug>"
 ID = "int(max=2147483647)"
@@ -266,21 +266,116 @@ def chapter(mode: LanguageMode, slug: str, chapter_id: int):
                   chapter=existing)
 
 
+def _moved(item, items, move) -> tuple[str, int | None]:
+    """Move ``item`` (a chapter or a paragraph) a place up or down (the form's ``step``) with ``move(step)`` in one
+    unit of work: the step, and ``item``'s number in ``items()`` afterwards (``None``: it was first or last already)."""
+    step = request.form.get("step")
+    if not ButtonForm().validate_on_submit() or step not in ("up", "down"):
+        abort(400)
+    with db.transaction():
+        moved = move(-1 if step == "up" else 1)
+    return step, next(i for i, other in enumerate(items(), start=1) if other.id == item.id) if moved else None
+
+
 @bp.post(f"{STAFF}/edit/chapters/<{ID}:chapter_id>/move", endpoint="move_chapter")
 @back_when_expired(lambda slug, chapter_id: url_for("authoring.chapters", slug=slug))
 def move_chapter(mode: LanguageMode, slug: str, chapter_id: int):
     """Move one chapter a place up or down (``step``: "up" or "down")."""
     project = _project(slug)
     existing = _chapter(project, chapter_id)
-    if not ButtonForm().validate_on_submit() or request.form.get("step") not in ("up", "down"):
-        abort(400)
-    with db.transaction():
-        moved = chapter_commands.move_chapter(_actor(), project, existing, -1 if request.form["step"] == "up" else 1)
+    step, number = _moved(existing, lambda: project.document.chapters,
+                          lambda step: chapter_commands.move_chapter(_actor(), project, existing, step))
     title = existing.localized(mode.key).text.title
-    if moved:
-        position = next(i for i, c in enumerate(project.document.chapters, start=1) if c.id == existing.id)
-        flash_outcome(_("“%(title)s” is now chapter %(number)d.", title=title, number=position))
+    if number:
+        flash_outcome(_("“%(title)s” is now chapter %(number)d.", title=title, number=number))
     else:
-        flash_outcome(_("“%(title)s” is already the first chapter.", title=title) if request.form["step"] == "up"
+        flash_outcome(_("“%(title)s” is already the first chapter.", title=title) if step == "up"
                       else _("“%(title)s” is already the last chapter.", title=title))
     return redirect(url_for(".chapters", slug=project.slug, _anchor="outcome"), 303)
+
+
+def _paragraph_name(paragraph, mode) -> str:
+    """How a paragraph is named in lists and messages: its heading, else its first words."""
+    text = paragraph.localized(mode.key).text
+    if text.heading:
+        return text.heading
+    words = text.body.split()
+    return " ".join(words[:8]) + (" …" if len(words) > 8 else "")
+
+
+def _paragraph(chapter, paragraph_id: int):
+    paragraph = next((p for p in chapter.paragraphs if p.id == paragraph_id), None)
+    if paragraph is None:
+        raise db.NotFound(f"paragraph {paragraph_id}")
+    return paragraph
+
+
+CHAPTER = f"{STAFF}/edit/chapters/<{ID}:chapter_id>"
+
+
+@bp.get(f"{CHAPTER}/paragraphs", endpoint="paragraphs")
+def paragraphs(mode: LanguageMode, slug: str, chapter_id: int):
+    """A chapter's paragraphs in order, each with "change", "move up" and "move down", and "add a paragraph"."""
+    project = _project(slug)
+    chapter = _chapter(project, chapter_id)
+    return render("authoring/paragraphs.html", project=project, chapter=chapter,
+                  names={p.id: _paragraph_name(p, mode) for p in chapter.paragraphs})
+
+
+def _paragraph_page(project, chapter, form, paragraph=None, preview: bool = False):
+    return render("authoring/paragraph.html", status=422 if form.errors else 200, project=project, chapter=chapter,
+                  form=form, paragraph=paragraph, preview=form.texts() if preview else None)
+
+
+@bp.route(f"{CHAPTER}/paragraphs/new", methods=["GET", "POST"], endpoint="new_paragraph")
+@keeps_input
+def new_paragraph(mode: LanguageMode, slug: str, chapter_id: int):
+    """A new last paragraph of the chapter: heading and text in the three modes, with a preview before saving."""
+    project = _project(slug)
+    chapter = _chapter(project, chapter_id)
+    form = ParagraphForm()
+    if form.validate_on_submit():
+        if "preview" in request.form:
+            return _paragraph_page(project, chapter, form, preview=True)
+        with db.transaction():
+            chapter_commands.add_paragraph(_actor(), project, chapter, form.texts())
+        flash_outcome(_("The paragraph is added at the end of the chapter."))
+        return redirect(url_for(".paragraphs", slug=project.slug, chapter_id=chapter.id, _anchor="outcome"), 303)
+    return _paragraph_page(project, chapter, form)
+
+
+@bp.route(f"{CHAPTER}/paragraphs/<{ID}:paragraph_id>", methods=["GET", "POST"], endpoint="paragraph")
+@keeps_input
+def paragraph(mode: LanguageMode, slug: str, chapter_id: int, paragraph_id: int):
+    """Change one paragraph's heading and text, with a preview before saving."""
+    project = _project(slug)
+    chapter = _chapter(project, chapter_id)
+    existing = _paragraph(chapter, paragraph_id)
+    form = ParagraphForm() if request.method == "POST" else ParagraphForm.of(existing)
+    if request.method == "POST" and form.validate_on_submit():
+        if "preview" in request.form:
+            return _paragraph_page(project, chapter, form, existing, preview=True)
+        with db.transaction():
+            changed = chapter_commands.edit_paragraph(_actor(), project, existing, form.texts())
+        flash_outcome(_("The paragraph is saved.") if changed else _("Nothing was changed."))
+        return redirect(url_for(".paragraphs", slug=project.slug, chapter_id=chapter.id, _anchor="outcome"), 303)
+    return _paragraph_page(project, chapter, form, existing)
+
+
+@bp.post(f"{CHAPTER}/paragraphs/<{ID}:paragraph_id>/move", endpoint="move_paragraph")
+@back_when_expired(lambda slug, chapter_id, paragraph_id: url_for("authoring.paragraphs", slug=slug,
+                                                                  chapter_id=chapter_id))
+def move_paragraph(mode: LanguageMode, slug: str, chapter_id: int, paragraph_id: int):
+    """Move one paragraph a place up or down in its chapter."""
+    project = _project(slug)
+    chapter = _chapter(project, chapter_id)
+    existing = _paragraph(chapter, paragraph_id)
+    step, number = _moved(existing, lambda: chapter.paragraphs,
+                          lambda step: chapter_commands.move_paragraph(_actor(), project, existing, step))
+    name = _paragraph_name(existing, mode)
+    if number:
+        flash_outcome(_("“%(name)s” is now paragraph %(number)d.", name=name, number=number))
+    else:
+        flash_outcome(_("“%(name)s” is already the first paragraph.", name=name) if step == "up"
+                      else _("“%(name)s” is already the last paragraph.", name=name))
+    return redirect(url_for(".paragraphs", slug=project.slug, chapter_id=chapter.id, _anchor="outcome"), 303)

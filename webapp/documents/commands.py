@@ -1,5 +1,5 @@
-"""Adding chapters to a project's document, changing their titles and their order: commands (actor,
-``require``, change, audit entry). Deleting an uncommented one is :func:`webapp.documents.services.delete_chapter`.
+"""Adding chapters and paragraphs to a project's document, changing their texts and their order: commands (actor,
+``require``, change, audit entry). Deleting an uncommented one is :mod:`webapp.documents.services`' work.
 
 A chapter's address (its slug) is made once, from its German title, and never changes: links to it and its
 comments stay where they are. The caller's ``db.transaction()`` commits.
@@ -15,7 +15,7 @@ from sqlmodel import select
 from .. import audit, db, permissions
 from ..i18n import FALLBACK_KEY, slug_from
 from ..localized import write_texts
-from .models import Chapter, ChapterText, Document, DocumentText
+from .models import Chapter, ChapterText, Document, DocumentText, Paragraph, ParagraphText
 
 
 def _document(project) -> Document:
@@ -63,19 +63,70 @@ def edit_chapter(actor, project, chapter: Chapter, titles: dict[str, Optional[st
     return bool(languages)
 
 
+def _swap(items: list, item, step: int) -> bool:
+    """Swap ``item``'s position with its neighbour's one place up (``step`` -1) or down (+1) in ``items`` (in order);
+    False when there is none that way."""
+    index = items.index(item)
+    other = index + (1 if step > 0 else -1)
+    if not 0 <= other < len(items):
+        return False
+    neighbour = items[other]
+    item.position, neighbour.position = neighbour.position, item.position
+    db.session().add_all([item, neighbour])
+    return True
+
+
 @permissions.command
 def move_chapter(actor, project, chapter: Chapter, step: int) -> bool:
     """Move the chapter one place up (``step`` -1) or down (+1) in its document: it swaps places with its
     neighbour. False (nothing changed) for the first moved up or the last moved down."""
     permissions.require(audit.may("chapter.move", actor, project))
-    chapters = list(chapter.document.chapters)
-    index = chapters.index(chapter)
-    other = index + (1 if step > 0 else -1)
-    if not 0 <= other < len(chapters):
+    if not _swap(list(chapter.document.chapters), chapter, step):
         return False
-    neighbour = chapters[other]
-    chapter.position, neighbour.position = neighbour.position, chapter.position
-    db.session().add_all([chapter, neighbour])
     audit.record(actor, "chapter.move", "chapter", chapter.id, project_id=project.id,
-                 organisation_id=project.organisation_id, to=other + 1)
+                 organisation_id=project.organisation_id, step=step)
+    return True
+
+
+def _paragraph_texts(texts: dict[str, Optional[tuple[str, str]]]) -> dict[str, Optional[dict[str, str]]]:
+    return {key: None if value is None else {"heading": value[0], "body": value[1]} for key, value in texts.items()}
+
+
+@permissions.command
+def add_paragraph(actor, project, chapter: Chapter, texts: dict[str, Optional[tuple[str, str]]]) -> Paragraph:
+    """A new last paragraph of ``chapter``: heading and body by mode key (German needed). Refused unless ``actor``
+    may author the project."""
+    permissions.require(audit.may("paragraph.add", actor, project))
+    session = db.session()
+    last = session.exec(select(func.max(Paragraph.position)).where(Paragraph.chapter_id == chapter.id)).one() or 0
+    paragraph = Paragraph(chapter_id=chapter.id, position=last + 1)
+    write_texts(paragraph, ParagraphText, _paragraph_texts(texts))
+    session.add(paragraph)
+    session.flush()
+    audit.record(actor, "paragraph.add", "paragraph", paragraph.id, project_id=project.id,
+                 organisation_id=project.organisation_id, chapter=chapter.slug)
+    return paragraph
+
+
+@permissions.command
+def edit_paragraph(actor, project, paragraph: Paragraph, texts: dict[str, Optional[tuple[str, str]]]) -> bool:
+    """Change the paragraph's heading and body (by mode key; ``None``: no version in that mode, German stays); True
+    if any changed. Its id stays, so comments and links stay with it."""
+    permissions.require(audit.may("paragraph.edit", actor, project))
+    languages = write_texts(paragraph, ParagraphText, _paragraph_texts(texts))
+    if languages:
+        db.session().add(paragraph)
+        audit.record(actor, "paragraph.edit", "paragraph", paragraph.id, project_id=project.id,
+                     organisation_id=project.organisation_id, languages=languages)
+    return bool(languages)
+
+
+@permissions.command
+def move_paragraph(actor, project, paragraph: Paragraph, step: int) -> bool:
+    """Move the paragraph one place up or down in its chapter (as :func:`move_chapter`)."""
+    permissions.require(audit.may("paragraph.move", actor, project))
+    if not _swap(list(paragraph.chapter.paragraphs), paragraph, step):
+        return False
+    audit.record(actor, "paragraph.move", "paragraph", paragraph.id, project_id=project.id,
+                 organisation_id=project.organisation_id, step=step)
     return True
