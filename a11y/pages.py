@@ -262,6 +262,8 @@ def authoring_pages(session: Session) -> list[Page]:
              user=initiator),
         Page("edit project", "/staff/projects/smart-city/edit", user=initiator),
         Page("project texts", "/staff/projects/smart-city/edit/texts", user=initiator),
+        Page("translations", "/staff/projects/smart-city/edit/translations", user=initiator),
+        Page("translations, with gaps", "/staff/projects/radverkehr/edit/translations", user=admin),
         Page("new project", new, user=initiator),
         Page("new project with errors", new, user=initiator, submit=True),
         Page("edit project, a new draft", f"/staff/projects/{NEW_DRAFT}/edit", user=admin),

@@ -399,3 +399,25 @@ def test_a_paragraph_is_previewed_without_saving_then_saved_and_moved_keeping_it
     project_id = project_at(session, slug).id
     assert [len(entries(session, a, project_id)) for a in ("paragraph.add", "paragraph.edit", "paragraph.move")] == [
         2, 1, 1]
+
+
+def test_the_translations_overview_links_each_gap_to_its_field(app, client, session):
+    as_initiator(app, client)
+    slug = new_project(client)
+    chapters = f"/de/staff/projects/{slug}/edit/chapters"
+    assert send(client, f"{chapters}/new", title_de="Ziele", title_en="Goals").status_code == 303
+    chapter = project_at(session, slug).document.chapters[0]
+    assert send(client, f"{chapters}/{chapter.id}/paragraphs/new", body_de="Text.", body_simple="Text.").status_code == 303
+    url = f"/de/staff/projects/{slug}/edit/translations"
+    assert soup(client.get(f"/de/staff/projects/{slug}/edit")).find("a", href=url)
+    page = soup(client.get(url))
+    rows = {tr.find("th").get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.select("td")]
+            for tr in page.select("tbody tr")}
+    assert rows["Kapitel 1: Titel"][1].endswith("geschrieben") and "fehlt" in rows["Kapitel 1: Titel"][2]
+    assert "fehlt" in rows["Kapitel 1, Absatz 1"][1] and rows["Kapitel 1, Absatz 1"][2].endswith("geschrieben")
+    paragraph = project_at(session, slug).document.chapters[0].paragraphs[0]
+    gap = page.find("a", href=f"{chapters}/{chapter.id}/paragraphs/{paragraph.id}#body_en")
+    assert gap is not None and gap.get_text(" ", strip=True) == "fehlt: schreiben : Kapitel 1, Absatz 1, Englisch"
+    assert soup(client.get(gap["href"])).find(id="body_en") is not None, "the link lands on the field"
+    summary = [li.get_text(strip=True) for li in page.select("main ul li")][:2]
+    assert summary[0].startswith("Englisch:") and summary[1].startswith("Einfache Sprache:")

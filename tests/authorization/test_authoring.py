@@ -191,6 +191,7 @@ AUTHORING_PAGES = {
     ("/de/staff/projects/smart-city/edit/phases/{phase}", "Phase ändern"):  (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/phases/{phase}/remove", "Phase entfernen"):
         (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/translations", "Übersetzungen"):   (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/chapters", "Kapitel"):             (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/chapters/new", "Kapitel hinzufügen"):
         (302, 403, 403, 403, 200, 403, 200),

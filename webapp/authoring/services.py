@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any, Optional
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
 
 from .. import audit, db, permissions
 from ..clock import berlin_today
@@ -166,3 +167,49 @@ def unpublish(actor, project: Project) -> bool:
                  organisation_id=project.organisation_id)
     return True
 
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One text of a project in the translations overview: what it is, where it is edited, which modes have it."""
+
+    what: str
+    #: The authoring page (endpoint) and its arguments; the field's id is "<field>_<mode>" there.
+    endpoint: str
+    arguments: dict
+    field: str
+    present: dict[str, bool]
+
+
+def translation_rows(project: Project) -> list[TextRow]:
+    """Every text of ``project`` that readers get in their mode, in the order of its pages, and in which modes it is
+    written (German always: it is the fallback): the project's texts, each phase's title and description, each
+    chapter's title and each paragraph's text. One query for the paragraphs, whatever their number."""
+    rows = []
+    texts = {row.language: row for row in project.texts}
+    labels = {"title": _("Title of the project"), "teaser": _("Teaser"), "description": _("Description"),
+              "background": _("Background")}
+    for name, label in labels.items():
+        rows.append(TextRow(label, "authoring.texts", {}, name,
+                            {key: bool(texts.get(key) and getattr(texts[key], name)) for key in MODE_KEYS}))
+    for phase in project.phases:
+        phase_texts = {row.language: row for row in phase.texts}
+        rows.append(TextRow(_("Phase “%(title)s”", title=phase.localized(FALLBACK_KEY).text.title), "authoring.phase",
+                            {"phase_id": phase.id}, "title", {key: key in phase_texts for key in MODE_KEYS}))
+    chapters = project.document.chapters if project.document else []
+    paragraphs: dict[int, list[Paragraph]] = {}
+    if chapters:
+        for paragraph in db.session().exec(select(Paragraph).where(col(Paragraph.chapter_id).in_([c.id for c in chapters]))
+                                           .order_by(Paragraph.chapter_id, Paragraph.position)
+                                           .options(selectinload(Paragraph.texts))).all():
+            paragraphs.setdefault(paragraph.chapter_id, []).append(paragraph)
+    for number, chapter in enumerate(chapters, start=1):
+        chapter_texts = {row.language for row in chapter.texts}
+        rows.append(TextRow(_("Chapter %(number)d: title", number=number), "authoring.chapter",
+                            {"chapter_id": chapter.id}, "title", {key: key in chapter_texts for key in MODE_KEYS}))
+        for position, paragraph in enumerate(paragraphs.get(chapter.id, []), start=1):
+            paragraph_texts = {row.language: row for row in paragraph.texts}
+            rows.append(TextRow(_("Chapter %(number)d, paragraph %(position)d", number=number, position=position),
+                                "authoring.paragraph", {"chapter_id": chapter.id, "paragraph_id": paragraph.id}, "body",
+                                {key: bool(paragraph_texts.get(key) and paragraph_texts[key].body) for key in MODE_KEYS}))
+    return rows

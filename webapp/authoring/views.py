@@ -379,3 +379,12 @@ def move_paragraph(mode: LanguageMode, slug: str, chapter_id: int, paragraph_id:
         flash_outcome(_("“%(name)s” is already the first paragraph.", name=name) if step == "up"
                       else _("“%(name)s” is already the last paragraph.", name=name))
     return redirect(url_for(".paragraphs", slug=project.slug, chapter_id=chapter.id, _anchor="outcome"), 303)
+
+
+@bp.get(f"{STAFF}/edit/translations", endpoint="translations")
+def translations(mode: LanguageMode, slug: str):
+    """Which texts of the project lack an English or simple German version, each gap a link to its field."""
+    project = _project(slug)
+    rows = services.translation_rows(project)
+    missing = {key: sum(1 for row in rows if not row.present[key]) for key in services.MODE_KEYS}
+    return render("authoring/translations.html", project=project, rows=rows, missing=missing)
