@@ -421,3 +421,18 @@ def test_the_translations_overview_links_each_gap_to_its_field(app, client, sess
     assert soup(client.get(gap["href"])).find(id="body_en") is not None, "the link lands on the field"
     summary = [li.get_text(strip=True) for li in page.select("main ul li")][:2]
     assert summary[0].startswith("Englisch:") and summary[1].startswith("Einfache Sprache:")
+
+
+def test_changing_a_commented_paragraph_says_its_comments_stay_and_earlier_text_is_not_kept(app, client, session):
+    from tests.factories import CommentFactory
+
+    as_initiator(app, client)
+    project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
+    chapter = project.document.chapters[0]
+    paragraph = chapter.paragraphs[0]
+    CommentFactory(session=session, paragraph=paragraph, body="Zu diesem Absatz.")
+    page = soup(client.get(f"/de/staff/projects/smart-city/edit/chapters/{chapter.id}/paragraphs/{paragraph.id}"))
+    notice = page.select_one("main .state").get_text(" ", strip=True)
+    assert notice.startswith("Zu diesem Absatz gibt es") and "noch nicht aufbewahrt" in notice
+    new = soup(client.get(f"/de/staff/projects/smart-city/edit/chapters/{chapter.id}/paragraphs/new"))
+    assert new.select_one("main .state") is None

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import db, permissions
 from ..comments.messages import flash_outcome
+from ..comments.models import Comment
 from ..documents import commands as chapter_commands
+from ..documents.services import comment_count
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
@@ -323,8 +325,9 @@ def paragraphs(mode: LanguageMode, slug: str, chapter_id: int):
 
 
 def _paragraph_page(project, chapter, form, paragraph=None, preview: bool = False):
+    comments = comment_count(Comment.paragraph_id, paragraph.id) if paragraph is not None else 0
     return render("authoring/paragraph.html", status=422 if form.errors else 200, project=project, chapter=chapter,
-                  form=form, paragraph=paragraph, preview=form.texts() if preview else None)
+                  form=form, paragraph=paragraph, preview=form.texts() if preview else None, comments=comments)
 
 
 @bp.route(f"{CHAPTER}/paragraphs/new", methods=["GET", "POST"], endpoint="new_paragraph")
