@@ -436,3 +436,39 @@ def test_changing_a_commented_paragraph_says_its_comments_stay_and_earlier_text_
     assert notice.startswith("Zu diesem Absatz gibt es") and "noch nicht aufbewahrt" in notice
     new = soup(client.get(f"/de/staff/projects/smart-city/edit/chapters/{chapter.id}/paragraphs/new"))
     assert new.select_one("main .state") is None
+
+
+# Organisations ------------------------------------------------------------------------------------------------
+
+def test_an_administrator_creates_an_organisation_and_sets_the_contact_the_checklist_asks_for(app, client, session):
+    admin = make_user(app, role="admin")
+    sign_in(client, admin)
+    assert soup(client.get("/de/staff/")).find("a", href="/de/staff/organisations/new")
+    refused = send(client, "/de/staff/organisations/new", name="", email="kein-at", website="beispiel.de", phone="",
+                   address="")
+    assert refused.status_code == 422
+    errors = {a["href"]: a.get_text(strip=True) for a in soup(refused).select(".error-summary a")}
+    assert errors == {"#name": "Bitte geben Sie den Namen der Organisation ein.",
+                      "#email": "Bitte geben Sie eine E-Mail-Adresse wie name@example.org ein.",
+                      "#website": "Bitte geben Sie die vollständige Adresse der Website ein, beginnend mit https://."}
+    name = f"Stadt Nordheim {secrets.token_hex(2)}"
+    response = send(client, "/de/staff/organisations/new", name=name, email="", phone="", website="", address="")
+    assert response.status_code == 303
+    organisation = session.exec(select(Organisation).where(Organisation.name == name)).one()
+    assert organisation.slug == name.lower().replace(" ", "-")
+    # A project of it lacks the contact; the checklist says so, and the dashboard links an administrator to the field.
+    slug = f"nord-{secrets.token_hex(3)}"
+    assert send(client, f"/de/staff/organisations/{organisation.slug}/projects/new", title="Nordheim plant",
+                teaser="Kurz.", slug=slug).status_code == 303
+    page = soup(client.get(f"/de/staff/projects/{slug}/edit"))
+    assert "Eine Kontaktadresse der Organisation" in [a.get_text(strip=True) for a in page.select(".checklist a")]
+    edit = f"/de/staff/organisations/{organisation.slug}/edit"
+    assert page.find("a", href=f"{edit}#email")
+    fields = {i["name"]: i.get("value", "") for i in soup(client.get(edit)).select("main form input:not([type=hidden])")}
+    assert fields["name"] == name
+    assert send(client, edit, **{**fields, "email": "beteiligung@nordheim.example.org", "address": "Markt 1"}).status_code == 303
+    page = soup(client.get(f"/de/staff/projects/{slug}/edit"))
+    assert "Eine Kontaktadresse der Organisation" not in [a.get_text(strip=True) for a in page.select(".checklist a")]
+    [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "organisation.edit",
+                                                    AuditEntry.organisation_id == organisation.id)).all()
+    assert "email" in entry.details and "address" in entry.details

@@ -188,6 +188,11 @@ CASES = {
     "webapp.authoring.services.create_project": [
         ("moderator", lambda w, actor: authoring.create_project(actor, w.project.organisation, "neu-1", "Neu", "Kurz"),
          "organisation")],
+    "webapp.authoring.services.create_organisation": [
+        ("initiator", lambda w, actor: authoring.create_organisation(actor, {"name": "Neu"}), "admin")],
+    "webapp.authoring.services.edit_organisation": [
+        ("initiator", lambda w, actor: authoring.edit_organisation(actor, w.project.organisation, {"name": "Neu"}),
+         "admin")],
     "webapp.authoring.services.save_texts": [
         ("moderator", lambda w, actor: authoring.save_texts(actor, w.project, {"en": None}), "initiator")],
     "webapp.authoring.services.publish": [

@@ -119,7 +119,8 @@ def test_the_overview_shows_each_role_what_it_may_do(app, draft):
     admin_client = logged_in(app, make_user(app, role="admin"))
     admin = staff_links(admin_client.get("/en/staff/"))
     assert admin["Eichbrunn Smart City Strategy"] == everything
-    assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["New project", "Initiators", "Audit log"]  # every one
+    assert admin["Stadt Eichbrunn – Amt für Mobilität"] == ["Name and contact", "New project", "Initiators",
+                                                            "Audit log"]  # every organisation
     assert any("Radverkehr" in title or "cycling" in title.lower() for title in admin)
     assert soup(admin_client.get("/en/staff/")).find("a", string="Site audit log")["href"] == "/en/staff/audit"
 

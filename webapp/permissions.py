@@ -234,6 +234,11 @@ def may_see_organisation_log(user, organisation) -> Decision:
     return Decision(False, "organisation")
 
 
+def may_administer_organisations(user, organisation=None) -> Decision:
+    """Create organisations and change their name and contact (what mails and the project pages name): administrators."""
+    return may_administer(user)
+
+
 def may_create_project(user, organisation) -> Decision:
     """Create a project for ``organisation`` (it starts as a draft): its initiators, administrators."""
     return may_see_organisation_log(user, organisation)
@@ -371,4 +376,5 @@ def init_app(app) -> None:
         may_moderate=may_moderate, may_author=may_author, may_see_audit_log=may_see_audit_log,
         may_manage_moderators=may_manage_moderators, may_administer=may_administer, is_staff=is_staff,
         may_see_organisation_log=may_see_organisation_log, may_create_project=may_create_project,
+        may_administer_organisations=may_administer_organisations,
         staff_badges=staff_badges)

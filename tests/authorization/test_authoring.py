@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.authorization.support import (
+    ADMINISTERS,
     RUNS_PROJECT,
     STAFF_ROLES,
     opened_as,
@@ -38,6 +39,8 @@ STAFF_EXPECTED = {
     "authoring: add paragraph":         RUNS_PROJECT,
     "authoring: change paragraph":      RUNS_PROJECT,
     "authoring: move paragraph":        RUNS_PROJECT,
+    "authoring: new organisation":      ADMINISTERS,
+    "authoring: organisation":          ADMINISTERS,
 }
 
 
@@ -151,6 +154,26 @@ def _move_paragraph(w):
     return response, _project(w).document.chapters[0].paragraphs[1].id == moving
 
 
+def _new_organisation(w):
+    from webapp.models import Organisation
+
+    name = f"Neue Organisation {secrets.token_hex(3)}"
+    response = w.send("/de/staff/organisations/new", name=name)
+    w.session.expire_all()
+    return response, w.session.exec(select(Organisation).where(Organisation.name == name)).first() is not None
+
+
+def _organisation(w):
+    from webapp.models import Organisation
+
+    slug = f"org-{secrets.token_hex(3)}"
+    w.session.add(Organisation(slug=slug, name="Vorher"))
+    w.session.commit()
+    response = w.send(f"/de/staff/organisations/{slug}/edit", name="Nachher")
+    w.session.expire_all()
+    return response, w.session.exec(select(Organisation).where(Organisation.slug == slug)).one().name == "Nachher"
+
+
 STAFF_ACTIONS = {
     "authoring: new project": (staff_world, _new_project),
     "authoring: texts": (_project_of_its_own(False), _texts),
@@ -165,6 +188,8 @@ STAFF_ACTIONS = {
     "authoring: add paragraph": (_project_of_its_own(False), _add_paragraph),
     "authoring: change paragraph": (_project_of_its_own(False), _change_paragraph),
     "authoring: move paragraph": (_project_of_its_own(False), _move_paragraph),
+    "authoring: new organisation": (staff_world, _new_organisation),
+    "authoring: organisation": (staff_world, _organisation),
 }
 ENDPOINTS = {
     "authoring.new_project": ["authoring: new project"],
@@ -180,6 +205,8 @@ ENDPOINTS = {
     "authoring.new_paragraph": ["authoring: add paragraph"],
     "authoring.paragraph": ["authoring: change paragraph"],
     "authoring.move_paragraph": ["authoring: move paragraph"],
+    "authoring.new_organisation": ["authoring: new organisation"],
+    "authoring.organisation": ["authoring: organisation"],
 }
 AUTHORING_PAGES = {
     #                                                                       anon part  mod  omod  init oinit admin
@@ -191,6 +218,8 @@ AUTHORING_PAGES = {
     ("/de/staff/projects/smart-city/edit/phases/{phase}", "Phase ändern"):  (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/phases/{phase}/remove", "Phase entfernen"):
         (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/organisations/new", "Neue Organisation"):                   (302, 403, 403, 403, 403, 403, 200),
+    ("/de/staff/organisations/eichbrunn/edit", "Name und Kontakt"):         (302, 403, 403, 403, 403, 403, 200),
     ("/de/staff/projects/smart-city/edit/translations", "Übersetzungen"):   (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/chapters", "Kapitel"):             (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/chapters/new", "Kapitel hinzufügen"):

@@ -48,6 +48,8 @@ ROWS = {
     "paragraph.add": (test_authoring, "authoring: add paragraph"),
     "paragraph.edit": (test_authoring, "authoring: change paragraph"),
     "paragraph.move": (test_authoring, "authoring: move paragraph"),
+    "organisation.create": (test_authoring, "authoring: new organisation"),
+    "organisation.edit": (test_authoring, "authoring: organisation"),
 }
 #: Actions with a ``may`` and no page yet (the authoring dashboard brings them): what the matrix will expect.
 NO_ROUTE_YET = {
@@ -60,7 +62,8 @@ ELSEWHERE = {
     "role.accept_invitation": "its place is the invitation: test_roles' rows 'accept one's/another's invitation'",
 }
 #: Actions whose place is the project's organisation, not the project.
-ORGANISATION = {"role.add_initiator", "role.remove_initiator", "project.create"}
+ORGANISATION = {"role.add_initiator", "role.remove_initiator", "project.create", "organisation.create",
+                "organisation.edit"}
 
 
 def test_every_action_with_a_may_has_its_row():

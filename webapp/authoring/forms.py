@@ -295,3 +295,32 @@ for _key in MODE_KEYS:
     setattr(ParagraphForm, f"body_{_key}", TextAreaField(
         PARAGRAPH_LABELS["body", _key], filters=[normalise_prose],
         validators=[_too_long(MAX_PARAGRAPH), no_control_characters], render_kw={"rows": 10}))
+
+
+class OrganisationForm(BaseForm):
+    """An organisation's name and the contact that project pages and mails about its projects name."""
+
+    name = StringField(_l("Name"), filters=[normalise_prose], validators=[_too_long(200), no_control_characters])
+    email = StringField(_l("Email address for questions"), filters=[lambda v: (v or "").strip()],
+                        validators=[_too_long(254)], render_kw={"type": "email", "autocomplete": "off"})
+    phone = StringField(_l("Phone"), filters=[normalise_prose], validators=[_too_long(50), no_control_characters],
+                        render_kw={"type": "tel"})
+    website = StringField(_l("Website"), filters=[lambda v: (v or "").strip()], validators=[_too_long(500)],
+                          render_kw={"type": "url"})
+    address = TextAreaField(_l("Postal address"), filters=[normalise_prose],
+                            validators=[_too_long(1000), no_control_characters], render_kw={"rows": 4})
+
+    def validate_name(self, field):
+        if not field.data:
+            raise ValidationError(_l("Please enter the organisation's name."))
+
+    def validate_email(self, field):
+        if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", field.data):
+            raise ValidationError(_l("Please enter an email address like name@example.org."))
+
+    def validate_website(self, field):
+        if field.data and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", field.data):
+            raise ValidationError(_l("Please enter the website's full address, starting with https://."))
+
+    def values(self) -> dict[str, str]:
+        return {name: self[name].data or "" for name in ("name", "email", "phone", "website", "address")}

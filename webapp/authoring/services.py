@@ -213,3 +213,39 @@ def translation_rows(project: Project) -> list[TextRow]:
                                 "authoring.paragraph", {"chapter_id": chapter.id, "paragraph_id": paragraph.id}, "body",
                                 {key: bool(paragraph_texts.get(key) and paragraph_texts[key].body) for key in MODE_KEYS}))
     return rows
+
+
+#: An organisation's fields, as the form names them.
+ORGANISATION_FIELDS = ("name", "email", "phone", "website", "address")
+
+
+def organisation_slug_taken(slug: str) -> bool:
+    return db.session().exec(select(Organisation.id).where(Organisation.slug == slug)).first() is not None
+
+
+@permissions.command
+def create_organisation(actor, values: dict[str, str]) -> Organisation:
+    """A new organisation with ``values`` (:data:`ORGANISATION_FIELDS`); its address is made from its name.
+    Refused unless ``actor`` administers the site."""
+    permissions.require(audit.may("organisation.create", actor, None))
+    organisation = Organisation(slug=slug_from(values["name"], organisation_slug_taken, "organisation"),
+                                **{name: values.get(name) or "" for name in ORGANISATION_FIELDS})
+    db.session().add(organisation)
+    db.session().flush()
+    audit.record(actor, "organisation.create", "organisation", organisation.id, organisation_id=organisation.id,
+                 name=organisation.name)
+    return organisation
+
+
+@permissions.command
+def edit_organisation(actor, organisation: Organisation, values: dict[str, str]) -> list[str]:
+    """Change the organisation's name and contact; the fields that changed (and an audit entry naming them)."""
+    permissions.require(audit.may("organisation.edit", actor, organisation))
+    changed = [name for name in ORGANISATION_FIELDS if (values.get(name) or "") != (getattr(organisation, name) or "")]
+    for name in changed:
+        setattr(organisation, name, values.get(name) or "")
+    if changed:
+        db.session().add(organisation)
+        audit.record(actor, "organisation.edit", "organisation", organisation.id, organisation_id=organisation.id,
+                     fields=changed)
+    return changed

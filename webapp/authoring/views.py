@@ -26,7 +26,15 @@ from ..phases.services import timeline
 from ..projects.services import get_for_staff
 from ..roles.services import organisation_by_slug
 from . import bp, services
-from .forms import ButtonForm, ChapterForm, NewProjectForm, ParagraphForm, PhaseForm, ProjectTextsForm
+from .forms import (
+    ButtonForm,
+    ChapterForm,
+    NewProjectForm,
+    OrganisationForm,
+    ParagraphForm,
+    PhaseForm,
+    ProjectTextsForm,
+)
 
 STAFF = "/staff/projects/<slug:slug>"
 ID = "int(max=2147483647)"
@@ -391,3 +399,34 @@ def translations(mode: LanguageMode, slug: str):
     rows = services.translation_rows(project)
     missing = {key: sum(1 for row in rows if not row.present[key]) for key in services.MODE_KEYS}
     return render("authoring/translations.html", project=project, rows=rows, missing=missing)
+
+
+@bp.route("/staff/organisations/new", methods=["GET", "POST"], endpoint="new_organisation")
+@keeps_input
+def new_organisation(mode: LanguageMode):
+    """A new organisation (administrators): its name and contact."""
+    permissions.authorize(permissions.may_administer_organisations(current_user))
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        with db.transaction():
+            services.create_organisation(_actor(), form.values())
+        flash_outcome(_("The organisation is created. Add its initiators next: they create and run its projects."))
+        return redirect(url_for("roles.staff", _anchor="outcome"), 303)
+    return render("authoring/organisation.html", status=422 if form.errors else 200, form=form, organisation=None)
+
+
+@bp.route("/staff/organisations/<slug:slug>/edit", methods=["GET", "POST"], endpoint="organisation")
+@keeps_input
+def organisation(mode: LanguageMode, slug: str):
+    """An organisation's name and contact (administrators)."""
+    permissions.authorize(permissions.may_administer_organisations(current_user))
+    existing = organisation_by_slug(slug)
+    if existing is None:
+        raise db.NotFound(f"organisation {slug!r}")
+    form = OrganisationForm() if request.method == "POST" else OrganisationForm(obj=existing)
+    if request.method == "POST" and form.validate_on_submit():
+        with db.transaction():
+            changed = services.edit_organisation(_actor(), existing, form.values())
+        flash_outcome(_("The organisation's name and contact are saved.") if changed else _("Nothing was changed."))
+        return redirect(url_for("roles.staff", _anchor="outcome"), 303)
+    return render("authoring/organisation.html", status=422 if form.errors else 200, form=form, organisation=existing)
