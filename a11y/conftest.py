@@ -158,7 +158,8 @@ def own_chapters(app):
 def staff_states(app):
     """What the staff pages show in each state (a11y/pages.py): an unpublished draft nobody moderates, an
     organisation without initiators, an open invitation (its mail's link is the invitation page), a few
-    entries in the Smart City project's audit log, and a project just made from the starter without a teaser."""
+    entries in the Smart City project's audit log, and a project just made from the starter without a teaser (one
+    chapter with one paragraph, nobody's comment on either)."""
     from sqlmodel import select
 
     from a11y.pages import DRAFT_PROJECT, EMPTY_ORGANISATION, INVITED, NEW_DRAFT
@@ -167,6 +168,7 @@ def staff_states(app):
     from webapp.accounts.models import User
     from webapp.authoring import services as authoring
     from webapp.comments.models import Comment
+    from webapp.documents import commands as chapter_commands
     from webapp.projects.models import Organisation, Project
     from webapp.roles import services
 
@@ -187,7 +189,9 @@ def staff_states(app):
         audit.record(moderator, "comment.review", "comment", comment.id, project_id=project.id,
                      reason="Kein Verstoß gegen die Diskussionsregeln.")
         audit.record(admin, "role.add_moderator", "user", moderator.id, project_id=project.id, person=moderator.username)
-        authoring.create_project(admin, organisation, NEW_DRAFT, "Unfertiges Projekt", "", today=TODAY)
+        unfinished = authoring.create_project(admin, organisation, NEW_DRAFT, "Unfertiges Projekt", "", today=TODAY)
+        chapter = chapter_commands.add_chapter(admin, unfinished, {"de": "Einleitung"})
+        chapter_commands.add_paragraph(admin, unfinished, chapter, {"de": ("", "Ein erster Absatz, noch ohne Kommentar.")})
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -244,6 +244,9 @@ def authoring_pages(session: Session) -> list[Page]:
     project = session.exec(select(Project).where(Project.slug == "smart-city")).one()
     phase = session.exec(select(Phase.id).where(Phase.project_id == project.id).order_by(Phase.starts_at)).first()
     chapter, paragraph = project.document.chapters[0].id, project.document.chapters[0].paragraphs[0].id
+    draft = session.exec(select(Project).where(Project.slug == NEW_DRAFT)).one()
+    draft_chapter = f"/staff/projects/{NEW_DRAFT}/edit/chapters/{draft.document.chapters[0].id}"
+    draft_paragraph = draft.document.chapters[0].paragraphs[0].id
     return [
         Page("phases", phases, user=initiator),
         Page("new phase", f"{phases}/new", user=initiator),
@@ -260,6 +263,10 @@ def authoring_pages(session: Session) -> list[Page]:
              user=initiator, submit=True),
         Page("change a paragraph", f"/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/{paragraph}",
              user=initiator),
+        Page("remove a chapter, refused: it has comments", f"/staff/projects/smart-city/edit/chapters/{chapter}/remove",
+             user=initiator),
+        Page("remove a chapter, asked first", f"{draft_chapter}/remove", user=admin),
+        Page("remove a paragraph, asked first", f"{draft_chapter}/paragraphs/{draft_paragraph}/remove", user=admin),
         Page("edit project", "/staff/projects/smart-city/edit", user=initiator),
         Page("project texts", "/staff/projects/smart-city/edit/texts", user=initiator),
         Page("translations", "/staff/projects/smart-city/edit/translations", user=initiator),

@@ -472,3 +472,37 @@ def test_an_administrator_creates_an_organisation_and_sets_the_contact_the_check
     [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "organisation.edit",
                                                     AuditEntry.organisation_id == organisation.id)).all()
     assert "email" in entry.details and "address" in entry.details
+
+
+# Removing -----------------------------------------------------------------------------------------------------
+
+def test_a_chapter_or_paragraph_is_removed_after_asking_and_never_with_comments(app, client, session):
+    from tests.factories import CommentFactory
+
+    as_initiator(app, client)
+    slug = new_project(client)
+    chapters = f"/de/staff/projects/{slug}/edit/chapters"
+    for title in ("Erstes", "Zweites"):
+        assert send(client, f"{chapters}/new", title_de=title).status_code == 303
+    first, second = project_at(session, slug).document.chapters
+    paragraphs = f"{chapters}/{first.id}/paragraphs"
+    for body in ("Eins.", "Zwei."):
+        assert send(client, f"{paragraphs}/new", body_de=body).status_code == 303
+    one, two = project_at(session, slug).document.chapters[0].paragraphs
+    CommentFactory(session=session, paragraph=one, body="Ein Kommentar.")
+    # A commented paragraph, and its chapter: the page says why not, offers no button, and a POST changes nothing.
+    page = soup(client.get(f"{paragraphs}/{one.id}/remove"))
+    assert "nie gelöscht" in page.select_one("main .state").get_text() and not page.select("main form.form")
+    refused = send(client, f"{paragraphs}/{one.id}/remove", page=paragraphs)
+    assert refused.status_code == 409 and "kann nicht gelöscht werden" in soup(refused).select_one(".error-summary").get_text()
+    assert send(client, f"{chapters}/{first.id}/remove", page=chapters).status_code == 409
+    # An uncommented one goes, after its page asked; opening the page alone removes nothing.
+    assert soup(client.get(f"{paragraphs}/{two.id}/remove")).select_one("main form.form button")
+    assert len(project_at(session, slug).document.chapters[0].paragraphs) == 2
+    response = send(client, f"{paragraphs}/{two.id}/remove", page=paragraphs)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{paragraphs}#outcome")
+    assert [p.id for p in project_at(session, slug).document.chapters[0].paragraphs] == [one.id]
+    assert send(client, f"{chapters}/{second.id}/remove", page=chapters).status_code == 303
+    assert [c.id for c in project_at(session, slug).document.chapters] == [first.id]
+    project_id = project_at(session, slug).id
+    assert [len(entries(session, a, project_id)) for a in ("paragraph.delete", "chapter.delete")] == [1, 1]

@@ -39,6 +39,8 @@ STAFF_EXPECTED = {
     "authoring: add paragraph":         RUNS_PROJECT,
     "authoring: change paragraph":      RUNS_PROJECT,
     "authoring: move paragraph":        RUNS_PROJECT,
+    "authoring: remove chapter":        RUNS_PROJECT,
+    "authoring: remove paragraph":      RUNS_PROJECT,
     "authoring: new organisation":      ADMINISTERS,
     "authoring: organisation":          ADMINISTERS,
 }
@@ -154,6 +156,19 @@ def _move_paragraph(w):
     return response, _project(w).document.chapters[0].paragraphs[1].id == moving
 
 
+def _remove_chapter(w):
+    chapter_id = _project(w).document.chapters[-1].id
+    response = w.send(f"/de/staff/projects/{w.project.slug}/edit/chapters/{chapter_id}/remove")
+    return response, chapter_id not in {c.id for c in _project(w).document.chapters}
+
+
+def _remove_paragraph(w):
+    url, chapter = _paragraphs_url(w)
+    paragraph_id = chapter.paragraphs[-1].id
+    response = w.send(f"{url}/{paragraph_id}/remove")
+    return response, paragraph_id not in {p.id for p in _project(w).document.chapters[0].paragraphs}
+
+
 def _new_organisation(w):
     from webapp.models import Organisation
 
@@ -188,6 +203,8 @@ STAFF_ACTIONS = {
     "authoring: add paragraph": (_project_of_its_own(False), _add_paragraph),
     "authoring: change paragraph": (_project_of_its_own(False), _change_paragraph),
     "authoring: move paragraph": (_project_of_its_own(False), _move_paragraph),
+    "authoring: remove chapter": (_project_of_its_own(False), _remove_chapter),
+    "authoring: remove paragraph": (_project_of_its_own(False), _remove_paragraph),
     "authoring: new organisation": (staff_world, _new_organisation),
     "authoring: organisation": (staff_world, _organisation),
 }
@@ -205,6 +222,8 @@ ENDPOINTS = {
     "authoring.new_paragraph": ["authoring: add paragraph"],
     "authoring.paragraph": ["authoring: change paragraph"],
     "authoring.move_paragraph": ["authoring: move paragraph"],
+    "authoring.remove_chapter": ["authoring: remove chapter"],
+    "authoring.remove_paragraph": ["authoring: remove paragraph"],
     "authoring.new_organisation": ["authoring: new organisation"],
     "authoring.organisation": ["authoring: organisation"],
 }
@@ -231,6 +250,10 @@ AUTHORING_PAGES = {
     ("/de/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/new", "Absatz hinzufügen"):
         (302, 403, 403, 403, 200, 403, 200),
     ("/de/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/{paragraph}", "Absatz ändern"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/{chapter}/remove", "Kapitel entfernen"):
+        (302, 403, 403, 403, 200, 403, 200),
+    ("/de/staff/projects/smart-city/edit/chapters/{chapter}/paragraphs/{paragraph}/remove", "Absatz entfernen"):
         (302, 403, 403, 403, 200, 403, 200),
 }
 

@@ -16,7 +16,7 @@ from .. import db, permissions
 from ..comments.messages import flash_outcome
 from ..comments.models import Comment
 from ..documents import commands as chapter_commands
-from ..documents.services import comment_count
+from ..documents.services import HasComments, comment_count, delete_chapter, delete_paragraph
 from ..errors import back_when_expired, keeps_input
 from ..htmx import render
 from ..i18n import LanguageMode
@@ -430,3 +430,48 @@ def organisation(mode: LanguageMode, slug: str):
         flash_outcome(_("The organisation's name and contact are saved.") if changed else _("Nothing was changed."))
         return redirect(url_for("roles.staff", _anchor="outcome"), 303)
     return render("authoring/organisation.html", status=422 if form.errors else 200, form=form, organisation=existing)
+
+
+def _remove_page(project, what: str, name: str, back: str, count: int, status: int = 200, refusal: str = ""):
+    return render("authoring/remove.html", status=status, project=project, what=what, name=name, back=back,
+                  count=count, refusal=refusal, has_errors=bool(refusal))
+
+
+def _removed(project, what: str, item, name: str, back: str, count_column, delete):
+    """Ask before removing ``item`` (a chapter or paragraph): the page says what goes with it, and that one with
+    comments cannot be removed (citizens' words are never deleted with it); POST removes it in one unit of work."""
+    count = comment_count(count_column, item.id)
+    if request.method == "POST":
+        if not ButtonForm().validate_on_submit():
+            abort(400)
+        try:
+            with db.transaction():
+                delete(_actor(), item)
+        except HasComments as refused:
+            return _remove_page(project, what, name, back, count, 409, refused.message)
+        flash_outcome(_("“%(name)s” is removed.", name=name))
+        return redirect(f"{back}#outcome", 303)
+    return _remove_page(project, what, name, back, count)
+
+
+@bp.route(f"{CHAPTER}/remove", methods=["GET", "POST"], endpoint="remove_chapter")
+@back_when_expired(lambda slug, chapter_id: url_for("authoring.chapters", slug=slug))
+def remove_chapter(mode: LanguageMode, slug: str, chapter_id: int):
+    """Ask, then remove a chapter with its paragraphs: only one nobody has commented on."""
+    project = _project(slug)
+    chapter = _chapter(project, chapter_id)
+    return _removed(project, "chapter", chapter, chapter.localized(mode.key).text.title,
+                    url_for(".chapters", slug=project.slug), Comment.chapter_id, delete_chapter)
+
+
+@bp.route(f"{CHAPTER}/paragraphs/<{ID}:paragraph_id>/remove", methods=["GET", "POST"], endpoint="remove_paragraph")
+@back_when_expired(lambda slug, chapter_id, paragraph_id: url_for("authoring.paragraphs", slug=slug,
+                                                                  chapter_id=chapter_id))
+def remove_paragraph(mode: LanguageMode, slug: str, chapter_id: int, paragraph_id: int):
+    """Ask, then remove a paragraph: only one nobody has commented on."""
+    project = _project(slug)
+    chapter = _chapter(project, chapter_id)
+    paragraph = _paragraph(chapter, paragraph_id)
+    return _removed(project, "paragraph", paragraph, _paragraph_name(paragraph, mode),
+                    url_for(".paragraphs", slug=project.slug, chapter_id=chapter.id), Comment.paragraph_id,
+                    delete_paragraph)
