@@ -1,4 +1,5 @@
-"""The authoring pages: a project's dashboard (what it lacks, publishing), its texts, and a new project.
+"""The authoring pages: a new project, its page (what it lacks, publishing), its texts, phases, chapters and
+paragraphs, which texts lack a translation, and organisations (administrators).
 
 Plain server-rendered pages and forms that need no JavaScript. Every change is a POST that redirects (303)
 with a message saying what happened; a form with a mistake comes back with 422 and everything typed; a
