@@ -190,8 +190,8 @@ def staff_states(app):
                      reason="Kein Verstoß gegen die Diskussionsregeln.")
         audit.record(admin, "role.add_moderator", "user", moderator.id, project_id=project.id, person=moderator.username)
         unfinished = authoring.create_project(admin, organisation, NEW_DRAFT, "Unfertiges Projekt", "", today=TODAY)
-        chapter = chapter_commands.add_chapter(admin, unfinished, {"de": "Einleitung"})
-        chapter_commands.add_paragraph(admin, unfinished, chapter, {"de": ("", "Ein erster Absatz, noch ohne Kommentar.")})
+        chapter = chapter_commands.add_chapter(admin, unfinished, {"de": {"title": "Einleitung"}})
+        chapter_commands.add_paragraph(admin, unfinished, chapter, {"de": {"heading": "", "body": "Ein erster Absatz, noch ohne Kommentar."}})
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -201,30 +201,30 @@ CASES = {
         ("participant", lambda w, actor: authoring.unpublish(actor, w.project), "initiator")],
     "webapp.phases.commands.add_phase": [
         ("moderator", lambda w, actor: phase_commands.add_phase(actor, w.project, phase_commands.PhaseInput(
-            "results", utcnow() + timedelta(days=400), utcnow() + timedelta(days=401), {"de": ("Neu", "")})),
+            "results", utcnow() + timedelta(days=400), utcnow() + timedelta(days=401), {"de": {"title": "Neu", "description": ""}})),
          "initiator")],
     "webapp.phases.commands.edit_phase": [
         ("participant", lambda w, actor: phase_commands.edit_phase(actor, w.project, w.project.phases[0],
                                                                    phase_commands.PhaseInput(
-            "results", utcnow() + timedelta(days=400), utcnow() + timedelta(days=401), {"de": ("Neu", "")})),
+            "results", utcnow() + timedelta(days=400), utcnow() + timedelta(days=401), {"de": {"title": "Neu", "description": ""}})),
          "initiator")],
     "webapp.phases.commands.remove_phase": [
         ("moderator", lambda w, actor: phase_commands.remove_phase(actor, w.project, w.project.phases[0]),
          "initiator")],
     "webapp.documents.commands.add_chapter": [
-        ("moderator", lambda w, actor: chapter_commands.add_chapter(actor, w.project, {"de": "Neu"}), "initiator")],
+        ("moderator", lambda w, actor: chapter_commands.add_chapter(actor, w.project, {"de": {"title": "Neu"}}), "initiator")],
     "webapp.documents.commands.edit_chapter": [
         ("participant", lambda w, actor: chapter_commands.edit_chapter(actor, w.project, w.target.chapter,
-                                                                       {"de": "Neu"}), "initiator")],
+                                                                       {"de": {"title": "Neu"}}), "initiator")],
     "webapp.documents.commands.move_chapter": [
         ("moderator", lambda w, actor: chapter_commands.move_chapter(actor, w.project, w.target.chapter, 1),
          "initiator")],
     "webapp.documents.commands.add_paragraph": [
         ("moderator", lambda w, actor: chapter_commands.add_paragraph(actor, w.project, w.target.chapter,
-                                                                      {"de": ("", "Neu")}), "initiator")],
+                                                                      {"de": {"heading": "", "body": "Neu"}}), "initiator")],
     "webapp.documents.commands.edit_paragraph": [
         ("author", lambda w, actor: chapter_commands.edit_paragraph(actor, w.project, w.target.chapter.paragraphs[0],
-                                                                    {"de": ("", "Neu")}), "initiator")],
+                                                                    {"de": {"heading": "", "body": "Neu"}}), "initiator")],
     "webapp.documents.commands.move_paragraph": [
         ("moderator", lambda w, actor: chapter_commands.move_paragraph(actor, w.project,
                                                                        w.target.chapter.paragraphs[0], 1), "initiator")],

@@ -67,9 +67,10 @@ def write_texts(owner, make, values: dict[str, Optional[dict[str, Any]]]) -> lis
         row = rows.get(key)
         if columns is None:
             if row is not None and key != FALLBACK_KEY:
+                session = object_session(row)
                 owner.texts.remove(row)
-                if object_session(row) is not None:
-                    object_session(row).delete(row)
+                if session is not None:
+                    session.delete(row)
                 changed.append(key)
             continue
         if row is None:

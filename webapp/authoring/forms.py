@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any, Optional
+from typing import Optional
 
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Email, Length, ValidationError
+from wtforms.validators import Optional as MayBeEmpty  # typing.Optional is used here too
 
 from ..clock import BERLIN, berlin_moment, berlin_today
 from ..forms import BaseForm, ClockField, DayField, no_control_characters, normalise_prose
@@ -66,6 +67,28 @@ class ButtonForm(BaseForm):
     """A form that is only a button (publish, unpublish): its token."""
 
 
+class TextsInModes(BaseForm):
+    """A form with an author's texts in the three modes: a field "<column>_<mode key>" for each of ``columns``, the
+    columns of the text rows (``ProjectText``, ``PhaseText``, ...) that :func:`webapp.localized.write_texts` stores."""
+
+    columns: tuple[str, ...] = ()
+
+    def values(self, key: str) -> Optional[dict[str, str]]:
+        """The texts entered in mode ``key`` by column, or ``None`` when all of them are empty."""
+        values = {name: self[f"{name}_{key}"].data or "" for name in self.columns}
+        return values if any(values.values()) else None
+
+    def texts(self) -> dict[str, Optional[dict[str, str]]]:
+        """Each mode's texts by column, ``None`` for a mode left empty: what ``write_texts`` stores."""
+        return {key: self.values(key) for key in MODE_KEYS}
+
+    @classmethod
+    def filled(cls, rows, **data):
+        """The form filled with the text ``rows`` as stored (and ``data`` for its other fields)."""
+        return cls(data={**{f"{name}_{row.language}": getattr(row, name) or "" for row in rows for name in cls.columns},
+                         **data})
+
+
 class NewProjectForm(BaseForm):
     """A new project: its German title and teaser, and its address."""
 
@@ -87,8 +110,10 @@ class NewProjectForm(BaseForm):
                                      "and begin and end with a letter or digit, for example: radwege-2027."))
 
 
-class ProjectTextsForm(BaseForm):
+class ProjectTextsForm(TextsInModes):
     """A project's texts, each field in German, English and simple German (``title_de``, ``title_en``, ...)."""
+
+    columns = TEXT_FIELDS
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -102,15 +127,6 @@ class ProjectTextsForm(BaseForm):
                     valid = False
         return valid
 
-    def values(self, key: str) -> Optional[dict[str, Any]]:
-        """The texts entered in mode ``key`` by field name, or ``None`` when all of them are empty."""
-        values = {name: self[f"{name}_{key}"].data or "" for name in TEXT_FIELDS}
-        return values if any(values.values()) else None
-
-    def texts(self) -> dict[str, Optional[dict[str, Any]]]:
-        """What :func:`webapp.authoring.services.save_texts` stores: each mode's values, or ``None``."""
-        return {key: self.values(key) for key in MODE_KEYS}
-
 
 for _name in TEXT_FIELDS:
     for _key in MODE_KEYS:
@@ -123,14 +139,6 @@ PHASE_KIND_CHOICES = (
     ("commenting", _l("Commenting: readers can comment, reply and rate")),
     ("results", _l("Results: the discussion is closed; readers read what became of it")),
 )
-PHASE_LABELS = {
-    ("title", "de"): _l("Title in German"),
-    ("title", "en"): _l("Title in English"),
-    ("title", "simple"): _l("Title in simple German"),
-    ("description", "de"): _l("Description in German"),
-    ("description", "en"): _l("Description in English"),
-    ("description", "simple"): _l("Description in simple German"),
-}
 PHASE_REQUIRED = {
     "de": _l("Please enter a title in German."),
     "en": _l("An English description needs an English title too: please enter one, or empty both."),
@@ -138,9 +146,10 @@ PHASE_REQUIRED = {
 }
 
 
-class PhaseForm(BaseForm):
+class PhaseForm(TextsInModes):
     """A phase: what readers can do, its first and last moment (Berlin time), its title and description per mode."""
 
+    columns = ("title", "description")
     kind = RadioField(_l("What readers can do"), choices=[SelectChoice(value, label) for value, label in PHASE_KIND_CHOICES],
                       validate_choice=False)
     starts_on = DayField(_l("First day"))
@@ -191,36 +200,28 @@ class PhaseForm(BaseForm):
             return berlin_moment(day, clock or time(0, 0))
         return berlin_moment(day, clock or time(23, 59)) + timedelta(seconds=59)  # to the end of that minute
 
-    def texts(self) -> dict[str, Optional[tuple[str, str]]]:
-        """Title and description by mode key, ``None`` where both are empty."""
-        found = {}
-        for key in MODE_KEYS:
-            title, description = self[f"title_{key}"].data or "", self[f"description_{key}"].data or ""
-            found[key] = (title, description) if title or description else None
-        return found
-
     @classmethod
     def of(cls, phase) -> "PhaseForm":
         """The form filled with ``phase`` as it is, in Berlin time."""
         starts, ends = phase.starts_at.astimezone(BERLIN), phase.ends_at.astimezone(BERLIN)
-        data = {"kind": phase.kind, "starts_on": starts.date(), "starts_time": starts.time().replace(second=0),
-                "ends_on": ends.date(), "ends_time": ends.time().replace(second=0, microsecond=0)}
-        for row in phase.texts:
-            data[f"title_{row.language}"], data[f"description_{row.language}"] = row.title, row.description
-        return cls(data=data)
+        return cls.filled(phase.texts, kind=phase.kind, starts_on=starts.date(),
+                          starts_time=starts.time().replace(second=0), ends_on=ends.date(),
+                          ends_time=ends.time().replace(second=0, microsecond=0))
 
 
 for _key in MODE_KEYS:
     setattr(PhaseForm, f"title_{_key}", StringField(
-        PHASE_LABELS["title", _key], filters=[normalise_prose],
+        LABELS["title", _key], filters=[normalise_prose],
         validators=[_too_long(200), no_control_characters]))
     setattr(PhaseForm, f"description_{_key}", TextAreaField(
-        PHASE_LABELS["description", _key], filters=[normalise_prose],
+        LABELS["description", _key], filters=[normalise_prose],
         validators=[_too_long(2000), no_control_characters], render_kw={"rows": 4}))
 
 
-class ChapterForm(BaseForm):
+class ChapterForm(TextsInModes):
     """A chapter's title in the three modes (German needed)."""
+
+    columns = ("title",)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -228,13 +229,6 @@ class ChapterForm(BaseForm):
             self.title_de.errors = [*self.title_de.errors, REQUIRED["title", "de"]]
             valid = False
         return valid
-
-    def titles(self) -> dict[str, Optional[str]]:
-        return {key: self[f"title_{key}"].data or None for key in MODE_KEYS}
-
-    @classmethod
-    def of(cls, chapter) -> "ChapterForm":
-        return cls(data={f"title_{row.language}": row.title for row in chapter.texts})
 
 
 for _key in MODE_KEYS:
@@ -260,8 +254,10 @@ PARAGRAPH_REQUIRED = {
 MAX_PARAGRAPH = 20_000
 
 
-class ParagraphForm(BaseForm):
+class ParagraphForm(TextsInModes):
     """A paragraph's optional heading and its Markdown text in the three modes (German text needed)."""
+
+    columns = ("heading", "body")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -271,21 +267,6 @@ class ParagraphForm(BaseForm):
                 body.errors = [*body.errors, PARAGRAPH_REQUIRED[key]]
                 valid = False
         return valid
-
-    def texts(self) -> dict[str, Optional[tuple[str, str]]]:
-        """Heading and text by mode key, ``None`` where both are empty."""
-        found = {}
-        for key in MODE_KEYS:
-            heading, body = self[f"heading_{key}"].data or "", self[f"body_{key}"].data or ""
-            found[key] = (heading, body) if heading or body else None
-        return found
-
-    @classmethod
-    def of(cls, paragraph) -> "ParagraphForm":
-        data = {}
-        for row in paragraph.texts:
-            data[f"heading_{row.language}"], data[f"body_{row.language}"] = row.heading, row.body
-        return cls(data=data)
 
 
 for _key in MODE_KEYS:
@@ -301,8 +282,12 @@ class OrganisationForm(BaseForm):
     """An organisation's name and the contact that project pages and mails about its projects name."""
 
     name = StringField(_l("Name"), filters=[normalise_prose], validators=[_too_long(200), no_control_characters])
+    # The address check the accounts use (email-validator, through WTForms), for an address that may be left empty.
     email = StringField(_l("Email address for questions"), filters=[lambda v: (v or "").strip()],
-                        validators=[_too_long(254)], render_kw={"type": "email", "autocomplete": "off"})
+                        validators=[MayBeEmpty(), _too_long(254),
+                                    Email(_l("Please enter an email address like name@example.org."),
+                                          check_deliverability=False)],
+                        render_kw={"type": "email", "autocomplete": "off"})
     phone = StringField(_l("Phone"), filters=[normalise_prose], validators=[_too_long(50), no_control_characters],
                         render_kw={"type": "tel"})
     website = StringField(_l("Website"), filters=[lambda v: (v or "").strip()], validators=[_too_long(500)],
@@ -313,10 +298,6 @@ class OrganisationForm(BaseForm):
     def validate_name(self, field):
         if not field.data:
             raise ValidationError(_l("Please enter the organisation's name."))
-
-    def validate_email(self, field):
-        if field.data and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", field.data):
-            raise ValidationError(_l("Please enter an email address like name@example.org."))
 
     def validate_website(self, field):
         if field.data and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*", field.data):

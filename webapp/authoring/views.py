@@ -62,7 +62,7 @@ def _project(slug: str):
 def _dashboard(project, status: int = 200, refused: bool = False):
     return render("authoring/project.html", status=status, has_errors=refused, project=project,
                   checklist=services.checklist(project),
-                  paragraphs=services.paragraph_counts(project), form=ButtonForm(), refused=refused)
+                  paragraphs=services.paragraph_counts(project), refused=refused)
 
 
 @bp.get(f"{STAFF}/edit", endpoint="project")
@@ -85,9 +85,7 @@ def texts(mode: LanguageMode, slug: str):
             return redirect(url_for(".project", slug=project.slug, _anchor="outcome"), 303)
         status = 422
     else:
-        rows = {row.language: row for row in project.texts}
-        form = ProjectTextsForm(data={f"{name}_{key}": getattr(rows[key], name) or ""
-                                      for key in services.MODE_KEYS if key in rows for name in services.TEXT_FIELDS})
+        form = ProjectTextsForm.filled(project.texts)
         status = 200
     return render("authoring/texts.html", status=status, project=project, form=form)
 
@@ -148,12 +146,17 @@ def new_project(mode: LanguageMode, slug: str):
                   form=form)
 
 
+def _one_of(items, item_id: int, what: str):
+    """The item of ``items`` (a project's phases, a document's chapters ...) with the id ``item_id``: a 404 page
+    otherwise (an id of another project's, or none)."""
+    found = next((item for item in items if item.id == item_id), None)
+    if found is None:
+        raise db.NotFound(f"{what} {item_id}")
+    return found
+
+
 def _phase(project, phase_id: int):
-    """The project's phase ``phase_id`` (a 404 page otherwise)."""
-    phase = next((p for p in project.phases if p.id == phase_id), None)
-    if phase is None:
-        raise db.NotFound(f"phase {phase_id}")
-    return phase
+    return _one_of(project.phases, phase_id, "phase")
 
 
 @bp.get(f"{STAFF}/edit/phases", endpoint="phases")
@@ -230,12 +233,7 @@ def remove_phase(mode: LanguageMode, slug: str, phase_id: int):
 
 
 def _chapter(project, chapter_id: int):
-    """The chapter ``chapter_id`` of the project's document (a 404 page otherwise)."""
-    chapters = project.document.chapters if project.document else []
-    chapter = next((c for c in chapters if c.id == chapter_id), None)
-    if chapter is None:
-        raise db.NotFound(f"chapter {chapter_id}")
-    return chapter
+    return _one_of(project.document.chapters if project.document else [], chapter_id, "chapter")
 
 
 @bp.get(f"{STAFF}/edit/chapters", endpoint="chapters")
@@ -254,7 +252,7 @@ def new_chapter(mode: LanguageMode, slug: str):
     form = ChapterForm()
     if form.validate_on_submit():
         with db.transaction():
-            chapter_commands.add_chapter(_actor(), project, form.titles())
+            chapter_commands.add_chapter(_actor(), project, form.texts())
         flash_outcome(_("The chapter is added at the end."))
         return redirect(url_for(".chapters", slug=project.slug, _anchor="outcome"), 303)
     return render("authoring/chapter.html", status=422 if form.errors else 200, project=project, form=form,
@@ -267,10 +265,10 @@ def chapter(mode: LanguageMode, slug: str, chapter_id: int):
     """Change one chapter's titles."""
     project = _project(slug)
     existing = _chapter(project, chapter_id)
-    form = ChapterForm() if request.method == "POST" else ChapterForm.of(existing)
+    form = ChapterForm() if request.method == "POST" else ChapterForm.filled(existing.texts)
     if request.method == "POST" and form.validate_on_submit():
         with db.transaction():
-            changed = chapter_commands.edit_chapter(_actor(), project, existing, form.titles())
+            changed = chapter_commands.edit_chapter(_actor(), project, existing, form.texts())
         flash_outcome(_("The chapter's titles are saved.") if changed else _("Nothing was changed."))
         return redirect(url_for(".chapters", slug=project.slug, _anchor="outcome"), 303)
     return render("authoring/chapter.html", status=422 if form.errors else 200, project=project, form=form,
@@ -315,10 +313,7 @@ def _paragraph_name(paragraph, mode) -> str:
 
 
 def _paragraph(chapter, paragraph_id: int):
-    paragraph = next((p for p in chapter.paragraphs if p.id == paragraph_id), None)
-    if paragraph is None:
-        raise db.NotFound(f"paragraph {paragraph_id}")
-    return paragraph
+    return _one_of(chapter.paragraphs, paragraph_id, "paragraph")
 
 
 CHAPTER = f"{STAFF}/edit/chapters/<{ID}:chapter_id>"
@@ -363,7 +358,7 @@ def paragraph(mode: LanguageMode, slug: str, chapter_id: int, paragraph_id: int)
     project = _project(slug)
     chapter = _chapter(project, chapter_id)
     existing = _paragraph(chapter, paragraph_id)
-    form = ParagraphForm() if request.method == "POST" else ParagraphForm.of(existing)
+    form = ParagraphForm() if request.method == "POST" else ParagraphForm.filled(existing.texts)
     if request.method == "POST" and form.validate_on_submit():
         if "preview" in request.form:
             return _paragraph_page(project, chapter, form, existing, preview=True)

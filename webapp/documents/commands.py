@@ -28,12 +28,23 @@ def _document(project) -> Document:
     return project.document
 
 
-def _write_titles(chapter: Chapter, titles: dict[str, Optional[str]]) -> list[str]:
-    return write_texts(chapter, ChapterText, {key: {"title": title} if title else None for key, title in titles.items()})
+#: An author's texts by mode key: the columns of its row ({"title": ...}), or ``None`` for no version in that mode.
+Texts = dict[str, Optional[dict[str, str]]]
+
+
+def _edit_texts(actor, project, item, kind: str, make, texts: Texts) -> bool:
+    """Store ``item``'s texts (a chapter's or paragraph's, ``kind``): True, and an audit entry naming the modes, if
+    any changed."""
+    languages = write_texts(item, make, texts)
+    if languages:
+        db.session().add(item)
+        audit.record(actor, f"{kind}.edit", kind, item.id, project_id=project.id,
+                     organisation_id=project.organisation_id, languages=languages)
+    return bool(languages)
 
 
 @permissions.command
-def add_chapter(actor, project, titles: dict[str, Optional[str]]) -> Chapter:
+def add_chapter(actor, project, texts: Texts) -> Chapter:
     """A new last chapter of ``project``'s document, titled by mode key (German needed); its address is made from
     the German title. Refused unless ``actor`` may author the project."""
     permissions.require(audit.may("chapter.add", actor, project))
@@ -42,25 +53,20 @@ def add_chapter(actor, project, titles: dict[str, Optional[str]]) -> Chapter:
     taken = set(session.exec(select(Chapter.slug).where(Chapter.document_id == document.id)).all())
     last = session.exec(select(func.max(Chapter.position)).where(Chapter.document_id == document.id)).one() or 0
     chapter = Chapter(document_id=document.id, position=last + 1,
-                      slug=slug_from(titles[FALLBACK_KEY], taken.__contains__, "kapitel"))
-    _write_titles(chapter, titles)
+                      slug=slug_from(texts[FALLBACK_KEY]["title"], taken.__contains__, "kapitel"))
+    write_texts(chapter, ChapterText, texts)
     session.add(chapter)
     session.flush()
     audit.record(actor, "chapter.add", "chapter", chapter.id, project_id=project.id,
-                 organisation_id=project.organisation_id, title=titles[FALLBACK_KEY], slug=chapter.slug)
+                 organisation_id=project.organisation_id, title=texts[FALLBACK_KEY]["title"], slug=chapter.slug)
     return chapter
 
 
 @permissions.command
-def edit_chapter(actor, project, chapter: Chapter, titles: dict[str, Optional[str]]) -> bool:
-    """Change the chapter's titles (by mode key; empty: none in that mode, German stays); True if any changed."""
+def edit_chapter(actor, project, chapter: Chapter, texts: Texts) -> bool:
+    """Change the chapter's titles (by mode key; ``None``: none in that mode, German stays); True if any changed."""
     permissions.require(audit.may("chapter.edit", actor, project))
-    languages = _write_titles(chapter, titles)
-    if languages:
-        db.session().add(chapter)
-        audit.record(actor, "chapter.edit", "chapter", chapter.id, project_id=project.id,
-                     organisation_id=project.organisation_id, languages=languages)
-    return bool(languages)
+    return _edit_texts(actor, project, chapter, "chapter", ChapterText, texts)
 
 
 def _swap(items: list, item, step: int) -> bool:
@@ -88,19 +94,15 @@ def move_chapter(actor, project, chapter: Chapter, step: int) -> bool:
     return True
 
 
-def _paragraph_texts(texts: dict[str, Optional[tuple[str, str]]]) -> dict[str, Optional[dict[str, str]]]:
-    return {key: None if value is None else {"heading": value[0], "body": value[1]} for key, value in texts.items()}
-
-
 @permissions.command
-def add_paragraph(actor, project, chapter: Chapter, texts: dict[str, Optional[tuple[str, str]]]) -> Paragraph:
+def add_paragraph(actor, project, chapter: Chapter, texts: Texts) -> Paragraph:
     """A new last paragraph of ``chapter``: heading and body by mode key (German needed). Refused unless ``actor``
     may author the project."""
     permissions.require(audit.may("paragraph.add", actor, project))
     session = db.session()
     last = session.exec(select(func.max(Paragraph.position)).where(Paragraph.chapter_id == chapter.id)).one() or 0
     paragraph = Paragraph(chapter_id=chapter.id, position=last + 1)
-    write_texts(paragraph, ParagraphText, _paragraph_texts(texts))
+    write_texts(paragraph, ParagraphText, texts)
     session.add(paragraph)
     session.flush()
     audit.record(actor, "paragraph.add", "paragraph", paragraph.id, project_id=project.id,
@@ -109,16 +111,11 @@ def add_paragraph(actor, project, chapter: Chapter, texts: dict[str, Optional[tu
 
 
 @permissions.command
-def edit_paragraph(actor, project, paragraph: Paragraph, texts: dict[str, Optional[tuple[str, str]]]) -> bool:
+def edit_paragraph(actor, project, paragraph: Paragraph, texts: Texts) -> bool:
     """Change the paragraph's heading and body (by mode key; ``None``: no version in that mode, German stays); True
     if any changed. Its id stays, so comments and links stay with it."""
     permissions.require(audit.may("paragraph.edit", actor, project))
-    languages = write_texts(paragraph, ParagraphText, _paragraph_texts(texts))
-    if languages:
-        db.session().add(paragraph)
-        audit.record(actor, "paragraph.edit", "paragraph", paragraph.id, project_id=project.id,
-                     organisation_id=project.organisation_id, languages=languages)
-    return bool(languages)
+    return _edit_texts(actor, project, paragraph, "paragraph", ParagraphText, texts)
 
 
 @permissions.command

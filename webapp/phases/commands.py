@@ -34,7 +34,7 @@ class PhaseInput:
     kind: str
     starts_at: datetime
     ends_at: datetime
-    texts: dict[str, Optional[tuple[str, str]]]
+    texts: dict[str, Optional[dict[str, str]]]
 
 
 def _same_minute(stored: datetime, entered: datetime) -> bool:
@@ -56,11 +56,6 @@ def _check(project, values: PhaseInput, phase: Optional[Phase] = None) -> None:
                              "starts_on")
 
 
-def _write_texts(phase: Phase, texts: dict[str, Optional[tuple[str, str]]]) -> list[str]:
-    return write_texts(phase, PhaseText, {key: None if value is None else {"title": value[0], "description": value[1]}
-                                          for key, value in texts.items()})
-
-
 @permissions.command
 def add_phase(actor, project, values: PhaseInput) -> Phase:
     """A new phase of ``project``. Raises :class:`PhaseError` for an end before the start or an overlap;
@@ -68,12 +63,12 @@ def add_phase(actor, project, values: PhaseInput) -> Phase:
     permissions.require(audit.may("phase.add", actor, project))
     _check(project, values)
     phase = Phase(project_id=project.id, kind=values.kind, starts_at=values.starts_at, ends_at=values.ends_at)
-    _write_texts(phase, values.texts)
+    write_texts(phase, PhaseText, values.texts)
     project.phases.append(phase)
     db.session().add(phase)
     db.session().flush()
     audit.record(actor, "phase.add", "phase", phase.id, project_id=project.id, organisation_id=project.organisation_id,
-                 kind=values.kind, title=values.texts[FALLBACK_KEY][0])
+                 kind=values.kind, title=values.texts[FALLBACK_KEY]["title"])
     return phase
 
 
@@ -89,7 +84,7 @@ def edit_phase(actor, project, phase: Phase, values: PhaseInput) -> bool:
     changed = [name for name in ("kind", "starts_at", "ends_at") if getattr(phase, name) != getattr(values, name)]
     for name in changed:
         setattr(phase, name, getattr(values, name))
-    languages = _write_texts(phase, values.texts)
+    languages = write_texts(phase, PhaseText, values.texts)
     if not changed and not languages:
         return False
     db.session().add(phase)
